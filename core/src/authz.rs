@@ -1,0 +1,240 @@
+//! Who may do what. An actor acts only on the cases of their establishment
+//! (or département, for DSDEN offices) and role; partners act only on the
+//! partnership items they are party to and never see an individual case.
+
+use crate::procedure::{Audience, Procedure, Roles, Scope};
+
+/// One role held by a person, with where it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: String,
+    /// For establishment roles: the UAI.
+    pub establishment: Option<String>,
+    /// For département roles: the département code (e.g. `049`).
+    pub departement: Option<String>,
+    /// For partner roles: the partner id (e.g. `caf`).
+    pub partner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub person_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+/// What the authorization needs to know about a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseScope<'a> {
+    pub establishment: Option<&'a str>,
+    pub departement: &'a str,
+    pub partners: &'a [String],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<'a> {
+    View,
+    /// Mark a step done, reschedule it, acknowledge its reminder.
+    Step(&'a str),
+    /// Record a receipt, an approval or an objection for a partner.
+    ForPartner(&'a str),
+    /// Open a new item (a case, a communication, a termination).
+    Open,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("Désolé, ce dossier n'est pas dans votre périmètre : vous n'y avez pas accès.")]
+    OutOfScope,
+    #[error("Désolé, cette étape relève d'un autre rôle : {0}.")]
+    WrongRole(String),
+    #[error("Désolé, vous ne pouvez répondre que pour votre propre organisme.")]
+    OtherPartner,
+    #[error(
+        "Désolé, votre compte n'est relié à aucune fiche du personnel : demandez à un administrateur de le relier."
+    )]
+    Unknown,
+}
+
+fn in_scope(grant: &Grant, scope: Scope, case: &CaseScope<'_>) -> bool {
+    match scope {
+        Scope::Etablissement => {
+            case.establishment.is_some() && grant.establishment.as_deref() == case.establishment
+        }
+        Scope::Departement => grant.departement.as_deref() == Some(case.departement),
+        Scope::Partenaire => grant
+            .partner
+            .as_ref()
+            .is_some_and(|p| case.partners.iter().any(|c| c == p)),
+    }
+}
+
+/// Decides whether `actor` may perform `action` on a case of `proc`.
+pub fn authorize(
+    actor: Option<&Actor>,
+    roles: &Roles,
+    proc: &Procedure,
+    case: &CaseScope<'_>,
+    action: &Action<'_>,
+) -> Result<(), Refusal> {
+    let actor = actor.ok_or(Refusal::Unknown)?;
+    let mut scoped = false;
+    for g in &actor.grants {
+        let Some(role) = roles.get(&g.role) else {
+            continue;
+        };
+        // Partners never see individual cases, whatever else is configured.
+        if role.scope == Scope::Partenaire && proc.audience == Audience::Case {
+            continue;
+        }
+        // Establishment roles are not party to partnership items.
+        if role.scope == Scope::Etablissement && proc.audience == Audience::Partnership {
+            continue;
+        }
+        if !in_scope(g, role.scope, case) {
+            continue;
+        }
+        let involved = role.scope == Scope::Partenaire || proc.involves(&g.role);
+        if !involved {
+            continue;
+        }
+        scoped = true;
+        let allowed = match action {
+            Action::View => true,
+            Action::Open => role.scope != Scope::Partenaire,
+            Action::Step(step) => {
+                let step_role = proc.step(step).and_then(|s| roles.get(&s.role));
+                role.scope != Scope::Partenaire
+                    && step_role.is_some_and(|sr| {
+                        // A supervisor acts for the roles of its own level: a
+                        // head of school for the CPE, never for the DASEN.
+                        sr.id == g.role || (role.supervises && sr.scope == role.scope)
+                    })
+            }
+            Action::ForPartner(p) => match role.scope {
+                Scope::Partenaire => g.partner.as_deref() == Some(*p),
+                _ => case.partners.iter().any(|c| c == p),
+            },
+        };
+        if allowed {
+            return Ok(());
+        }
+    }
+    if !scoped {
+        return Err(Refusal::OutOfScope);
+    }
+    Err(match action {
+        Action::ForPartner(_) => Refusal::OtherPartner,
+        Action::Step(step) => {
+            let role = proc
+                .step(step)
+                .map(|s| roles.name(&s.role).to_string())
+                .unwrap_or_default();
+            Refusal::WrongRole(role)
+        }
+        _ => Refusal::OutOfScope,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::procedure::{Procedure, Roles};
+
+    const ROLES: &str = r#"
+[[roles]]
+id = "chef_etablissement"
+nom = "chef d'établissement"
+portee = "etablissement"
+supervise = true
+[[roles]]
+id = "cpe"
+nom = "CPE"
+portee = "etablissement"
+[[roles]]
+id = "dasen"
+nom = "bureau du DASEN"
+portee = "departement"
+supervise = true
+[[roles]]
+id = "partenaire"
+nom = "partenaire"
+portee = "partenaire"
+"#;
+
+    const PROC: &str = r#"
+id = "par"
+nom = "PAR"
+prefixe = "PAR"
+public = "dossier"
+acteurs = ["chef_etablissement", "cpe", "dasen"]
+[[evenements]]
+id = "saisine"
+nom = "saisine"
+[[etapes]]
+id = "entretien"
+nom = "Entretien"
+role = "dasen"
+depuis = "saisine"
+delai = { jours = 10, report = "backward" }
+[[etapes]]
+id = "suivi"
+nom = "Suivi"
+role = "cpe"
+depuis = "saisine"
+delai = { jours = 30, report = "forward" }
+"#;
+
+    fn grant(role: &str, etab: Option<&str>, dep: Option<&str>, partner: Option<&str>) -> Actor {
+        Actor {
+            person_id: 1,
+            grants: vec![Grant {
+                role: role.into(),
+                establishment: etab.map(Into::into),
+                departement: dep.map(Into::into),
+                partner: partner.map(Into::into),
+            }],
+        }
+    }
+
+    #[test]
+    fn scope_and_role_rules() {
+        let roles = Roles::parse("r", ROLES).expect("roles");
+        let proc = Procedure::parse("p", PROC, &roles).expect("proc");
+        let case = CaseScope {
+            establishment: Some("0490001K"),
+            departement: "049",
+            partners: &[],
+        };
+        let check = |a: &Actor, act: Action<'_>| authorize(Some(a), &roles, &proc, &case, &act);
+        let chef = grant("chef_etablissement", Some("0490001K"), None, None);
+        let other_chef = grant("chef_etablissement", Some("0440001S"), None, None);
+        let cpe = grant("cpe", Some("0490001K"), None, None);
+        let dasen = grant("dasen", None, Some("049"), None);
+        let dasen44 = grant("dasen", None, Some("044"), None);
+        let caf = grant("partenaire", None, None, Some("caf"));
+
+        assert_eq!(check(&chef, Action::View), Ok(()));
+        assert_eq!(check(&chef, Action::Step("suivi")), Ok(()));
+        assert!(matches!(
+            check(&chef, Action::Step("entretien")),
+            Err(Refusal::WrongRole(_))
+        ));
+        assert_eq!(check(&other_chef, Action::View), Err(Refusal::OutOfScope));
+        assert_eq!(check(&cpe, Action::Step("suivi")), Ok(()));
+        assert!(matches!(
+            check(&cpe, Action::Step("entretien")),
+            Err(Refusal::WrongRole(_))
+        ));
+        assert_eq!(check(&dasen, Action::Step("entretien")), Ok(()));
+        assert!(matches!(
+            check(&dasen, Action::Step("suivi")),
+            Err(Refusal::WrongRole(_))
+        ));
+        assert_eq!(check(&dasen44, Action::View), Err(Refusal::OutOfScope));
+        assert_eq!(check(&caf, Action::View), Err(Refusal::OutOfScope));
+        assert_eq!(
+            authorize(None, &roles, &proc, &case, &Action::View),
+            Err(Refusal::Unknown)
+        );
+    }
+}

@@ -1,0 +1,586 @@
+//! The chat command language, shared by every front-end (console, Matrix,
+//! Telegram). French verbs with English aliases; `!` or `/` as prefix.
+//! Parsing is pure: the text becomes one typed [`Command`] or a French
+//! error that shows the expected syntax.
+
+use chrono::NaiveDate;
+
+use crate::french::parse_date;
+use crate::ids::CaseRef;
+
+/// How far ahead `!echeances` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Horizon {
+    Week,
+    Month,
+}
+
+impl Horizon {
+    pub fn days(self) -> u64 {
+        match self {
+            Horizon::Week => 7,
+            Horizon::Month => 31,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `!aide [COMMANDE]`
+    Help(Option<String>),
+    /// `!echeances [semaine|mois]`
+    Deadlines(Horizon),
+    /// `!dossier REF`
+    Case(CaseRef),
+    /// `!etape REF ETAPE fait [DATE]`
+    StepDone {
+        case: CaseRef,
+        step: String,
+        on: Option<NaiveDate>,
+    },
+    /// `!report REF ETAPE DATE motif`
+    Reschedule {
+        case: CaseRef,
+        step: String,
+        to: NaiveDate,
+        reason: String,
+    },
+    /// `!date REF EVENEMENT DATE`
+    SetEvent {
+        case: CaseRef,
+        event: String,
+        on: NaiveDate,
+    },
+    /// `!ack ID`
+    Ack(i64),
+    /// `!communication CONVENTION titre`
+    Communication { convention: CaseRef, title: String },
+    /// `!recu COM PARTENAIRE DATE`
+    Received {
+        item: CaseRef,
+        partner: String,
+        on: NaiveDate,
+    },
+    /// `!approuve COM [PARTENAIRE]`
+    Approve { item: CaseRef, partner: Option<String> },
+    /// `!objection COM [@PARTENAIRE] motif`
+    Object {
+        item: CaseRef,
+        partner: Option<String>,
+        reason: String,
+    },
+    /// `!resiliation CONVENTION DATE_RECEPTION [DATE_DEMANDE]`
+    Terminate {
+        convention: CaseRef,
+        received: NaiveDate,
+        requested: Option<NaiveDate>,
+    },
+}
+
+/// One verb of the language: its names, syntax and purpose. The table is
+/// both the parser's dispatch and the help text.
+pub struct Verb {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub purpose: &'static str,
+}
+
+pub const VERBS: &[Verb] = &[
+    Verb {
+        name: "aide",
+        aliases: &["help", "start"],
+        usage: "!aide [commande]",
+        purpose: "liste les commandes, ou explique l'une d'elles",
+    },
+    Verb {
+        name: "echeances",
+        aliases: &["deadlines", "agenda"],
+        usage: "!echeances [semaine|mois]",
+        purpose: "les échéances à venir et en retard de votre périmètre",
+    },
+    Verb {
+        name: "dossier",
+        aliases: &["case"],
+        usage: "!dossier REF",
+        purpose: "les étapes d'un dossier, leurs dates et leur calcul",
+    },
+    Verb {
+        name: "etape",
+        aliases: &["step"],
+        usage: "!etape REF ETAPE fait [DATE]",
+        purpose: "marque une étape comme faite (aujourd'hui par défaut)",
+    },
+    Verb {
+        name: "report",
+        aliases: &["reschedule"],
+        usage: "!report REF ETAPE DATE motif",
+        purpose: "reporte l'échéance d'une étape, avec un motif",
+    },
+    Verb {
+        name: "date",
+        aliases: &["event"],
+        usage: "!date REF EVENEMENT DATE",
+        purpose: "renseigne la date d'un événement du dossier (réception, début de stage...)",
+    },
+    Verb {
+        name: "ack",
+        aliases: &["vu", "lu"],
+        usage: "!ack ID",
+        purpose: "accuse réception d'un rappel (son numéro figure dans le rappel)",
+    },
+    Verb {
+        name: "communication",
+        aliases: &["comm"],
+        usage: "!communication CONVENTION titre",
+        purpose: "soumet un document aux partenaires de la convention (art. 8)",
+    },
+    Verb {
+        name: "recu",
+        aliases: &["received"],
+        usage: "!recu COM PARTENAIRE DATE",
+        purpose: "enregistre la date de réception par un partenaire",
+    },
+    Verb {
+        name: "approuve",
+        aliases: &["approve"],
+        usage: "!approuve COM [PARTENAIRE]",
+        purpose: "approuve explicitement une communication",
+    },
+    Verb {
+        name: "objection",
+        aliases: &["object"],
+        usage: "!objection COM [@PARTENAIRE] motif",
+        purpose: "s'oppose à une communication, avec un motif",
+    },
+    Verb {
+        name: "resiliation",
+        aliases: &["terminate"],
+        usage: "!resiliation CONVENTION DATE_RECEPTION [DATE_DEMANDE]",
+        purpose: "calcule et enregistre la résiliation d'une convention (art. 9)",
+    },
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+}
+
+fn usage_error(verb: &Verb, why: impl AsRef<str>) -> ParseError {
+    ParseError {
+        message: format!("{} Syntaxe : {}", why.as_ref(), verb.usage),
+    }
+}
+
+/// Finds a verb by name or alias, ignoring case and accents on e.
+pub fn find_verb(word: &str) -> Option<&'static Verb> {
+    let w: String = word
+        .trim_start_matches(['!', '/'])
+        .to_lowercase()
+        .replace(['é', 'è'], "e");
+    // Telegram appends the bot name to commands in groups: /aide@bot.
+    let w = w.split('@').next().unwrap_or("");
+    VERBS.iter().find(|v| v.name == w || v.aliases.contains(&w))
+}
+
+/// The longest input accepted; chat messages beyond it are refused whole.
+pub const MAX_LEN: usize = 2_000;
+
+/// Parses a chat message. `None` if it is not a command (no `!` or `/`).
+pub fn parse(text: &str) -> Option<Result<Command, ParseError>> {
+    let text = text.trim();
+    if !(text.starts_with('!') || text.starts_with('/')) || text.len() < 2 {
+        return None;
+    }
+    Some(parse_command(text))
+}
+
+fn parse_command(text: &str) -> Result<Command, ParseError> {
+    if text.len() > MAX_LEN {
+        return Err(ParseError {
+            message: format!("Message trop long (plus de {MAX_LEN} caractères)."),
+        });
+    }
+    let mut words = text.split_whitespace();
+    let head = words.next().unwrap_or("");
+    let Some(verb) = find_verb(head) else {
+        let shown: String = head.chars().take(30).collect();
+        return Err(ParseError {
+            message: format!("Commande inconnue « {shown} ». Tapez !aide pour la liste des commandes."),
+        });
+    };
+    let args: Vec<&str> = words.collect();
+    let case_ref = |s: &str| {
+        s.parse::<CaseRef>()
+            .map_err(|e| usage_error(verb, e.to_string() + "."))
+    };
+    let date = |s: &str| parse_date(s).map_err(|e| usage_error(verb, capital(&e.to_string()) + "."));
+    let ident = |s: &str, what: &str| {
+        let s = s.trim_start_matches('@').to_lowercase();
+        if !s.is_empty()
+            && s.len() <= 40
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            Ok(s)
+        } else {
+            Err(usage_error(verb, format!("{what} invalide.")))
+        }
+    };
+    let rest = |from: usize| args.get(from..).map(|a| a.join(" ")).unwrap_or_default();
+    let exact = |n: std::ops::RangeInclusive<usize>| {
+        if n.contains(&args.len()) {
+            Ok(())
+        } else if args.len() < *n.start() {
+            Err(usage_error(verb, "Il manque des éléments."))
+        } else {
+            Err(usage_error(verb, "Trop d'éléments."))
+        }
+    };
+    match verb.name {
+        "aide" => {
+            exact(0..=1)?;
+            Ok(Command::Help(
+                args.first()
+                    .map(|s| s.trim_start_matches(['!', '/']).to_lowercase()),
+            ))
+        }
+        "echeances" => {
+            exact(0..=1)?;
+            match args.first().map(|s| s.to_lowercase()) {
+                None => Ok(Command::Deadlines(Horizon::Week)),
+                Some(s) if s == "semaine" || s == "week" => Ok(Command::Deadlines(Horizon::Week)),
+                Some(s) if s == "mois" || s == "month" => Ok(Command::Deadlines(Horizon::Month)),
+                Some(_) => Err(usage_error(verb, "Période inconnue : semaine ou mois.")),
+            }
+        }
+        "dossier" => {
+            exact(1..=1)?;
+            Ok(Command::Case(case_ref(args[0])?))
+        }
+        "etape" => {
+            exact(3..=4)?;
+            let case = case_ref(args[0])?;
+            let step = ident(args[1], "Nom d'étape")?;
+            if !matches!(args[2].to_lowercase().as_str(), "fait" | "faite" | "done") {
+                return Err(usage_error(
+                    verb,
+                    format!("« {} » : seul « fait » est possible.", short(args[2])),
+                ));
+            }
+            let on = args.get(3).map(|s| date(s)).transpose()?;
+            Ok(Command::StepDone { case, step, on })
+        }
+        "report" => {
+            if args.len() < 4 {
+                return Err(usage_error(
+                    verb,
+                    "Il manque des éléments (le motif est obligatoire).",
+                ));
+            }
+            Ok(Command::Reschedule {
+                case: case_ref(args[0])?,
+                step: ident(args[1], "Nom d'étape")?,
+                to: date(args[2])?,
+                reason: rest(3),
+            })
+        }
+        "date" => {
+            exact(3..=3)?;
+            Ok(Command::SetEvent {
+                case: case_ref(args[0])?,
+                event: ident(args[1], "Nom d'événement")?,
+                on: date(args[2])?,
+            })
+        }
+        "ack" => {
+            exact(1..=1)?;
+            let id = args[0].trim_start_matches('#');
+            match id.parse::<i64>() {
+                Ok(n) if n > 0 => Ok(Command::Ack(n)),
+                _ => Err(usage_error(verb, "Numéro de rappel invalide.")),
+            }
+        }
+        "communication" => {
+            if args.len() < 2 {
+                return Err(usage_error(
+                    verb,
+                    "Il manque des éléments (le titre est obligatoire).",
+                ));
+            }
+            Ok(Command::Communication {
+                convention: case_ref(args[0])?,
+                title: rest(1),
+            })
+        }
+        "recu" => {
+            exact(3..=3)?;
+            Ok(Command::Received {
+                item: case_ref(args[0])?,
+                partner: ident(args[1], "Partenaire")?,
+                on: date(args[2])?,
+            })
+        }
+        "approuve" => {
+            exact(1..=2)?;
+            Ok(Command::Approve {
+                item: case_ref(args[0])?,
+                partner: args.get(1).map(|p| ident(p, "Partenaire")).transpose()?,
+            })
+        }
+        "objection" => {
+            if args.len() < 2 {
+                return Err(usage_error(
+                    verb,
+                    "Il manque des éléments (le motif est obligatoire).",
+                ));
+            }
+            let item = case_ref(args[0])?;
+            let (partner, reason_from) = if args[1].starts_with('@') {
+                (Some(ident(args[1], "Partenaire")?), 2)
+            } else {
+                (None, 1)
+            };
+            let reason = rest(reason_from);
+            if reason.is_empty() {
+                return Err(usage_error(verb, "Le motif est obligatoire."));
+            }
+            Ok(Command::Object {
+                item,
+                partner,
+                reason,
+            })
+        }
+        "resiliation" => {
+            exact(2..=3)?;
+            Ok(Command::Terminate {
+                convention: case_ref(args[0])?,
+                received: date(args[1])?,
+                requested: args.get(2).map(|s| date(s)).transpose()?,
+            })
+        }
+        _ => Err(ParseError {
+            message: "Commande inconnue. Tapez !aide.".into(),
+        }),
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(30).collect()
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The help text: every verb, or one in detail.
+pub fn help(topic: Option<&str>) -> String {
+    if let Some(t) = topic {
+        return match find_verb(t) {
+            Some(v) => {
+                let aliases: Vec<String> = v.aliases.iter().map(|a| format!("!{a}")).collect();
+                format!(
+                    "{} : {}.\nAutres noms : {}.",
+                    v.usage,
+                    v.purpose,
+                    aliases.join(", ")
+                )
+            }
+            None => format!("Pas de commande « {} ». Tapez !aide pour la liste.", short(t)),
+        };
+    }
+    let mut s = String::from("Commandes disponibles :\n");
+    for v in VERBS {
+        s.push_str(&format!("• {} : {}\n", v.usage, v.purpose));
+    }
+    s.push_str("Les dates s'écrivent 2026-03-05 ou 05/03/2026.");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Command {
+        match parse(s) {
+            Some(Ok(c)) => c,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    fn err(s: &str) -> String {
+        match parse(s) {
+            Some(Err(e)) => e.message,
+            other => panic!("{s}: expected an error, got {other:?}"),
+        }
+    }
+
+    fn r(s: &str) -> CaseRef {
+        s.parse().expect("ref")
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn not_a_command() {
+        assert_eq!(parse("bonjour"), None);
+        assert_eq!(parse("!"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn every_command_parses() {
+        assert_eq!(ok("!aide"), Command::Help(None));
+        assert_eq!(ok("/help report"), Command::Help(Some("report".into())));
+        assert_eq!(ok("/start"), Command::Help(None));
+        assert_eq!(ok("!echeances"), Command::Deadlines(Horizon::Week));
+        assert_eq!(ok("!échéances mois"), Command::Deadlines(Horizon::Month));
+        assert_eq!(ok("!deadlines week"), Command::Deadlines(Horizon::Week));
+        assert_eq!(ok("!dossier par-2026-0014"), Command::Case(r("PAR-2026-0014")));
+        assert_eq!(
+            ok("/case@echeancier_bot PAR-2026-0014"),
+            Command::Case(r("PAR-2026-0014"))
+        );
+        assert_eq!(
+            ok("!etape PAR-2026-0014 entretien fait"),
+            Command::StepDone {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                on: None
+            }
+        );
+        assert_eq!(
+            ok("!step PAR-2026-0014 entretien done 12/03/2026"),
+            Command::StepDone {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                on: Some(d("2026-03-12"))
+            }
+        );
+        assert_eq!(
+            ok("!report PAR-2026-0014 entretien 2026-03-20 parents indisponibles le matin"),
+            Command::Reschedule {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                to: d("2026-03-20"),
+                reason: "parents indisponibles le matin".into()
+            }
+        );
+        assert_eq!(
+            ok("!date PDI-2026-0002 stage_debut 2026-03-02"),
+            Command::SetEvent {
+                case: r("PDI-2026-0002"),
+                event: "stage_debut".into(),
+                on: d("2026-03-02")
+            }
+        );
+        assert_eq!(ok("!ack 42"), Command::Ack(42));
+        assert_eq!(ok("!vu #42"), Command::Ack(42));
+        assert_eq!(
+            ok("!communication CONV-2024-0001 Plaquette de rentrée"),
+            Command::Communication {
+                convention: r("CONV-2024-0001"),
+                title: "Plaquette de rentrée".into()
+            }
+        );
+        assert_eq!(
+            ok("!recu COM-2026-0003 caf 2026-06-29"),
+            Command::Received {
+                item: r("COM-2026-0003"),
+                partner: "caf".into(),
+                on: d("2026-06-29")
+            }
+        );
+        assert_eq!(
+            ok("!approuve COM-2026-0003"),
+            Command::Approve {
+                item: r("COM-2026-0003"),
+                partner: None
+            }
+        );
+        assert_eq!(
+            ok("!approve COM-2026-0003 prefet"),
+            Command::Approve {
+                item: r("COM-2026-0003"),
+                partner: Some("prefet".into())
+            }
+        );
+        assert_eq!(
+            ok("!objection COM-2026-0003 le logo de la CAF manque"),
+            Command::Object {
+                item: r("COM-2026-0003"),
+                partner: None,
+                reason: "le logo de la CAF manque".into()
+            }
+        );
+        assert_eq!(
+            ok("!objection COM-2026-0003 @caf logo absent"),
+            Command::Object {
+                item: r("COM-2026-0003"),
+                partner: Some("caf".into()),
+                reason: "logo absent".into()
+            }
+        );
+        assert_eq!(
+            ok("!resiliation CONV-2024-0001 2026-05-10"),
+            Command::Terminate {
+                convention: r("CONV-2024-0001"),
+                received: d("2026-05-10"),
+                requested: None
+            }
+        );
+    }
+
+    #[test]
+    fn errors_show_the_syntax() {
+        let e = err("!dossier");
+        assert!(e.contains("Il manque") && e.contains("!dossier REF"), "{e}");
+        let e = err("!dossier Dupont");
+        assert!(
+            e.contains("référence de dossier") && e.contains("PAR-2026-0014"),
+            "{e}"
+        );
+        let e = err("!etape PAR-2026-0014 entretien commencé");
+        assert!(e.contains("seul « fait »"), "{e}");
+        let e = err("!etape PAR-2026-0014 entretien fait 2026-02-31");
+        assert!(
+            e.contains("ce jour n'existe pas") && e.contains("!etape REF ETAPE fait [DATE]"),
+            "{e}"
+        );
+        let e = err("!report PAR-2026-0014 entretien 2026-03-20");
+        assert!(e.contains("motif est obligatoire"), "{e}");
+        let e = err("!ack zéro");
+        assert!(e.contains("Numéro de rappel"), "{e}");
+        assert!(err("!ack -3").contains("Numéro"));
+        let e = err("!echeances annee");
+        assert!(e.contains("semaine ou mois"), "{e}");
+        let e = err("!frobnique");
+        assert!(e.contains("Commande inconnue") && e.contains("!aide"), "{e}");
+        let e = err("!recu COM-2026-0003 C.A.F 2026-06-29");
+        assert!(e.contains("Partenaire invalide"), "{e}");
+        assert!(err("!objection COM-2026-0003 @caf").contains("motif est obligatoire"));
+        assert!(err("!resiliation CONV-2024-0001").contains("Il manque"));
+        assert!(err("!dossier PAR-2026-0014 en trop").contains("Trop d'éléments"));
+        assert!(err("!communication CONV-2024-0001").contains("titre"));
+        assert!(err("!date PDI-2026-0002 stage_debut").contains("Il manque"));
+        assert!(err("!aide a b").contains("Trop"));
+        assert!(err(&format!("!aide {}", "x".repeat(3000))).contains("trop long"));
+    }
+
+    #[test]
+    fn help_lists_every_verb() {
+        let h = help(None);
+        for v in VERBS {
+            assert!(h.contains(v.usage), "{}", v.name);
+        }
+        assert!(help(Some("report")).contains("!reschedule"));
+        assert!(help(Some("xyz")).contains("Pas de commande"));
+    }
+}

@@ -1,0 +1,544 @@
+//! Deadline computation under the Code de procédure civile, art. 640 to 642:
+//! days, weeks, months, years, the roll of a last day that is not a working
+//! day, délais francs and inclusive periods. Every result explains itself.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Days, Months, NaiveDate, TimeZone};
+
+use crate::calendar::{Calendar, NonWorking};
+use crate::french::long_date;
+
+/// What happens when a last day is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Roll {
+    /// Art. 642: to the next working day. For "a party must act by".
+    Forward,
+    /// Never moved: notice periods, durations, implicit decisions.
+    None,
+    /// To the previous working day: internal targets "done before X".
+    Backward,
+}
+
+impl Roll {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Roll::Forward => "forward",
+            Roll::None => "none",
+            Roll::Backward => "backward",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Roll::Forward => "report au jour ouvré suivant (art. 642 CPC)",
+            Roll::None => "jamais reporté (préavis, durée ou décision implicite)",
+            Roll::Backward => "avancé au jour ouvré précédent (objectif interne)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("règle de report inconnue « {0} » : attendu forward, none ou backward")]
+pub struct UnknownRoll(pub String);
+
+impl FromStr for Roll {
+    type Err = UnknownRoll;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "forward" | "suivant" => Ok(Roll::Forward),
+            "none" | "aucun" => Ok(Roll::None),
+            "backward" | "precedent" | "précédent" => Ok(Roll::Backward),
+            other => Err(UnknownRoll(other.to_string())),
+        }
+    }
+}
+
+/// The unit a period was written in; kept to explain the rule as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Days,
+    Weeks,
+    Months,
+    Years,
+}
+
+/// A period as written: an amount of one unit, optionally followed by days
+/// ("2 mois et 5 jours": months first, then days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Period {
+    pub amount: u32,
+    pub unit: Unit,
+    pub and_days: u32,
+}
+
+/// The largest amounts accepted, far beyond any legal period; they keep all
+/// arithmetic inside chrono's range.
+pub const MAX_DAYS: u32 = 36_600;
+pub const MAX_MONTHS: u32 = 1_200;
+
+impl Period {
+    pub fn days(n: u32) -> Self {
+        Period {
+            amount: n,
+            unit: Unit::Days,
+            and_days: 0,
+        }
+    }
+    pub fn weeks(n: u32) -> Self {
+        Period {
+            amount: n,
+            unit: Unit::Weeks,
+            and_days: 0,
+        }
+    }
+    pub fn months(n: u32) -> Self {
+        Period {
+            amount: n,
+            unit: Unit::Months,
+            and_days: 0,
+        }
+    }
+    pub fn years(n: u32) -> Self {
+        Period {
+            amount: n,
+            unit: Unit::Years,
+            and_days: 0,
+        }
+    }
+    pub fn and_days(mut self, n: u32) -> Self {
+        self.and_days = n;
+        self
+    }
+
+    /// The period as (whole months, days): weeks are days, years are months.
+    pub fn normalized(&self) -> Result<(u32, u32), DeadlineError> {
+        let (months, days) = match self.unit {
+            Unit::Days => (0, Some(self.amount)),
+            Unit::Weeks => (0, self.amount.checked_mul(7)),
+            Unit::Months => (self.amount, Some(0)),
+            Unit::Years => (self.amount.saturating_mul(12), Some(0)),
+        };
+        let days = days
+            .and_then(|d| d.checked_add(self.and_days))
+            .filter(|d| *d <= MAX_DAYS)
+            .ok_or(DeadlineError::TooLong)?;
+        if months > MAX_MONTHS {
+            return Err(DeadlineError::TooLong);
+        }
+        Ok((months, days))
+    }
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let main = match self.unit {
+            Unit::Days => plural(self.amount, "jour", "jours"),
+            Unit::Weeks => plural(self.amount, "semaine", "semaines"),
+            Unit::Months => format!("{} mois", self.amount),
+            Unit::Years => plural(self.amount, "an", "ans"),
+        };
+        if self.and_days > 0 {
+            write!(f, "{main} et {}", plural(self.and_days, "jour", "jours"))
+        } else {
+            f.write_str(&main)
+        }
+    }
+}
+
+/// Whether the period runs after its starting point or ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    After,
+    /// "N days before X": the last day is N days before the anchor.
+    Before,
+}
+
+/// A complete deadline rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rule {
+    pub period: Period,
+    pub roll: Roll,
+    /// Délai franc: neither the first nor the last day counts (last day + 1).
+    pub franc: bool,
+    /// The starting day counts ("in force from D for N years": D + N years − 1 day).
+    pub inclusive: bool,
+    pub direction: Direction,
+}
+
+impl Rule {
+    pub fn new(period: Period, roll: Roll) -> Self {
+        Rule {
+            period,
+            roll,
+            franc: false,
+            inclusive: false,
+            direction: Direction::After,
+        }
+    }
+    pub fn franc(mut self) -> Self {
+        self.franc = true;
+        self
+    }
+    pub fn inclusive(mut self) -> Self {
+        self.inclusive = true;
+        self
+    }
+    pub fn before(mut self) -> Self {
+        self.direction = Direction::Before;
+        self
+    }
+
+    pub fn validate(&self) -> Result<(), DeadlineError> {
+        self.period.normalized()?;
+        if self.franc && self.inclusive {
+            return Err(DeadlineError::Contradiction(
+                "un délai ne peut pas être à la fois franc et inclusif",
+            ));
+        }
+        if self.direction == Direction::Before && (self.franc || self.inclusive) {
+            return Err(DeadlineError::Contradiction(
+                "un délai « avant » ne peut pas être franc ni inclusif",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The rule in words, in French.
+    pub fn describe(&self) -> String {
+        let mut s = match self.direction {
+            Direction::After => self.period.to_string(),
+            Direction::Before => format!("{} avant", self.period),
+        };
+        if self.franc {
+            s.push_str(", délai franc");
+        }
+        if self.inclusive {
+            s.push_str(", jour de départ compris");
+        }
+        s.push_str(", ");
+        s.push_str(self.roll.describe());
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    #[error("durée trop longue : au plus {MAX_DAYS} jours ou {MAX_MONTHS} mois")]
+    TooLong,
+    #[error("date hors de la plage de calcul")]
+    OutOfRange,
+    #[error("{0}")]
+    Contradiction(&'static str),
+}
+
+/// One day skipped while rolling, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub day: NaiveDate,
+    pub reason: NonWorking,
+}
+
+/// A computed deadline with everything needed to explain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    pub start: NaiveDate,
+    pub rule: Rule,
+    /// The last day before any roll (after the franc day if any).
+    pub raw_end: NaiveDate,
+    /// Days skipped by the roll, in the order they were passed.
+    pub skipped: Vec<Skip>,
+    pub end: NaiveDate,
+    pub calendar: crate::calendar::CalendarId,
+}
+
+impl Deadline {
+    /// The instant the deadline expires: 24:00 local time on its last day.
+    pub fn expires_at(&self) -> Option<DateTime<chrono_tz::Tz>> {
+        let next = self.end.succ_opt()?;
+        self.calendar
+            .time_zone()
+            .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
+            .earliest()
+    }
+
+    /// The explanation, one French sentence per step.
+    pub fn explanation(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let start_note = match (self.rule.direction, self.rule.inclusive) {
+            (Direction::Before, _) => "date de référence",
+            (_, true) => "ce jour compte",
+            (_, false) => "ce jour ne compte pas",
+        };
+        lines.push(format!(
+            "Point de départ : {} ({start_note}).",
+            long_date(self.start)
+        ));
+        lines.push(format!(
+            "Règle : {} ; calendrier {}.",
+            self.rule.describe(),
+            self.calendar
+        ));
+        if self.rule.franc {
+            lines.push(format!(
+                "Délai franc : le dernier jour ne compte pas, fin reportée au {}.",
+                long_date(self.raw_end)
+            ));
+        }
+        lines.push(format!("Dernier jour brut : {}.", long_date(self.raw_end)));
+        let verb = match self.rule.roll {
+            Roll::Backward => "on avance d'un jour",
+            _ => "on passe au jour suivant",
+        };
+        for skip in &self.skipped {
+            lines.push(format!(
+                "{} : {}, {verb}.",
+                capitalize(&long_date(skip.day)),
+                skip.reason
+            ));
+        }
+        if self.rule.roll == Roll::None
+            && let Some(reason) = Calendar::new(self.calendar).non_working(self.raw_end)
+        {
+            lines.push(format!(
+                "Le dernier jour tombe un jour non ouvré ({reason}) mais ce délai n'est jamais prolongé."
+            ));
+        }
+        lines.push(format!(
+            "Échéance : {} à 24 h ({}).",
+            long_date(self.end),
+            self.calendar.time_zone()
+        ));
+        lines
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Computes the last day of `rule` from `start` on `calendar`.
+pub fn compute(start: NaiveDate, rule: &Rule, calendar: &Calendar) -> Result<Deadline, DeadlineError> {
+    rule.validate()?;
+    let (months, days) = rule.period.normalized()?;
+    // Months from the origin in one step, then days (art. 641).
+    let raw = match rule.direction {
+        Direction::After => start
+            .checked_add_months(Months::new(months))
+            .and_then(|d| d.checked_add_days(Days::new(days.into()))),
+        Direction::Before => start
+            .checked_sub_months(Months::new(months))
+            .and_then(|d| d.checked_sub_days(Days::new(days.into()))),
+    }
+    .ok_or(DeadlineError::OutOfRange)?;
+    let raw = if rule.inclusive {
+        raw.pred_opt().ok_or(DeadlineError::OutOfRange)?
+    } else if rule.franc {
+        raw.succ_opt().ok_or(DeadlineError::OutOfRange)?
+    } else {
+        raw
+    };
+    let (end, skipped) = roll(raw, rule.roll, calendar)?;
+    Ok(Deadline {
+        start,
+        rule: *rule,
+        raw_end: raw,
+        skipped,
+        end,
+        calendar: calendar.id,
+    })
+}
+
+/// Moves `day` to a working day according to `policy`, recording each skip.
+pub fn roll(
+    day: NaiveDate,
+    policy: Roll,
+    calendar: &Calendar,
+) -> Result<(NaiveDate, Vec<Skip>), DeadlineError> {
+    let mut skipped = Vec::new();
+    let mut d = day;
+    if policy == Roll::None {
+        return Ok((d, skipped));
+    }
+    while let Some(reason) = calendar.non_working(d) {
+        skipped.push(Skip { day: d, reason });
+        d = match policy {
+            Roll::Forward => d.succ_opt(),
+            Roll::Backward => d.pred_opt(),
+            Roll::None => Some(d),
+        }
+        .ok_or(DeadlineError::OutOfRange)?;
+    }
+    Ok((d, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::CalendarId;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid test date")
+    }
+
+    fn end(start: &str, rule: Rule, cal: CalendarId) -> NaiveDate {
+        compute(d(start), &rule, &Calendar::new(cal))
+            .expect("computable")
+            .end
+    }
+
+    use CalendarId::*;
+
+    /// The worked examples of the domain brief, §2.
+    #[test]
+    fn domain_worked_examples() {
+        let fwd = |p| Rule::new(p, Roll::Forward);
+        assert_eq!(
+            end("2026-03-05", fwd(Period::days(10)), Metropole),
+            d("2026-03-16")
+        );
+        assert_eq!(
+            end("2026-06-29", fwd(Period::days(15)), Metropole),
+            d("2026-07-15")
+        );
+        assert_eq!(
+            end("2026-03-20", fwd(Period::days(15)), Metropole),
+            d("2026-04-07")
+        );
+        assert_eq!(
+            end("2026-03-24", fwd(Period::days(10)), AlsaceMoselle),
+            d("2026-04-07")
+        );
+        assert_eq!(
+            end("2026-01-31", fwd(Period::months(1)), Metropole),
+            d("2026-03-02")
+        );
+        assert_eq!(
+            end("2026-01-31", fwd(Period::months(2)), Metropole),
+            d("2026-03-31")
+        );
+        assert_eq!(
+            end(
+                "2026-12-09",
+                Rule::new(Period::days(10), Roll::Backward),
+                Metropole
+            ),
+            d("2026-12-18")
+        );
+    }
+
+    #[test]
+    fn conseil_d_etat_delai_franc() {
+        // CE 13 May 2015 n° 368892: notified Thu 1 Mar 2012, 15 days franc.
+        let rule = Rule::new(Period::days(15), Roll::Forward).franc();
+        let dl = compute(d("2012-03-01"), &rule, &Calendar::new(Metropole)).expect("ok");
+        assert_eq!(dl.raw_end, d("2012-03-17"));
+        assert_eq!(dl.end, d("2012-03-19"));
+    }
+
+    #[test]
+    fn rolls_chain_and_are_explained() {
+        let rule = Rule::new(Period::days(15), Roll::Forward);
+        let dl = compute(d("2026-03-20"), &rule, &Calendar::new(Metropole)).expect("ok");
+        assert_eq!(dl.raw_end, d("2026-04-04"));
+        let skipped: Vec<_> = dl.skipped.iter().map(|s| s.day).collect();
+        assert_eq!(skipped, vec![d("2026-04-04"), d("2026-04-05"), d("2026-04-06")]);
+        let text = dl.explanation().join("\n");
+        assert!(text.contains("samedi 4 avril 2026"), "{text}");
+        assert!(text.contains("lundi de Pâques"), "{text}");
+        assert!(
+            text.contains("Échéance : mardi 7 avril 2026 à 24 h (Europe/Paris)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn holiday_inside_period_changes_nothing() {
+        // 1 May inside the period; last day is a working day.
+        assert_eq!(
+            end(
+                "2026-04-27",
+                Rule::new(Period::days(10), Roll::Forward),
+                Metropole
+            ),
+            d("2026-05-07")
+        );
+    }
+
+    #[test]
+    fn none_never_moves() {
+        let rule = Rule::new(Period::months(3), Roll::None);
+        let dl = compute(d("2026-03-14"), &rule, &Calendar::new(Metropole)).expect("ok");
+        assert_eq!(dl.end, d("2026-06-14")); // a Sunday
+        assert!(dl.skipped.is_empty());
+        assert!(dl.explanation().join(" ").contains("jamais prolongé"));
+    }
+
+    #[test]
+    fn weeks_are_days_and_months_then_days() {
+        assert_eq!(
+            end("2026-01-05", Rule::new(Period::weeks(6), Roll::None), Metropole),
+            d("2026-02-16")
+        );
+        assert_eq!(
+            end(
+                "2026-01-31",
+                Rule::new(Period::months(1).and_days(2), Roll::None),
+                Metropole
+            ),
+            d("2026-03-02")
+        );
+    }
+
+    #[test]
+    fn inclusive_years_and_leap_day() {
+        let rule = Rule::new(Period::years(3), Roll::None).inclusive();
+        assert_eq!(end("2026-09-01", rule, Metropole), d("2029-08-31"));
+        // 29 Feb + 1 year: no 29 Feb 2025, last day of February.
+        assert_eq!(
+            end("2024-02-29", Rule::new(Period::years(1), Roll::None), Metropole),
+            d("2025-02-28")
+        );
+    }
+
+    #[test]
+    fn before_direction() {
+        let rule = Rule::new(Period::days(1), Roll::Backward).before();
+        // Internship starts Mon 2 Mar 2026: agreement signed by Fri 27 Feb.
+        assert_eq!(end("2026-03-02", rule, Metropole), d("2026-02-27"));
+    }
+
+    #[test]
+    fn overseas_zone_and_holiday() {
+        let rule = Rule::new(Period::days(10), Roll::Forward);
+        let dl = compute(d("2026-12-10"), &rule, &Calendar::new(Reunion)).expect("ok");
+        // Sun 20 Dec is a Sunday and the abolition day; Mon 21 is working.
+        assert_eq!(dl.end, d("2026-12-21"));
+        let expiry = dl.expires_at().expect("expiry");
+        assert_eq!(expiry.to_rfc3339(), "2026-12-22T00:00:00+04:00");
+    }
+
+    #[test]
+    fn refuses_contradictions_and_huge_amounts() {
+        let cal = Calendar::new(Metropole);
+        let both = Rule::new(Period::days(1), Roll::None).franc().inclusive();
+        assert!(compute(d("2026-01-01"), &both, &cal).is_err());
+        let huge = Rule::new(Period::days(u32::MAX), Roll::None);
+        assert_eq!(compute(d("2026-01-01"), &huge, &cal), Err(DeadlineError::TooLong));
+        let huge = Rule::new(Period::years(u32::MAX), Roll::None);
+        assert_eq!(compute(d("2026-01-01"), &huge, &cal), Err(DeadlineError::TooLong));
+    }
+}

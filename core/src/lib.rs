@@ -1,0 +1,22 @@
+//! echeancier's domain core: calendars, deadline rules, procedures, case
+//! state and the chat command grammar.
+//!
+//! Nothing here reads the clock, the disk or the network: every function
+//! takes what it needs (including `today`) as an argument, so the whole core
+//! can be tested with plain values. The adapters in the `echeancier` crate
+//! do the I/O around it.
+
+pub mod authz;
+pub mod calendar;
+pub mod case;
+pub mod command;
+pub mod deadline;
+pub mod french;
+pub mod ids;
+pub mod procedure;
+pub mod school;
+pub mod termination;
+
+pub use calendar::{Calendar, CalendarId};
+pub use deadline::{Deadline, Period, Roll, Rule};
+pub use school::SchoolCalendar;

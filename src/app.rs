@@ -1,0 +1,994 @@
+//! The application service: opens cases, applies changes (recomputing the
+//! plan and writing the audit trail in the same transaction) and answers
+//! chat commands. Front-ends (console, Matrix, Telegram) call
+//! [`App::handle`] with the sender's channel identity and the text, and
+//! send back the reply; they decide nothing themselves.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use echeancier_core::authz::{self, Action, Actor, CaseScope, Refusal};
+use echeancier_core::calendar::{Calendar, CalendarId};
+use echeancier_core::case::{self, Env, PartnerAnswer, StepPlan};
+use echeancier_core::command::{self, Command, Horizon};
+use echeancier_core::ids::{CaseRef, Uai};
+use echeancier_core::procedure::{Anchor, Audience, Library, Procedure, Scope};
+use echeancier_core::school::{SchoolCalendar, Zone};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::{AuditEntry, CaseRow, Establishment, NewCase, StepRow, Store, StoreError};
+use crate::view;
+
+/// Who made a change, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub actor: String,
+    pub channel: String,
+}
+
+impl Who {
+    pub fn cli() -> Who {
+        let user = std::env::var("USER").unwrap_or_else(|_| "admin".into());
+        Who {
+            actor: format!("cli:{user}"),
+            channel: "cli".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Dossier {0} introuvable.")]
+    NotFound(String),
+    #[error("Le dossier {0} est clos : il ne peut plus être modifié.")]
+    Closed(String),
+    #[error("Étape « {step} » inconnue. Étapes de ce dossier : {available}.")]
+    UnknownStep { step: String, available: String },
+    #[error("Événement « {event} » inconnu. Événements de ce dossier : {available}.")]
+    UnknownEvent { event: String, available: String },
+    #[error("Partenaire « {partner} » inconnu pour ce dossier. Partenaires : {available}.")]
+    UnknownPartner { partner: String, available: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Store(StoreError::Db(e))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// One change to a case's inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Event {
+        event: String,
+        on: NaiveDate,
+    },
+    Param {
+        param: String,
+        value: u32,
+    },
+    StepDone {
+        step: String,
+        on: NaiveDate,
+    },
+    Reschedule {
+        step: String,
+        to: NaiveDate,
+        reason: String,
+    },
+    Receipt {
+        partner: String,
+        on: NaiveDate,
+    },
+    Answer {
+        partner: String,
+        answer: PartnerAnswer,
+    },
+    Close,
+    /// Recompute only (e.g. after the calendar or procedure changed).
+    Recompute,
+}
+
+impl Change {
+    fn audit(&self) -> (&'static str, serde_json::Value) {
+        match self {
+            Change::Event { event, on } => ("evenement", json!({"evenement": event, "date": on.to_string()})),
+            Change::Param { param, value } => ("parametre", json!({"parametre": param, "valeur": value})),
+            Change::StepDone { step, on } => ("etape_faite", json!({"etape": step, "date": on.to_string()})),
+            Change::Reschedule { step, to, reason } => (
+                "report",
+                json!({"etape": step, "date": to.to_string(), "motif": reason}),
+            ),
+            Change::Receipt { partner, on } => (
+                "reception",
+                json!({"partenaire": partner, "date": on.to_string()}),
+            ),
+            Change::Answer {
+                partner,
+                answer: PartnerAnswer::Approved(on),
+            } => (
+                "approbation",
+                json!({"partenaire": partner, "date": on.to_string()}),
+            ),
+            Change::Answer {
+                partner,
+                answer: PartnerAnswer::Objection { on, reason },
+            } => (
+                "objection",
+                json!({"partenaire": partner, "date": on.to_string(), "motif": reason}),
+            ),
+            Change::Close => ("cloture", json!({})),
+            Change::Recompute => ("recalcul", json!({})),
+        }
+    }
+}
+
+/// A guardian of the pupil (personal data, never shown in chat).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardianInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: String,
+    pub needs_oral: bool,
+}
+
+/// What it takes to open a case.
+#[derive(Debug, Clone, Default)]
+pub struct OpenCase {
+    pub procedure: String,
+    pub establishment: Option<String>,
+    pub departement: Option<String>,
+    pub parent: Option<String>,
+    pub title: Option<String>,
+    pub partners: Vec<String>,
+    pub events: Vec<(String, NaiveDate)>,
+    pub params: Vec<(String, u32)>,
+    pub pupil: Option<(String, Option<String>)>,
+    pub guardians: Vec<GuardianInput>,
+    pub opened_on: Option<NaiveDate>,
+}
+
+/// A case as stored after a change.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub case: CaseRow,
+    pub steps: Vec<StepRow>,
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub library: Arc<Library>,
+    pub school: Arc<SchoolCalendar>,
+    pub clock: Arc<dyn Clock>,
+}
+
+const MAX_TEXT: usize = 500;
+
+impl App {
+    pub fn new(store: Store, library: Library, clock: Arc<dyn Clock>) -> App {
+        App {
+            store,
+            library: Arc::new(library),
+            school: Arc::new(SchoolCalendar::embedded()),
+            clock,
+        }
+    }
+
+    /// Writes the configured directory into the database.
+    pub async fn sync_directory(&self, settings: &Settings) -> Result<()> {
+        for e in &settings.establishments {
+            self.store
+                .upsert_establishment(&Establishment {
+                    uai: e.uai.to_string(),
+                    name: e.name.clone(),
+                    departement: e.uai.departement().to_string(),
+                    calendar: e.calendar.to_string(),
+                    good_friday: e.good_friday,
+                    zone: e.zone.clone(),
+                    closed_days: e.closed_days.clone(),
+                })
+                .await?;
+        }
+        for p in &settings.partners {
+            self.store.upsert_partner(&p.id, &p.name, &p.departement).await?;
+        }
+        for p in &settings.people {
+            self.store
+                .upsert_person(&p.slug, &p.name, p.email.as_deref(), &p.grants, &p.identities)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today(CalendarId::Metropole)
+    }
+
+    fn procedure(&self, id: &str) -> Result<&Procedure> {
+        self.library.get(id).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "Procédure « {id} » inconnue : son fichier a-t-il été retiré ?"
+            ))
+        })
+    }
+
+    async fn calendar(conn: &mut SqliteConnection, case: &CaseRow) -> Result<Calendar> {
+        let id: CalendarId = case
+            .calendar
+            .parse()
+            .map_err(|e: echeancier_core::calendar::UnknownCalendar| AppError::Invalid(e.to_string()))?;
+        let mut cal = Calendar::new(id);
+        if let Some(uai) = &case.establishment
+            && let Some(e) = Store::establishment(conn, uai).await?
+        {
+            if let Some(gf) = e.good_friday {
+                cal = cal.with_good_friday(gf);
+            }
+            cal.closed_days = e.closed_days;
+        }
+        Ok(cal)
+    }
+
+    /// Recomputes and stores the plan of a case, inside `conn`'s transaction.
+    async fn replan(&self, conn: &mut SqliteConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
+        let proc = self.procedure(&case.procedure)?;
+        let inputs = Store::inputs(conn, case).await?;
+        let calendar = Self::calendar(conn, case).await?;
+        let zone = case.zone.as_deref().and_then(|z| z.parse::<Zone>().ok());
+        let plans = case::plan(
+            proc,
+            &inputs,
+            Env {
+                calendar: &calendar,
+                school: &self.school,
+                zone,
+                today: self.clock.today(calendar.id),
+            },
+        );
+        Store::save_plan(conn, case.id, &plans).await?;
+        Ok(plans)
+    }
+
+    /// Opens a case and computes its plan in one transaction.
+    pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
+        let proc = self.procedure(&spec.procedure)?.clone();
+        let mut tx = self.store.begin().await?;
+        let parent = match &spec.parent {
+            Some(r) => Some(
+                Store::case_by_ref(&mut tx, r)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(r.clone()))?,
+            ),
+            None => None,
+        };
+        let (establishment, departement, calendar, zone) = match proc.audience {
+            Audience::Case => {
+                let raw = spec.establishment.as_deref().ok_or_else(|| {
+                    AppError::Invalid(
+                        "Un dossier d'élève appartient à un établissement : donnez son UAI.".into(),
+                    )
+                })?;
+                let uai: Uai = raw
+                    .parse()
+                    .map_err(|e: echeancier_core::ids::UaiError| AppError::Invalid(e.to_string()))?;
+                let e = Store::establishment(&mut tx, uai.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("Établissement {uai} non déclaré dans la configuration."))
+                    })?;
+                (Some(e.uai), e.departement, e.calendar, e.zone)
+            }
+            Audience::Partnership => {
+                if spec.pupil.is_some() || !spec.guardians.is_empty() {
+                    return Err(AppError::Invalid(
+                        "Un élément de partenariat ne contient aucune donnée individuelle (ni élève ni responsable).".into(),
+                    ));
+                }
+                let dep = spec
+                    .departement
+                    .clone()
+                    .map(|d| crate::config::normalize_departement(&d))
+                    .or_else(|| parent.as_ref().map(|p| p.departement.clone()))
+                    .ok_or_else(|| {
+                        AppError::Invalid("Donnez le département de la convention (par exemple 049).".into())
+                    })?;
+                let cal = parent
+                    .as_ref()
+                    .map(|p| p.calendar.clone())
+                    .unwrap_or_else(|| "metropole".into());
+                (None, dep, cal, parent.as_ref().and_then(|p| p.zone.clone()))
+            }
+        };
+        let title = match (&spec.title, proc.audience) {
+            (Some(t), Audience::Partnership) => Some(clean_text(t, "titre")?),
+            (Some(_), Audience::Case) => {
+                return Err(AppError::Invalid(
+                    "Un dossier d'élève n'a pas de titre libre : la référence suffit et ne nomme personne."
+                        .into(),
+                ));
+            }
+            (None, _) => None,
+        };
+        let opened_on = spec.opened_on.unwrap_or_else(|| self.today());
+        let (id, reference) = Store::insert_case(
+            &mut tx,
+            &NewCase {
+                procedure: proc.id.clone(),
+                prefix: proc.prefix.clone(),
+                establishment,
+                departement,
+                parent_id: parent.as_ref().map(|p| p.id),
+                title,
+                calendar,
+                zone,
+                opened_on,
+            },
+            self.clock.now(),
+        )
+        .await?;
+        let mut partners = spec.partners.clone();
+        if partners.is_empty()
+            && let Some(p) = &parent
+        {
+            partners = Store::case_partners(&mut tx, p.id).await?;
+        }
+        if proc.audience == Audience::Case && !partners.is_empty() {
+            return Err(AppError::Invalid(
+                "Un dossier d'élève n'est jamais transmis aux partenaires de la convention.".into(),
+            ));
+        }
+        for p in &partners {
+            if !self.store.partner_exists(p).await? {
+                return Err(AppError::Invalid(format!(
+                    "Partenaire « {p} » non déclaré dans la configuration."
+                )));
+            }
+            Store::add_case_partner(&mut tx, id, p).await?;
+        }
+        for (event, on) in &spec.events {
+            check_event(&proc, event)?;
+            Store::set_event(&mut tx, id, event, *on).await?;
+        }
+        for (param, value) in &spec.params {
+            check_param(&proc, param)?;
+            Store::set_param(&mut tx, id, param, *value).await?;
+        }
+        if let Some((name, class)) = &spec.pupil {
+            Store::set_pupil(&mut tx, id, name, class.as_deref()).await?;
+        }
+        for g in &spec.guardians {
+            Store::add_guardian(
+                &mut tx,
+                id,
+                &g.name,
+                g.email.as_deref(),
+                g.phone.as_deref(),
+                &g.language,
+                g.needs_oral,
+            )
+            .await?;
+        }
+        let case = Store::case_by_id(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        self.replan(&mut tx, &case).await?;
+        Store::audit(
+            &mut tx,
+            &AuditEntry {
+                at: self.clock.now(),
+                actor: who.actor.clone(),
+                channel: who.channel.clone(),
+                case_ref: Some(reference.to_string()),
+                action: "ouverture".into(),
+                detail: json!({
+                    "procedure": proc.id,
+                    "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
+                    "parametres": spec.params,
+                    "partenaires": partners,
+                }),
+            },
+        )
+        .await?;
+        let snapshot = Snapshot {
+            case: Store::case_by_id(&mut tx, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(reference.to_string()))?,
+            steps: Store::steps(&mut tx, id).await?,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    /// Applies changes to a case, recomputes its plan and records the audit
+    /// trail, all in one transaction: on any error nothing is changed.
+    pub async fn apply(&self, reference: &str, changes: Vec<Change>, who: &Who) -> Result<Snapshot> {
+        let mut tx = self.store.begin().await?;
+        let case = Store::case_by_ref(&mut tx, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        let proc = self.procedure(&case.procedure)?.clone();
+        let today = self.today();
+        for change in &changes {
+            if !case.open && *change != Change::Recompute {
+                return Err(AppError::Closed(case.reference.clone()));
+            }
+            match change {
+                Change::Event { event, on } => {
+                    check_event(&proc, event)?;
+                    Store::set_event(&mut tx, case.id, event, *on).await?;
+                }
+                Change::Param { param, value } => {
+                    check_param(&proc, param)?;
+                    Store::set_param(&mut tx, case.id, param, *value).await?;
+                }
+                Change::StepDone { step, on } => {
+                    let def = check_step(&proc, step)?;
+                    if def.per_partner() {
+                        return Err(AppError::Invalid(
+                            "Cette étape se conclut par les réponses des partenaires (!approuve, !objection) ou par leur silence.".into(),
+                        ));
+                    }
+                    if *on > today {
+                        return Err(AppError::Invalid(
+                            "Une étape ne peut pas être faite à une date future.".into(),
+                        ));
+                    }
+                    Store::set_done(&mut tx, case.id, step, *on).await?;
+                }
+                Change::Reschedule { step, to, reason } => {
+                    let def = check_step(&proc, step)?;
+                    if def.per_partner() || def.effect.is_some() {
+                        return Err(AppError::Invalid(
+                            "Cette échéance découle du texte et ne se reporte pas : le délai n'est jamais prolongé.".into(),
+                        ));
+                    }
+                    clean_text(reason, "motif")?;
+                    Store::set_rescheduled(&mut tx, case.id, step, *to, reason).await?;
+                }
+                Change::Receipt { partner, on } => {
+                    if *on > today {
+                        return Err(AppError::Invalid(
+                            "Une réception ne peut pas être datée dans le futur.".into(),
+                        ));
+                    }
+                    if !Store::set_receipt(&mut tx, case.id, partner, *on).await? {
+                        return Err(unknown_partner(&mut tx, case.id, partner).await);
+                    }
+                }
+                Change::Answer { partner, answer } => {
+                    if let PartnerAnswer::Objection { reason, .. } = answer {
+                        clean_text(reason, "motif")?;
+                    }
+                    if !Store::set_answer(&mut tx, case.id, partner, answer).await? {
+                        return Err(unknown_partner(&mut tx, case.id, partner).await);
+                    }
+                }
+                Change::Close => Store::close_case(&mut tx, case.id, today).await?,
+                Change::Recompute => {}
+            }
+        }
+        self.replan(&mut tx, &case).await?;
+        for change in &changes {
+            let (action, detail) = change.audit();
+            Store::audit(
+                &mut tx,
+                &AuditEntry {
+                    at: self.clock.now(),
+                    actor: who.actor.clone(),
+                    channel: who.channel.clone(),
+                    case_ref: Some(case.reference.clone()),
+                    action: action.into(),
+                    detail,
+                },
+            )
+            .await?;
+        }
+        let snapshot = Snapshot {
+            case: Store::case_by_id(&mut tx, case.id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(reference.to_string()))?,
+            steps: Store::steps(&mut tx, case.id).await?,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    pub async fn snapshot(&self, reference: &str) -> Result<Snapshot> {
+        let mut conn = self.store.pool().acquire().await?;
+        let case = Store::case_by_ref(&mut conn, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        let steps = Store::steps(&mut conn, case.id).await?;
+        Ok(Snapshot { case, steps })
+    }
+
+    /// The chat-safe text of a case.
+    pub fn render(&self, snap: &Snapshot) -> String {
+        match self.library.get(&snap.case.procedure) {
+            Some(proc) => view::case(&snap.case, proc, &self.library.roles, &snap.steps, self.today()),
+            None => format!(
+                "{} — procédure « {} » inconnue",
+                snap.case.reference, snap.case.procedure
+            ),
+        }
+    }
+
+    async fn scope_check(&self, actor: Option<&Actor>, case: &CaseRow, action: Action<'_>) -> Result<()> {
+        let proc = self.procedure(&case.procedure)?;
+        let mut conn = self.store.pool().acquire().await?;
+        let partners = Store::case_partners(&mut conn, case.id).await?;
+        authz::authorize(
+            actor,
+            &self.library.roles,
+            proc,
+            &CaseScope {
+                establishment: case.establishment.as_deref(),
+                departement: &case.departement,
+                partners: &partners,
+            },
+            &action,
+        )?;
+        Ok(())
+    }
+
+    async fn case_row(&self, reference: &CaseRef) -> Result<CaseRow> {
+        let mut conn = self.store.pool().acquire().await?;
+        Store::case_by_ref(&mut conn, reference.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))
+    }
+
+    /// Answers a chat message from `channel:external_id`. `None` when the
+    /// text is not a command. Never fails: errors become French replies.
+    pub async fn handle(&self, channel: &str, external_id: &str, text: &str) -> Option<String> {
+        let parsed = command::parse(text)?;
+        let reply = match parsed {
+            Err(e) => e.message,
+            Ok(cmd) => match self.execute(channel, external_id, cmd).await {
+                Ok(text) => text,
+                Err(AppError::Store(e)) => {
+                    tracing::error!(error = %e, channel, "command failed on storage");
+                    "Erreur interne : rien n'a été modifié. L'équipe technique est prévenue.".into()
+                }
+                Err(e) => e.to_string(),
+            },
+        };
+        Some(reply)
+    }
+
+    async fn execute(&self, channel: &str, external_id: &str, cmd: Command) -> Result<String> {
+        if let Command::Help(topic) = &cmd {
+            return Ok(command::help(topic.as_deref()));
+        }
+        let found = self.store.actor(channel, external_id).await?;
+        let Some((actor, _name)) = found else {
+            return Err(AppError::Refused(Refusal::Unknown));
+        };
+        let who = Who {
+            actor: format!("personne:{} ({channel}:{external_id})", actor.person_id),
+            channel: channel.to_string(),
+        };
+        let today = self.today();
+        match cmd {
+            Command::Help(_) => Ok(command::help(None)),
+            Command::Deadlines(h) => self.deadlines(&actor, h, today).await,
+            Command::Case(r) => {
+                let case = self.case_row(&r).await?;
+                self.scope_check(Some(&actor), &case, Action::View).await?;
+                Ok(self.render(&self.snapshot(r.as_str()).await?))
+            }
+            Command::StepDone { case, step, on } => {
+                let row = self.case_row(&case).await?;
+                self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
+                let on = on.unwrap_or(today);
+                let snap = self
+                    .apply(
+                        case.as_str(),
+                        vec![Change::StepDone {
+                            step: step.clone(),
+                            on,
+                        }],
+                        &who,
+                    )
+                    .await?;
+                Ok(format!(
+                    "✅ {case} : étape « {} » faite le {}.\n{}",
+                    self.step_name(&row, &step),
+                    echeancier_core::french::long_date(on),
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::Reschedule {
+                case,
+                step,
+                to,
+                reason,
+            } => {
+                let row = self.case_row(&case).await?;
+                self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
+                let snap = self
+                    .apply(
+                        case.as_str(),
+                        vec![Change::Reschedule {
+                            step: step.clone(),
+                            to,
+                            reason,
+                        }],
+                        &who,
+                    )
+                    .await?;
+                Ok(format!(
+                    "📅 {case} : étape « {} » reportée au {} (motif enregistré au dossier).\n{}",
+                    self.step_name(&row, &step),
+                    echeancier_core::french::long_date(to),
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::SetEvent { case, event, on } => {
+                let row = self.case_row(&case).await?;
+                self.scope_check(Some(&actor), &row, Action::Open).await?;
+                let snap = self
+                    .apply(case.as_str(), vec![Change::Event { event, on }], &who)
+                    .await?;
+                Ok(format!(
+                    "{case} : date enregistrée.\n{}",
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::Ack(id) => self.ack(&actor, id, &who).await,
+            Command::Communication { convention, title } => {
+                let conv = self.case_row(&convention).await?;
+                self.scope_check(Some(&actor), &conv, Action::Open).await?;
+                let proc = self
+                    .library
+                    .procedures
+                    .values()
+                    .find(|p| p.audience == Audience::Partnership && p.steps.iter().any(|s| s.per_partner()))
+                    .ok_or_else(|| {
+                        AppError::Invalid(
+                            "Aucune procédure de communication aux partenaires n'est définie.".into(),
+                        )
+                    })?;
+                let snap = self
+                    .open_case(
+                        OpenCase {
+                            procedure: proc.id.clone(),
+                            parent: Some(conv.reference.clone()),
+                            title: Some(title),
+                            ..Default::default()
+                        },
+                        &who,
+                    )
+                    .await?;
+                Ok(format!(
+                    "📨 Communication {} créée et soumise aux partenaires de {convention}. Enregistrez chaque réception avec !recu {} PARTENAIRE DATE.",
+                    snap.case.reference, snap.case.reference
+                ))
+            }
+            Command::Received { item, partner, on } => {
+                let row = self.case_row(&item).await?;
+                self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
+                    .await?;
+                let snap = self
+                    .apply(item.as_str(), vec![Change::Receipt { partner, on }], &who)
+                    .await?;
+                Ok(format!(
+                    "{item} : réception enregistrée.\n{}",
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::Approve { item, partner } => {
+                let row = self.case_row(&item).await?;
+                let partner = self.answering_partner(&actor, &row, partner).await?;
+                self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
+                    .await?;
+                let answer = PartnerAnswer::Approved(today);
+                let snap = self
+                    .apply(item.as_str(), vec![Change::Answer { partner, answer }], &who)
+                    .await?;
+                Ok(format!(
+                    "👍 {item} : approbation enregistrée.\n{}",
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::Object {
+                item,
+                partner,
+                reason,
+            } => {
+                let row = self.case_row(&item).await?;
+                let partner = self.answering_partner(&actor, &row, partner).await?;
+                self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
+                    .await?;
+                let answer = PartnerAnswer::Objection { on: today, reason };
+                let snap = self
+                    .apply(item.as_str(), vec![Change::Answer { partner, answer }], &who)
+                    .await?;
+                Ok(format!(
+                    "✋ {item} : objection enregistrée ; le document ne peut pas être diffusé.\n{}",
+                    self.next_steps(&snap, today)
+                ))
+            }
+            Command::Terminate {
+                convention,
+                received,
+                requested,
+            } => {
+                let row = self.case_row(&convention).await?;
+                let proc = self.procedure(&row.procedure)?;
+                let step = proc.steps.iter().find(|s| s.effect.is_some()).ok_or_else(|| {
+                    AppError::Invalid(format!("{convention} n'est pas une convention résiliable."))
+                })?;
+                let Anchor::Event(received_event) = &step.anchor else {
+                    return Err(AppError::Invalid(
+                        "La résiliation de cette procédure ne part pas d'un événement.".into(),
+                    ));
+                };
+                self.scope_check(Some(&actor), &row, Action::Step(&step.id))
+                    .await?;
+                let mut changes = vec![Change::Event {
+                    event: received_event.clone(),
+                    on: received,
+                }];
+                if let Some(ev) = &step.request_event {
+                    changes.push(Change::Event {
+                        event: ev.clone(),
+                        on: requested.unwrap_or(received),
+                    });
+                }
+                let step_id = step.id.clone();
+                let snap = self.apply(convention.as_str(), changes, &who).await?;
+                let s = snap.steps.iter().find(|s| s.step == step_id);
+                let mut text = format!("{convention} : résiliation enregistrée.");
+                if let Some(s) = s {
+                    if let Some(due) = s.due {
+                        text.push_str(&format!(
+                            "\nPrise d'effet : {}.",
+                            echeancier_core::french::long_date(due)
+                        ));
+                    }
+                    for (label, d) in &s.also {
+                        text.push_str(&format!(
+                            "\n{label} : {}.",
+                            echeancier_core::french::long_date(*d)
+                        ));
+                    }
+                    if s.needs_decision {
+                        text.push_str(
+                            "\n⚠ Les deux lectures de l'article 9 divergent : décision humaine requise.",
+                        );
+                    }
+                    if s.state == "error" {
+                        text.push_str(&format!("\n{}", s.state_detail.clone().unwrap_or_default()));
+                    }
+                }
+                Ok(text)
+            }
+        }
+    }
+
+    fn step_name(&self, case: &CaseRow, step: &str) -> String {
+        self.library
+            .get(&case.procedure)
+            .and_then(|p| p.step(step))
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| step.to_string())
+    }
+
+    /// The pending steps of a snapshot, in one short paragraph.
+    fn next_steps(&self, snap: &Snapshot, today: NaiveDate) -> String {
+        let lines: Vec<String> = snap
+            .steps
+            .iter()
+            .filter(|s| matches!(s.state.as_str(), "open" | "overdue"))
+            .map(|s| {
+                format!(
+                    "• {} — {} — {}{}",
+                    self.step_name(&snap.case, &s.step),
+                    self.library.roles.name(&s.role),
+                    s.due.map(echeancier_core::french::long_date).unwrap_or_default(),
+                    if s.due.is_some_and(|d| d < today) {
+                        " (en retard)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        if lines.is_empty() {
+            "Plus aucune étape en cours.".into()
+        } else {
+            format!("Étapes en cours :\n{}", lines.join("\n"))
+        }
+    }
+
+    /// The partner an answer is given for: the one named, or the actor's own.
+    async fn answering_partner(
+        &self,
+        actor: &Actor,
+        case: &CaseRow,
+        named: Option<String>,
+    ) -> Result<String> {
+        if let Some(p) = named {
+            return Ok(p);
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let partners = Store::case_partners(&mut conn, case.id).await?;
+        let own: Vec<&String> = actor
+            .grants
+            .iter()
+            .filter(|g| {
+                self.library
+                    .roles
+                    .get(&g.role)
+                    .is_some_and(|r| r.scope == Scope::Partenaire)
+            })
+            .filter_map(|g| g.partner.as_ref())
+            .filter(|p| partners.contains(p))
+            .collect();
+        match own.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(AppError::Invalid(format!(
+                "Précisez le partenaire pour lequel vous répondez : {}.",
+                partners.join(", ")
+            ))),
+        }
+    }
+
+    async fn ack(&self, actor: &Actor, id: i64, who: &Who) -> Result<String> {
+        let mut conn = self.store.pool().acquire().await?;
+        let Some((case_id, step)) = Store::reminder_target(&mut conn, id).await? else {
+            return Err(AppError::Invalid(format!("Rappel n° {id} introuvable.")));
+        };
+        let case = Store::case_by_id(&mut conn, case_id)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
+        drop(conn);
+        self.scope_check(Some(actor), &case, Action::Step(&step)).await?;
+        let mut tx = self.store.begin().await?;
+        let Some((_, _, already)) = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?
+        else {
+            return Err(AppError::Invalid(format!("Rappel n° {id} introuvable.")));
+        };
+        if !already {
+            Store::audit(
+                &mut tx,
+                &AuditEntry {
+                    at: self.clock.now(),
+                    actor: who.actor.clone(),
+                    channel: who.channel.clone(),
+                    case_ref: Some(case.reference.clone()),
+                    action: "accuse_reception".into(),
+                    detail: json!({"rappel": id, "etape": step}),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(if already {
+            format!("Rappel n° {id} : déjà vu, rien à changer.")
+        } else {
+            format!("👀 Rappel n° {id} ({}) : vu, merci.", case.reference)
+        })
+    }
+
+    /// Pending deadlines the actor may see, late ones first.
+    async fn deadlines(&self, actor: &Actor, horizon: Horizon, today: NaiveDate) -> Result<String> {
+        let until = today + Duration::days(horizon.days() as i64);
+        let rows = self.store.pending_steps_until(until).await?;
+        let mut late = Vec::new();
+        let mut coming = Vec::new();
+        for (case, step) in rows {
+            let Some(proc) = self.library.get(&case.procedure) else {
+                continue;
+            };
+            if self.scope_check(Some(actor), &case, Action::View).await.is_err() {
+                continue;
+            }
+            let line = view::deadline_line(&case, &step, Some(proc), &self.library.roles);
+            if step.due.is_some_and(|d| d < today) {
+                late.push(line);
+            } else {
+                coming.push(line);
+            }
+        }
+        let period = match horizon {
+            Horizon::Week => "les 7 prochains jours",
+            Horizon::Month => "les 31 prochains jours",
+        };
+        let mut out = String::new();
+        if !late.is_empty() {
+            out.push_str(&format!("En retard :\n{}\n", late.join("\n")));
+        }
+        if coming.is_empty() {
+            out.push_str(&format!("Aucune échéance dans {period}."));
+        } else {
+            out.push_str(&format!("À venir dans {period} :\n{}", coming.join("\n")));
+        }
+        Ok(out)
+    }
+}
+
+fn check_step<'a>(proc: &'a Procedure, step: &str) -> Result<&'a echeancier_core::procedure::StepDef> {
+    proc.step(step).ok_or_else(|| AppError::UnknownStep {
+        step: step.to_string(),
+        available: proc
+            .steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+fn check_event(proc: &Procedure, event: &str) -> Result<()> {
+    if proc.event(event).is_some() {
+        return Ok(());
+    }
+    Err(AppError::UnknownEvent {
+        event: event.to_string(),
+        available: proc
+            .events
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+fn check_param(proc: &Procedure, param: &str) -> Result<()> {
+    if proc.params.iter().any(|p| p.id == param) {
+        return Ok(());
+    }
+    Err(AppError::Invalid(format!(
+        "Paramètre « {param} » inconnu. Paramètres : {}.",
+        proc.params
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+async fn unknown_partner(conn: &mut SqliteConnection, case_id: i64, partner: &str) -> AppError {
+    let available = Store::case_partners(conn, case_id)
+        .await
+        .unwrap_or_default()
+        .join(", ");
+    AppError::UnknownPartner {
+        partner: partner.to_string(),
+        available,
+    }
+}
+
+/// Free text from a user: trimmed, bounded, no control characters.
+fn clean_text(s: &str, what: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(AppError::Invalid(format!("Le {what} est vide.")));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(AppError::Invalid(format!(
+            "Le {what} dépasse {MAX_TEXT} caractères."
+        )));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::Invalid(format!(
+            "Le {what} contient des caractères de contrôle."
+        )));
+    }
+    Ok(t.to_string())
+}

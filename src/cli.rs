@@ -1,0 +1,716 @@
+//! The command line: argument definitions (clap) and the handlers of each
+//! subcommand. Bad input ends with one French line on standard error and a
+//! non-zero exit code; see [`Failure`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use echeancier_core::calendar::{Calendar, CalendarId};
+use echeancier_core::deadline::{self, Period, Roll, Rule};
+use echeancier_core::french::{long_date, parse_date};
+use echeancier_core::procedure::Library;
+use echeancier_core::school::SchoolCalendar;
+use echeancier_core::termination;
+use serde_json::json;
+
+use crate::app::{App, AppError, Change, GuardianInput, OpenCase, Who};
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::library;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "echeancier",
+    version,
+    about = "Échéances des procédures scolaires : calcul expliqué, suivi des dossiers, rappels."
+)]
+pub struct Cli {
+    /// Fichier de configuration (TOML). Sans lui, les valeurs par défaut intégrées.
+    #[arg(long, short, global = true, env = "ECHEANCIER_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Calcule une échéance et explique le calcul.
+    Deadline(DeadlineArgs),
+    /// Donne l'année scolaire d'une date (par exemple 2025-2026).
+    SchoolYear {
+        /// La date, AAAA-MM-JJ.
+        date: String,
+        #[arg(long, default_value = "metropole")]
+        calendar: String,
+    },
+    /// Calcule la prise d'effet d'une résiliation de convention (art. 9), selon les deux lectures.
+    Termination(TerminationArgs),
+    /// Vérifie les fichiers de procédures (et la configuration si elle est donnée).
+    Check {
+        /// Dossier des procédures (par défaut : ./procedures, sinon les procédures intégrées).
+        #[arg(long)]
+        procedures: Option<PathBuf>,
+    },
+    /// Lance le démon : base locale, courriels en fichiers, console sur l'entrée standard.
+    Run {
+        /// Charge les données de démonstration (si la base est vide).
+        #[arg(long)]
+        demo: bool,
+        /// Identité de console sous laquelle taper les commandes.
+        #[arg(long = "as")]
+        as_identity: Option<String>,
+    },
+    /// Lance le démon avec la configuration et les données de démonstration.
+    Demo {
+        #[arg(long = "as")]
+        as_identity: Option<String>,
+    },
+    /// Administration des dossiers depuis un terminal.
+    #[command(subcommand)]
+    Case(CaseCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DeadlineArgs {
+    /// Point de départ, AAAA-MM-JJ (le jour de l'événement).
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub days: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub weeks: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub months: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub years: Option<String>,
+    /// Jours ajoutés après les mois ou années.
+    #[arg(long, allow_hyphen_values = true)]
+    pub and_days: Option<String>,
+    #[arg(long, default_value = "metropole")]
+    pub calendar: String,
+    /// Vendredi saint férié ou non (calendrier alsace-moselle) : oui ou non.
+    #[arg(long)]
+    pub good_friday: Option<String>,
+    /// forward (jour ouvré suivant), none (jamais reporté), backward (jour ouvré précédent).
+    #[arg(long, default_value = "forward")]
+    pub roll: String,
+    /// Délai franc : le dernier jour ne compte pas.
+    #[arg(long)]
+    pub franc: bool,
+    /// Le jour de départ compte (« en vigueur à partir du ... pour N ans »).
+    #[arg(long)]
+    pub inclusive: bool,
+    /// Délai compté avant la date donnée.
+    #[arg(long)]
+    pub before: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TerminationArgs {
+    /// Réception de la lettre recommandée par le dernier partenaire.
+    #[arg(long, allow_hyphen_values = true)]
+    pub received: Option<String>,
+    /// Date de la demande, si elle diffère (par défaut : la réception).
+    #[arg(long, allow_hyphen_values = true)]
+    pub requested: Option<String>,
+    #[arg(long, default_value = "3", allow_hyphen_values = true)]
+    pub notice_months: String,
+    #[arg(long, default_value = "metropole")]
+    pub calendar: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Ouvre un dossier et affiche sa référence.
+    New(NewCaseArgs),
+    /// Liste les dossiers.
+    List {
+        /// Inclut les dossiers clos.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Affiche un dossier, ses étapes et leur calcul.
+    Show {
+        reference: String,
+        /// Affiche aussi le journal d'audit.
+        #[arg(long)]
+        audit: bool,
+    },
+    /// Marque une étape faite, ou la reporte.
+    Step {
+        reference: String,
+        step: String,
+        /// fait (done) ou report (reschedule).
+        action: String,
+        /// Date (fait : aujourd'hui par défaut ; report : la nouvelle échéance).
+        #[arg(long)]
+        date: Option<String>,
+        /// Motif d'un report.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Renseigne la date d'un événement du dossier.
+    Event {
+        reference: String,
+        event: String,
+        date: String,
+    },
+    /// Clôt un dossier.
+    Close { reference: String },
+}
+
+#[derive(Debug, Args)]
+pub struct NewCaseArgs {
+    #[arg(long)]
+    pub procedure: String,
+    /// UAI de l'établissement (dossiers d'élèves).
+    #[arg(long)]
+    pub uai: Option<String>,
+    /// Département (éléments de partenariat), par exemple 049.
+    #[arg(long)]
+    pub departement: Option<String>,
+    /// Dossier parent (la convention d'une communication).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Titre (éléments de partenariat seulement).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Partenaire destinataire (répétable).
+    #[arg(long = "partner")]
+    pub partners: Vec<String>,
+    /// EVENEMENT=DATE (répétable).
+    #[arg(long = "event")]
+    pub events: Vec<String>,
+    /// PARAMETRE=VALEUR (répétable).
+    #[arg(long = "param")]
+    pub params: Vec<String>,
+    /// Nom de l'élève (jamais affiché dans les salons).
+    #[arg(long)]
+    pub pupil: Option<String>,
+    #[arg(long)]
+    pub class: Option<String>,
+    /// Responsable légal : "Nom;courriel;téléphone;langue;oral" (répétable).
+    #[arg(long = "guardian")]
+    pub guardians: Vec<String>,
+    /// Date d'ouverture (par défaut : aujourd'hui).
+    #[arg(long)]
+    pub opened: Option<String>,
+}
+
+/// How a command failed: bad input (exit 2) or a runtime failure (exit 1).
+#[derive(Debug)]
+pub enum Failure {
+    Input(String),
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Store(s) => Failure::Runtime(s.into()),
+            other => Failure::Input(other.to_string()),
+        }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn input(msg: impl Into<String>) -> Failure {
+    Failure::Input(msg.into())
+}
+
+fn date_arg(value: Option<&str>, name: &str) -> Result<NaiveDate, Failure> {
+    let v = value.ok_or_else(|| input(format!("il manque --{name} AAAA-MM-JJ")))?;
+    parse_date(v).map_err(|e| input(format!("--{name} : {e}")))
+}
+
+fn amount_arg(value: &str, name: &str) -> Result<u32, Failure> {
+    match value.trim().parse::<i64>() {
+        Ok(n) if n < 0 => Err(input(format!(
+            "--{name} {value} : une durée ne peut pas être négative (attendu un entier positif ; pour compter avant une date, --before)"
+        ))),
+        Ok(n) if n > i64::from(deadline::MAX_DAYS) => Err(input(format!(
+            "--{name} {value} : durée trop longue (au plus {} jours ou {} mois)",
+            deadline::MAX_DAYS,
+            deadline::MAX_MONTHS
+        ))),
+        Ok(n) => Ok(n as u32),
+        Err(_) => Err(input(format!(
+            "--{name} « {value} » : attendu un nombre entier positif"
+        ))),
+    }
+}
+
+fn calendar_arg(name: &str, good_friday: Option<&str>) -> Result<Calendar, Failure> {
+    let id: CalendarId = name
+        .parse()
+        .map_err(|e: echeancier_core::calendar::UnknownCalendar| input(e.to_string()))?;
+    let mut cal = Calendar::new(id);
+    match good_friday.map(str::trim) {
+        None => {}
+        Some("oui" | "yes" | "true") => cal = cal.with_good_friday(true),
+        Some("non" | "no" | "false") => cal = cal.with_good_friday(false),
+        Some(other) => {
+            return Err(input(format!("--good-friday « {other} » : attendu oui ou non")));
+        }
+    }
+    Ok(cal)
+}
+
+fn print_json(v: &serde_json::Value) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("{e}"),
+    }
+}
+
+pub fn deadline(a: &DeadlineArgs) -> Outcome {
+    let start = date_arg(a.from.as_deref(), "from")?;
+    let units = [
+        (&a.days, "days", Period::days as fn(u32) -> Period),
+        (&a.weeks, "weeks", Period::weeks),
+        (&a.months, "months", Period::months),
+        (&a.years, "years", Period::years),
+    ];
+    let given: Vec<_> = units.iter().filter(|(v, _, _)| v.is_some()).collect();
+    let period = match given.as_slice() {
+        [] => {
+            return Err(input(
+                "il manque la durée : une option parmi --days, --weeks, --months, --years",
+            ));
+        }
+        [(Some(v), name, make)] => make(amount_arg(v, name)?),
+        _ => {
+            return Err(input(
+                "une seule unité à la fois : --days, --weeks, --months ou --years (pour « 2 mois et 5 jours » : --months 2 --and-days 5)",
+            ));
+        }
+    };
+    let period = match &a.and_days {
+        Some(v) => period.and_days(amount_arg(v, "and-days")?),
+        None => period,
+    };
+    let roll: Roll = a
+        .roll
+        .parse()
+        .map_err(|e: deadline::UnknownRoll| input(e.to_string()))?;
+    let mut rule = Rule::new(period, roll);
+    rule.franc = a.franc;
+    rule.inclusive = a.inclusive;
+    if a.before {
+        rule = rule.before();
+    }
+    let cal = calendar_arg(&a.calendar, a.good_friday.as_deref())?;
+    let dl = deadline::compute(start, &rule, &cal).map_err(|e| input(e.to_string()))?;
+    if a.json {
+        print_json(&json!({
+            "start": dl.start.to_string(),
+            "raw_end": dl.raw_end.to_string(),
+            "end": dl.end.to_string(),
+            "roll": roll.as_str(),
+            "calendar": cal.id.as_str(),
+            "rule": rule.describe(),
+            "franc": rule.franc,
+            "inclusive": rule.inclusive,
+            "before": a.before,
+            "skipped": dl.skipped.iter().map(|s| json!({"date": s.day.to_string(), "reason": s.reason.to_string()})).collect::<Vec<_>>(),
+            "expires_at": dl.expires_at().map(|t| t.to_rfc3339()),
+            "explanation": dl.explanation(),
+        }));
+    } else {
+        println!("{}", dl.end);
+        for line in dl.explanation() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+pub fn school_year(date: &str, calendar: &str) -> Outcome {
+    let d = parse_date(date).map_err(|e| input(e.to_string()))?;
+    let cal = calendar_arg(calendar, None)?;
+    let year = SchoolCalendar::embedded()
+        .school_year(d, cal.id)
+        .map_err(|e| input(e.to_string()))?;
+    println!("{year}");
+    Ok(())
+}
+
+pub fn termination(a: &TerminationArgs) -> Outcome {
+    let received = date_arg(a.received.as_deref(), "received")?;
+    let requested = match &a.requested {
+        Some(r) => parse_date(r).map_err(|e| input(format!("--requested : {e}")))?,
+        None => received,
+    };
+    let months = amount_arg(&a.notice_months, "notice-months")?;
+    if months == 0 || months > 120 {
+        return Err(input(
+            "--notice-months : attendu un nombre de mois entre 1 et 120",
+        ));
+    }
+    let cal = calendar_arg(&a.calendar, None)?;
+    let t = termination::compute(received, requested, months, &cal, &SchoolCalendar::embedded())
+        .map_err(|e| input(e.to_string()))?;
+    if a.json {
+        print_json(&json!({
+            "received": received.to_string(),
+            "requested": requested.to_string(),
+            "notice_last_day": t.notice.end.to_string(),
+            "request_school_year": t.request_year.to_string(),
+            "next_rentree": t.next_rentree.to_string(),
+            "effective": t.effective.to_string(),
+            "effective_at_rentree": t.effective_at_rentree.as_ref().ok().map(|d| d.to_string()),
+            "effective_at_rentree_error": t.effective_at_rentree.as_ref().err().map(|e| e.to_string()),
+            "diverge": t.diverge,
+            "explanation": t.explanation(),
+        }));
+    } else {
+        println!("{}", t.effective);
+        for line in t.explanation() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// Validates procedures (and the configuration if given); prints each error
+/// with its file, line and fix hint.
+pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
+    let default_dir = Path::new("procedures");
+    let dir = procedures.or(default_dir.is_dir().then_some(default_dir));
+    let lib = match dir {
+        Some(d) => library::from_dir(d),
+        None => library::embedded(),
+    };
+    let where_ = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "procédures intégrées".into());
+    let lib = match lib {
+        Ok(lib) => {
+            println!("{where_} : {} procédure(s) valides.", lib.procedures.len());
+            lib
+        }
+        Err(library::LoadError::Invalid(errors)) => {
+            for e in &errors {
+                println!("{e}");
+            }
+            return Err(input(format!(
+                "{} erreur(s) dans les procédures ({where_})",
+                errors.len()
+            )));
+        }
+        Err(e) => return Err(input(e.to_string())),
+    };
+    if let Some(path) = config {
+        match Settings::load(path, Some(&lib)) {
+            Ok(_) => println!("{} : configuration valide.", path.display()),
+            Err(errors) => {
+                for e in &errors {
+                    println!("{e}");
+                }
+                return Err(input(format!("{} erreur(s) dans la configuration", errors.len())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Settings and procedures for commands that use the database.
+pub fn settings(config: Option<&Path>, demo: bool) -> Result<(Settings, Library), Failure> {
+    let bootstrap = library::embedded().map_err(|e| input(e.to_string()))?;
+    let settings = match (config, demo) {
+        (Some(path), _) => Settings::load(path, Some(&bootstrap)),
+        (None, true) => Settings::parse("demo/demo.toml", crate::demo::CONFIG, Some(&bootstrap)),
+        (None, false) => Ok(Settings::defaults()),
+    }
+    .map_err(|errors| {
+        input(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ; "),
+        )
+    })?;
+    let lib = match &settings.procedures_dir {
+        Some(dir) => library::from_dir(dir).map_err(|e| match e {
+            library::LoadError::Invalid(errors) => input(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            ),
+            other => input(other.to_string()),
+        })?,
+        None => bootstrap,
+    };
+    Ok((settings, lib))
+}
+
+/// Opens the store and syncs the directory.
+pub async fn open_app(settings: &Settings, lib: Library) -> Result<App, Failure> {
+    if settings.database_url.starts_with("sqlite://") {
+        let path = settings.database_url.trim_start_matches("sqlite://");
+        if let Some(parent) = Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Failure::Runtime(anyhow::anyhow!("création de {} : {e}", parent.display())))?;
+        }
+    }
+    let store = Store::open(&settings.database_url)
+        .await
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    let app = App::new(store, lib, Arc::new(SystemClock));
+    app.sync_directory(settings).await?;
+    Ok(app)
+}
+
+pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>) -> Outcome {
+    let (settings, lib) = settings(config, demo)?;
+    let app = open_app(&settings, lib).await?;
+    if demo {
+        let refs = crate::demo::load(&app).await?;
+        if !refs.is_empty() {
+            tracing::info!(cases = ?refs, "demo data loaded");
+        }
+    }
+    tracing::info!(database = %settings.database_url, "echeancier started");
+    let identity = as_identity.unwrap_or_else(|| settings.console_identity.clone());
+    if settings.console {
+        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        tokio::select! {
+            r = crate::console::run(&app, &identity, stdin, tokio::io::stdout()) => {
+                r.map_err(|e| Failure::Runtime(e.into()))?;
+            }
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    } else {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| Failure::Runtime(e.into()))?;
+    }
+    tracing::info!("echeancier stopped");
+    Ok(())
+}
+
+fn split_pair(s: &str, what: &str) -> Result<(String, String), Failure> {
+    s.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| input(format!("{what} « {s} » : attendu NOM=VALEUR")))
+}
+
+pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
+    let (settings, lib) = settings(config, false)?;
+    let app = open_app(&settings, lib).await?;
+    let who = Who::cli();
+    match cmd {
+        CaseCommand::New(a) => {
+            let mut events = Vec::new();
+            for e in &a.events {
+                let (name, date) = split_pair(e, "--event")?;
+                events.push((
+                    name,
+                    parse_date(&date).map_err(|e| input(format!("--event : {e}")))?,
+                ));
+            }
+            let mut params = Vec::new();
+            for p in &a.params {
+                let (name, value) = split_pair(p, "--param")?;
+                params.push((name, amount_arg(&value, "param")?));
+            }
+            let mut guardians = Vec::new();
+            for g in &a.guardians {
+                let f: Vec<&str> = g.split(';').map(str::trim).collect();
+                let opt = |i: usize| f.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
+                let name = opt(0).ok_or_else(|| input("--guardian : le nom est obligatoire"))?;
+                guardians.push(GuardianInput {
+                    name,
+                    email: opt(1),
+                    phone: opt(2),
+                    language: opt(3).unwrap_or_else(|| "fr".into()),
+                    needs_oral: matches!(f.get(4), Some(&"oral" | &"oui" | &"1")),
+                });
+            }
+            let opened_on = a
+                .opened
+                .as_deref()
+                .map(|d| parse_date(d).map_err(|e| input(format!("--opened : {e}"))))
+                .transpose()?;
+            let snap = app
+                .open_case(
+                    OpenCase {
+                        procedure: a.procedure.clone(),
+                        establishment: a.uai.clone(),
+                        departement: a.departement.clone(),
+                        parent: a.parent.clone(),
+                        title: a.title.clone(),
+                        partners: a.partners.clone(),
+                        events,
+                        params,
+                        pupil: a.pupil.clone().map(|p| (p, a.class.clone())),
+                        guardians,
+                        opened_on,
+                    },
+                    &who,
+                )
+                .await?;
+            println!("{}", snap.case.reference);
+        }
+        CaseCommand::List { all } => {
+            for c in app
+                .store
+                .list_cases(!all)
+                .await
+                .map_err(|e| Failure::Runtime(e.into()))?
+            {
+                let next = app
+                    .snapshot(&c.reference)
+                    .await?
+                    .steps
+                    .into_iter()
+                    .filter(|s| matches!(s.state.as_str(), "open" | "overdue"))
+                    .filter_map(|s| s.due.map(|d| (d, s.step)))
+                    .min();
+                let next = next
+                    .map(|(d, s)| format!("prochaine échéance {d} ({s})"))
+                    .unwrap_or_else(|| "aucune échéance en cours".into());
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    c.reference,
+                    c.procedure,
+                    if c.open { "ouvert" } else { "clos" },
+                    next
+                );
+            }
+        }
+        CaseCommand::Show { reference, audit } => {
+            let snap = app.snapshot(&reference.to_uppercase()).await?;
+            println!("{}", app.render(&snap));
+            if *audit {
+                println!("\nJournal :");
+                for e in app
+                    .store
+                    .audit_trail(&snap.case.reference)
+                    .await
+                    .map_err(|e| Failure::Runtime(e.into()))?
+                {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        e.at.to_rfc3339(),
+                        e.channel,
+                        e.actor,
+                        e.action,
+                        e.detail
+                    );
+                }
+            }
+        }
+        CaseCommand::Step {
+            reference,
+            step,
+            action,
+            date,
+            reason,
+        } => {
+            let change = match action.as_str() {
+                "fait" | "done" => Change::StepDone {
+                    step: step.clone(),
+                    on: match date {
+                        Some(d) => parse_date(d).map_err(|e| input(e.to_string()))?,
+                        None => app.today(),
+                    },
+                },
+                "report" | "reschedule" => Change::Reschedule {
+                    step: step.clone(),
+                    to: date_arg(date.as_deref(), "date")?,
+                    reason: reason
+                        .clone()
+                        .ok_or_else(|| input("un report demande un motif : --reason \"...\""))?,
+                },
+                other => {
+                    return Err(input(format!(
+                        "action « {other} » inconnue : attendu fait ou report"
+                    )));
+                }
+            };
+            let snap = app.apply(&reference.to_uppercase(), vec![change], &who).await?;
+            println!("{}", app.render(&snap));
+        }
+        CaseCommand::Event {
+            reference,
+            event,
+            date,
+        } => {
+            let on = parse_date(date).map_err(|e| input(e.to_string()))?;
+            let snap = app
+                .apply(
+                    &reference.to_uppercase(),
+                    vec![Change::Event {
+                        event: event.clone(),
+                        on,
+                    }],
+                    &who,
+                )
+                .await?;
+            println!("{}", app.render(&snap));
+        }
+        CaseCommand::Close { reference } => {
+            let snap = app
+                .apply(&reference.to_uppercase(), vec![Change::Close], &who)
+                .await?;
+            println!("{} clos le {}.", snap.case.reference, long_date(app.today()));
+        }
+    }
+    Ok(())
+}
+
+/// Turns a clap error into one French line (help and version pass through).
+pub fn french_usage_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    let arg = e
+        .get(ContextKind::InvalidArg)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let msg = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            return None;
+        }
+        ErrorKind::UnknownArgument => format!("option inconnue {arg} : voir echeancier --help"),
+        ErrorKind::InvalidSubcommand => {
+            let sub = e
+                .get(ContextKind::InvalidSubcommand)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            format!("commande inconnue « {sub} » : voir echeancier --help")
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("il manque un argument obligatoire {arg} : voir echeancier --help")
+        }
+        ErrorKind::InvalidValue => format!("valeur invalide pour {arg} : voir echeancier --help"),
+        ErrorKind::ArgumentConflict => {
+            format!("options incompatibles {arg} : voir echeancier --help")
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            format!("trop de valeurs {arg} : voir echeancier --help")
+        }
+        _ => "arguments invalides : voir echeancier --help".to_string(),
+    };
+    Some(msg)
+}

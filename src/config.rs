@@ -1,0 +1,493 @@
+//! Configuration in two stages: the raw TOML file as written (`RawConfig`),
+//! then validated settings with line-numbered French errors. Every field has
+//! an embedded default, so echeancier runs with no file at all.
+//!
+//! The directory (schools, partners, people with their roles and chat
+//! identities) lives here too and is synced into the database at start.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use echeancier_core::CalendarId;
+use echeancier_core::authz::Grant;
+use echeancier_core::ids::Uai;
+use echeancier_core::procedure::{Library, Scope};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} : {}", self.file, self.line, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub data_dir: Option<String>,
+    pub database_url: Option<String>,
+    pub procedures_dir: Option<String>,
+    #[serde(default)]
+    pub email: RawEmail,
+    #[serde(default)]
+    pub console: RawConsole,
+    #[serde(default)]
+    pub etablissements: Vec<RawEstablishment>,
+    #[serde(default)]
+    pub partenaires: Vec<RawPartner>,
+    #[serde(default)]
+    pub personnes: Vec<RawPerson>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    pub mode: Option<Spanned<String>>,
+    pub dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    pub actif: Option<bool>,
+    /// The console identity commands run as (`console:ID`).
+    pub identite: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEstablishment {
+    pub uai: Spanned<String>,
+    pub nom: String,
+    pub calendrier: Option<Spanned<String>>,
+    pub zone: Option<Spanned<String>>,
+    pub vendredi_saint: Option<bool>,
+    #[serde(default)]
+    pub fermetures: Vec<RawClosure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClosure {
+    pub date: Spanned<String>,
+    pub motif: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPartner {
+    pub id: Spanned<String>,
+    pub nom: String,
+    pub departement: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    pub id: Spanned<String>,
+    pub nom: String,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<RawGrant>,
+    #[serde(default)]
+    pub identites: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrant {
+    pub role: Spanned<String>,
+    pub etablissement: Option<Spanned<String>>,
+    pub departement: Option<Spanned<String>>,
+    pub partenaire: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailMode {
+    /// Each message written as an `.eml` file.
+    Files(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstablishmentSettings {
+    pub uai: Uai,
+    pub name: String,
+    pub calendar: CalendarId,
+    pub zone: Option<String>,
+    pub good_friday: Option<bool>,
+    pub closed_days: BTreeMap<NaiveDate, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonSettings {
+    pub slug: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub grants: Vec<Grant>,
+    pub identities: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerSettings {
+    pub id: String,
+    pub name: String,
+    pub departement: String,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub procedures_dir: Option<PathBuf>,
+    pub email: EmailMode,
+    pub console: bool,
+    pub console_identity: String,
+    pub establishments: Vec<EstablishmentSettings>,
+    pub partners: Vec<PartnerSettings>,
+    pub people: Vec<PersonSettings>,
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Channels a chat identity may name.
+pub const CHANNELS: &[&str] = &["console", "matrix", "telegram"];
+
+impl Settings {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path, library: Option<&Library>) -> Result<Settings, Vec<ConfigError>> {
+        let name = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|e| {
+            vec![ConfigError {
+                file: name.clone(),
+                line: 0,
+                message: format!("lecture impossible : {e}"),
+            }]
+        })?;
+        Self::parse(&name, &src, library)
+    }
+
+    /// Parses configuration text; `library` enables role checks.
+    pub fn parse(file: &str, src: &str, library: Option<&Library>) -> Result<Settings, Vec<ConfigError>> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            vec![ConfigError {
+                file: file.to_string(),
+                line: e.span().map(|s| line_of(src, s.start)).unwrap_or(1),
+                message: format!("fichier illisible : {}", e.message()),
+            }]
+        })?;
+        Self::from_raw(raw, file, src, library)
+    }
+
+    /// Settings with every default and an empty directory.
+    pub fn defaults() -> Settings {
+        match Self::from_raw(RawConfig::default(), "(défauts)", "", None) {
+            Ok(s) => s,
+            Err(e) => panic!("built-in defaults are invalid: {e:?}"),
+        }
+    }
+
+    fn from_raw(
+        raw: RawConfig,
+        file: &str,
+        src: &str,
+        library: Option<&Library>,
+    ) -> Result<Settings, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut err = |at: std::ops::Range<usize>, message: String| {
+            errors.push(ConfigError {
+                file: file.to_string(),
+                line: line_of(src, at.start),
+                message,
+            })
+        };
+        let data_dir = PathBuf::from(
+            raw.data_dir
+                .or_else(|| std::env::var("ECHEANCIER_DATA").ok())
+                .unwrap_or_else(|| "echeancier-data".into()),
+        );
+        let database_url = raw
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("echeancier.db").display()));
+        if !database_url.starts_with("sqlite:") {
+            err(
+                0..0,
+                format!("database_url « {database_url} » non prise en charge : attendu sqlite://CHEMIN"),
+            );
+        }
+        let email = match raw.email.mode.as_ref().map(|m| m.get_ref().as_str()) {
+            None | Some("fichiers") | Some("files") => EmailMode::Files(
+                raw.email
+                    .dir
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("courriels")),
+            ),
+            Some(other) => {
+                let span = raw.email.mode.as_ref().map(|m| m.span()).unwrap_or(0..0);
+                err(
+                    span,
+                    format!("mode de courriel « {other} » inconnu : attendu fichiers"),
+                );
+                EmailMode::Files(data_dir.join("courriels"))
+            }
+        };
+
+        let mut establishments = Vec::new();
+        for e in raw.etablissements {
+            let uai = match e.uai.get_ref().parse::<Uai>() {
+                Ok(u) => u,
+                Err(x) => {
+                    err(e.uai.span(), x.to_string());
+                    continue;
+                }
+            };
+            let calendar = match &e.calendrier {
+                None => CalendarId::Metropole,
+                Some(c) => match c.get_ref().parse::<CalendarId>() {
+                    Ok(c) => c,
+                    Err(x) => {
+                        err(c.span(), x.to_string());
+                        continue;
+                    }
+                },
+            };
+            let zone = match &e.zone {
+                None => None,
+                Some(z) if ["A", "B", "C"].contains(&z.get_ref().as_str()) => Some(z.get_ref().clone()),
+                Some(z) => {
+                    err(
+                        z.span(),
+                        format!("zone « {} » inconnue : attendu A, B ou C", z.get_ref()),
+                    );
+                    None
+                }
+            };
+            let mut closed_days = BTreeMap::new();
+            for c in e.fermetures {
+                match echeancier_core::french::parse_date(c.date.get_ref()) {
+                    Ok(d) => {
+                        closed_days.insert(d, c.motif);
+                    }
+                    Err(x) => err(c.date.span(), x.to_string()),
+                }
+            }
+            establishments.push(EstablishmentSettings {
+                uai,
+                name: e.nom,
+                calendar,
+                zone,
+                good_friday: e.vendredi_saint,
+                closed_days,
+            });
+        }
+
+        let mut partners = Vec::new();
+        for p in raw.partenaires {
+            let id = p.id.get_ref();
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                err(
+                    p.id.span(),
+                    format!("identifiant de partenaire « {id} » invalide : minuscules, chiffres et _"),
+                );
+                continue;
+            }
+            let dep = p.departement.get_ref();
+            if !(2..=3).contains(&dep.len()) || !dep.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                err(
+                    p.departement.span(),
+                    format!("département « {dep} » invalide : attendu par exemple 049"),
+                );
+                continue;
+            }
+            partners.push(PartnerSettings {
+                id: id.clone(),
+                name: p.nom,
+                departement: normalize_departement(dep),
+            });
+        }
+
+        let mut people = Vec::new();
+        for p in raw.personnes {
+            let mut grants = Vec::new();
+            for g in &p.roles {
+                let role = g.role.get_ref();
+                let scope = match library {
+                    None => None,
+                    Some(lib) => match lib.roles.get(role) {
+                        Some(r) => Some(r.scope),
+                        None => {
+                            err(
+                                g.role.span(),
+                                format!("rôle « {role} » inconnu (voir procedures/roles.toml)"),
+                            );
+                            continue;
+                        }
+                    },
+                };
+                let establishment = match &g.etablissement {
+                    Some(raw_uai) => match raw_uai.get_ref().parse::<Uai>() {
+                        Ok(u) if establishments.iter().any(|e| e.uai == u) => Some(u.to_string()),
+                        Ok(u) => {
+                            err(
+                                raw_uai.span(),
+                                format!("établissement {u} non déclaré dans [[etablissements]]"),
+                            );
+                            continue;
+                        }
+                        Err(x) => {
+                            err(raw_uai.span(), x.to_string());
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                let departement = g.departement.as_ref().map(|d| normalize_departement(d.get_ref()));
+                let partner = match &g.partenaire {
+                    Some(pid) if partners.iter().any(|p| &p.id == pid.get_ref()) => {
+                        Some(pid.get_ref().clone())
+                    }
+                    Some(pid) => {
+                        err(
+                            pid.span(),
+                            format!(
+                                "partenaire « {} » non déclaré dans [[partenaires]]",
+                                pid.get_ref()
+                            ),
+                        );
+                        continue;
+                    }
+                    None => None,
+                };
+                let needed = match scope {
+                    Some(Scope::Etablissement) => establishment.is_some(),
+                    Some(Scope::Departement) => departement.is_some(),
+                    Some(Scope::Partenaire) => partner.is_some(),
+                    None => true,
+                };
+                if !needed {
+                    let what = match scope {
+                        Some(Scope::Etablissement) => "etablissement = \"UAI\"",
+                        Some(Scope::Departement) => "departement = \"049\"",
+                        _ => "partenaire = \"ID\"",
+                    };
+                    err(g.role.span(), format!("le rôle « {role} » demande {what}"));
+                    continue;
+                }
+                grants.push(Grant {
+                    role: role.clone(),
+                    establishment,
+                    departement,
+                    partner,
+                });
+            }
+            let mut identities = Vec::new();
+            for i in &p.identites {
+                match i.get_ref().split_once(':') {
+                    Some((channel, id)) if CHANNELS.contains(&channel) && !id.trim().is_empty() => {
+                        identities.push((channel.to_string(), id.trim().to_string()))
+                    }
+                    _ => err(
+                        i.span(),
+                        format!(
+                            "identité « {} » invalide : attendu console:NOM, matrix:@compte:serveur ou telegram:NUMÉRO",
+                            i.get_ref()
+                        ),
+                    ),
+                }
+            }
+            people.push(PersonSettings {
+                slug: p.id.get_ref().clone(),
+                name: p.nom,
+                email: p.email,
+                grants,
+                identities,
+            });
+        }
+
+        let console_identity = raw.console.identite.unwrap_or_else(|| "console".into());
+        if errors.is_empty() {
+            Ok(Settings {
+                data_dir,
+                database_url,
+                procedures_dir: raw.procedures_dir.map(PathBuf::from),
+                email,
+                console: raw.console.actif.unwrap_or(true),
+                console_identity,
+                establishments,
+                partners,
+                people,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Département codes are written with three characters, as in UAIs: `049`.
+pub fn normalize_departement(d: &str) -> String {
+    let d = d.trim().to_ascii_uppercase();
+    if d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit()) {
+        format!("0{d}")
+    } else {
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file() {
+        let s = Settings::defaults();
+        assert!(s.database_url.starts_with("sqlite://"));
+        assert!(s.console);
+    }
+
+    #[test]
+    fn errors_carry_lines() {
+        let lib = crate::library::embedded().expect("procedures");
+        let src = "[[etablissements]]\nuai = \"0490001A\"\nnom = \"Collège\"\n\n[[personnes]]\nid = \"x\"\nnom = \"X\"\nroles = [{ role = \"pape\" }]\nidentites = [\"irc:x\"]\n";
+        let errors = Settings::parse("c.toml", src, Some(&lib)).expect_err("invalid");
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![2, 8, 9], "{errors:?}");
+        assert!(errors[0].message.contains("lettre de contrôle"));
+        assert!(errors[1].message.contains("pape"));
+        assert!(errors[2].message.contains("irc:x"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = Settings::parse("c.toml", "data_dir = \"x\"\nmot_de_passe = \"y\"\n", None)
+            .expect_err("unknown key");
+        assert_eq!(e[0].line, 2);
+    }
+
+    #[test]
+    fn role_scope_needs_its_place() {
+        let lib = crate::library::embedded().expect("procedures");
+        let src = "[[personnes]]\nid = \"x\"\nnom = \"X\"\nroles = [{ role = \"cpe\" }]\n";
+        let e = Settings::parse("c.toml", src, Some(&lib)).expect_err("cpe needs a school");
+        assert!(e[0].message.contains("etablissement"), "{e:?}");
+    }
+}

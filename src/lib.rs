@@ -1,0 +1,15 @@
+//! echeancier: the adapters around the pure domain core
+//! (`echeancier-core`): storage, configuration, the application service,
+//! chat views, the console front-end and the command line.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod library;
+pub mod store;
+pub mod view;
+
+pub use echeancier_core as core;

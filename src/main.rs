@@ -1,0 +1,59 @@
+//! The `echeancier` binary: parses the command line, sets up logging and
+//! runs the chosen command. Exit codes: 0 success, 1 runtime failure,
+//! 2 bad input (with one French line on standard error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use echeancier::cli::{self, Cli, Command, Failure};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            return match cli::french_usage_error(&e) {
+                None => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                Some(msg) => {
+                    eprintln!("echeancier : {msg}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ECHEANCIER_LOG")
+                .unwrap_or_else(|_| "warn,echeancier=info".into()),
+        )
+        .init();
+    let config = cli.config.as_deref();
+    let outcome = match &cli.command {
+        Command::Deadline(a) => cli::deadline(a),
+        Command::SchoolYear { date, calendar } => cli::school_year(date, calendar),
+        Command::Termination(a) => cli::termination(a),
+        Command::Check { procedures } => cli::check(procedures.as_deref(), config),
+        Command::Run { demo, as_identity } => block_on(cli::run(config, *demo, as_identity.clone())),
+        Command::Demo { as_identity } => block_on(cli::run(config, true, as_identity.clone())),
+        Command::Case(cmd) => block_on(cli::case(config, cmd)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("echeancier : {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("echeancier : erreur : {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn block_on<F: std::future::Future<Output = Result<(), Failure>>>(f: F) -> Result<(), Failure> {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure::Runtime(e.into()))?;
+    rt.block_on(f)
+}

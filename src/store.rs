@@ -1,0 +1,854 @@
+//! Storage adapter: sqlx over SQLite (WAL). Holds the directory (schools,
+//! people, roles, chat identities, partners), cases and their inputs, the
+//! computed step plans, personal data (in separate tables), reminders and
+//! the append-only audit trail.
+//!
+//! Functions that belong to a larger change take a `&mut SqliteConnection`
+//! so the caller can run them inside one transaction.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use echeancier_core::authz::{Actor, Grant};
+use echeancier_core::case::{CaseInputs, PartnerAnswer, Reschedule, StepPlan, StepState};
+use echeancier_core::ids::CaseRef;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base de données : {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration de la base : {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("donnée stockée illisible : {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+// Column lists as macros so queries stay static strings (sqlx refuses
+// dynamic SQL unless audited).
+macro_rules! case_columns {
+    () => {
+        "id, reference, procedure, establishment, departement, parent_id, title, calendar, zone, status, opened_on, closed_on, needs_decision"
+    };
+}
+
+macro_rules! step_columns {
+    () => {
+        "s.case_id, c.reference, s.step, s.role, s.state, s.state_detail, s.due, s.computed_due, s.explanation, s.also, s.needs_decision"
+    };
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A school as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Establishment {
+    pub uai: String,
+    pub name: String,
+    pub departement: String,
+    pub calendar: String,
+    pub good_friday: Option<bool>,
+    pub zone: Option<String>,
+    pub closed_days: BTreeMap<NaiveDate, String>,
+}
+
+/// A case's identity and scope. No personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub procedure: String,
+    pub establishment: Option<String>,
+    pub departement: String,
+    pub parent_id: Option<i64>,
+    pub title: Option<String>,
+    pub calendar: String,
+    pub zone: Option<String>,
+    pub open: bool,
+    pub opened_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub needs_decision: bool,
+}
+
+/// A stored step plan, as chat views and the scheduler read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRow {
+    pub case_id: i64,
+    pub reference: String,
+    pub step: String,
+    pub role: String,
+    pub state: String,
+    pub state_detail: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub computed_due: Option<NaiveDate>,
+    pub explanation: Vec<String>,
+    pub also: Vec<(String, NaiveDate)>,
+    pub needs_decision: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub channel: String,
+    pub case_ref: Option<String>,
+    pub action: String,
+    pub detail: serde_json::Value,
+}
+
+/// Fields of a new case.
+#[derive(Debug, Clone, Default)]
+pub struct NewCase {
+    pub procedure: String,
+    pub prefix: String,
+    pub establishment: Option<String>,
+    pub departement: String,
+    pub parent_id: Option<i64>,
+    pub title: Option<String>,
+    pub calendar: String,
+    pub zone: Option<String>,
+    pub opened_on: NaiveDate,
+}
+
+fn date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.map(|s| NaiveDate::from_str(&s).map_err(|_| StoreError::Corrupt(format!("date « {s} »"))))
+        .transpose()
+}
+
+fn req_date(s: String) -> Result<NaiveDate> {
+    NaiveDate::from_str(&s).map_err(|_| StoreError::Corrupt(format!("date « {s} »")))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and migrates it.
+    pub async fn open(url: &str) -> Result<Store> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        // An in-memory database lives in one connection only.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(opts)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    // ------------------------------------------------------------ directory
+
+    pub async fn upsert_establishment(&self, e: &Establishment) -> Result<()> {
+        let closed = serde_json::to_string(&e.closed_days).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO establishments (uai, name, departement, calendar, good_friday, zone, closed_days)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(uai) DO UPDATE SET name = excluded.name, departement = excluded.departement,
+               calendar = excluded.calendar, good_friday = excluded.good_friday, zone = excluded.zone,
+               closed_days = excluded.closed_days",
+        )
+        .bind(&e.uai)
+        .bind(&e.name)
+        .bind(&e.departement)
+        .bind(&e.calendar)
+        .bind(e.good_friday)
+        .bind(&e.zone)
+        .bind(closed)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn establishment(conn: &mut SqliteConnection, uai: &str) -> Result<Option<Establishment>> {
+        let row = sqlx::query(
+            "SELECT uai, name, departement, calendar, good_friday, zone, closed_days FROM establishments WHERE uai = ?",
+        )
+        .bind(uai)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.map(|r| {
+            let closed: String = r.get("closed_days");
+            Ok(Establishment {
+                uai: r.get("uai"),
+                name: r.get("name"),
+                departement: r.get("departement"),
+                calendar: r.get("calendar"),
+                good_friday: r.get("good_friday"),
+                zone: r.get("zone"),
+                closed_days: serde_json::from_str(&closed).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn upsert_partner(&self, id: &str, name: &str, departement: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO partners (id, name, departement) VALUES (?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, departement = excluded.departement",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(departement)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn partner_exists(&self, id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE id = ?")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Creates or replaces a person with their grants and identities, in one
+    /// transaction, so the directory is never half-updated.
+    pub async fn upsert_person(
+        &self,
+        slug: &str,
+        display_name: &str,
+        email: Option<&str>,
+        grants: &[Grant],
+        identities: &[(String, String)],
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (slug, display_name, email) VALUES (?, ?, ?)
+             ON CONFLICT(slug) DO UPDATE SET display_name = excluded.display_name, email = excluded.email
+             RETURNING id",
+        )
+        .bind(slug)
+        .bind(display_name)
+        .bind(email)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM grants WHERE person_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for g in grants {
+            sqlx::query("INSERT INTO grants (person_id, role, establishment, departement, partner) VALUES (?, ?, ?, ?, ?)")
+                .bind(id)
+                .bind(&g.role)
+                .bind(&g.establishment)
+                .bind(&g.departement)
+                .bind(&g.partner)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM identities WHERE person_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (channel, external) in identities {
+            sqlx::query(
+                "INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?)
+                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
+            )
+            .bind(channel)
+            .bind(external)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The actor behind a chat identity, with the person's display name.
+    pub async fn actor(&self, channel: &str, external_id: &str) -> Result<Option<(Actor, String)>> {
+        let row = sqlx::query(
+            "SELECT p.id, p.display_name FROM identities i JOIN people p ON p.id = i.person_id
+             WHERE i.channel = ? AND i.external_id = ?",
+        )
+        .bind(channel)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let person_id: i64 = row.get("id");
+        let name: String = row.get("display_name");
+        let grants =
+            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = ?")
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| Grant {
+                    role: r.get("role"),
+                    establishment: r.get("establishment"),
+                    departement: r.get("departement"),
+                    partner: r.get("partner"),
+                })
+                .collect();
+        Ok(Some((Actor { person_id, grants }, name)))
+    }
+
+    // ------------------------------------------------------------ cases
+
+    /// Inserts a case with the next reference number of its prefix and year.
+    pub async fn insert_case(
+        conn: &mut SqliteConnection,
+        c: &NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, CaseRef)> {
+        use chrono::Datelike;
+        let year = c.opened_on.year();
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO case_sequences (prefix, year, last) VALUES (?, ?, 1)
+             ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
+        )
+        .bind(&c.prefix)
+        .bind(year)
+        .fetch_one(&mut *conn)
+        .await?;
+        let reference = CaseRef::new(&c.prefix, year, number as u32);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (reference, procedure, establishment, departement, parent_id, title, calendar, zone, opened_on, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(reference.as_str())
+        .bind(&c.procedure)
+        .bind(&c.establishment)
+        .bind(&c.departement)
+        .bind(c.parent_id)
+        .bind(&c.title)
+        .bind(&c.calendar)
+        .bind(&c.zone)
+        .bind(c.opened_on.to_string())
+        .bind(now.to_rfc3339())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok((id, reference))
+    }
+
+    fn case_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<CaseRow> {
+        Ok(CaseRow {
+            id: r.get("id"),
+            reference: r.get("reference"),
+            procedure: r.get("procedure"),
+            establishment: r.get("establishment"),
+            departement: r.get("departement"),
+            parent_id: r.get("parent_id"),
+            title: r.get("title"),
+            calendar: r.get("calendar"),
+            zone: r.get("zone"),
+            open: r.get::<String, _>("status") == "open",
+            opened_on: req_date(r.get("opened_on"))?,
+            closed_on: date(r.get("closed_on"))?,
+            needs_decision: r.get::<i64, _>("needs_decision") != 0,
+        })
+    }
+
+    pub async fn case_by_ref(conn: &mut SqliteConnection, reference: &str) -> Result<Option<CaseRow>> {
+        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE reference = ?");
+        let row = sqlx::query(sql)
+            .bind(reference)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.as_ref().map(Self::case_from_row).transpose()
+    }
+
+    pub async fn case_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<CaseRow>> {
+        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE id = ?");
+        let row = sqlx::query(sql).bind(id).fetch_optional(&mut *conn).await?;
+        row.as_ref().map(Self::case_from_row).transpose()
+    }
+
+    pub async fn list_cases(&self, open_only: bool) -> Result<Vec<CaseRow>> {
+        let sql = if open_only {
+            concat!(
+                "SELECT ",
+                case_columns!(),
+                " FROM cases WHERE status = 'open' ORDER BY reference"
+            )
+        } else {
+            concat!("SELECT ", case_columns!(), " FROM cases ORDER BY reference")
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        rows.iter().map(Self::case_from_row).collect()
+    }
+
+    pub async fn count_cases(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Everything the planner needs about a case.
+    pub async fn inputs(conn: &mut SqliteConnection, case: &CaseRow) -> Result<CaseInputs> {
+        let mut inputs = CaseInputs {
+            opened: Some(case.opened_on),
+            ..Default::default()
+        };
+        for r in sqlx::query("SELECT event, on_date FROM case_events WHERE case_id = ?")
+            .bind(case.id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            inputs.events.insert(r.get("event"), req_date(r.get("on_date"))?);
+        }
+        for r in sqlx::query("SELECT param, value FROM case_params WHERE case_id = ?")
+            .bind(case.id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let v: i64 = r.get("value");
+            inputs
+                .params
+                .insert(r.get("param"), u32::try_from(v).unwrap_or(0));
+        }
+        for r in sqlx::query(
+            "SELECT step, done_on, rescheduled_to, reschedule_reason FROM steps WHERE case_id = ?",
+        )
+        .bind(case.id)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let step: String = r.get("step");
+            if let Some(done) = date(r.get("done_on"))? {
+                inputs.done.insert(step.clone(), done);
+            }
+            if let Some(to) = date(r.get("rescheduled_to"))? {
+                let reason: Option<String> = r.get("reschedule_reason");
+                inputs.rescheduled.insert(
+                    step,
+                    Reschedule {
+                        date: to,
+                        reason: reason.unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        for r in sqlx::query(
+            "SELECT partner_id, received_on, answer, answered_on, answer_reason FROM case_partners
+             WHERE case_id = ? ORDER BY partner_id",
+        )
+        .bind(case.id)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let partner: String = r.get("partner_id");
+            inputs.partners.push(partner.clone());
+            if let Some(on) = date(r.get("received_on"))? {
+                inputs.receipts.insert(partner.clone(), on);
+            }
+            let answered = date(r.get("answered_on"))?;
+            match (r.get::<Option<String>, _>("answer").as_deref(), answered) {
+                (Some("approved"), Some(on)) => {
+                    inputs.answers.insert(partner, PartnerAnswer::Approved(on));
+                }
+                (Some("objection"), Some(on)) => {
+                    let reason: Option<String> = r.get("answer_reason");
+                    inputs.answers.insert(
+                        partner,
+                        PartnerAnswer::Objection {
+                            on,
+                            reason: reason.unwrap_or_default(),
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(inputs)
+    }
+
+    pub async fn set_event(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        event: &str,
+        on: NaiveDate,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO case_events (case_id, event, on_date) VALUES (?, ?, ?)
+             ON CONFLICT(case_id, event) DO UPDATE SET on_date = excluded.on_date",
+        )
+        .bind(case_id)
+        .bind(event)
+        .bind(on.to_string())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_param(conn: &mut SqliteConnection, case_id: i64, param: &str, value: u32) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO case_params (case_id, param, value) VALUES (?, ?, ?)
+             ON CONFLICT(case_id, param) DO UPDATE SET value = excluded.value",
+        )
+        .bind(case_id)
+        .bind(param)
+        .bind(i64::from(value))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_case_partner(conn: &mut SqliteConnection, case_id: i64, partner: &str) -> Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO case_partners (case_id, partner_id) VALUES (?, ?)")
+            .bind(case_id)
+            .bind(partner)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn case_partners(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT partner_id FROM case_partners WHERE case_id = ? ORDER BY partner_id")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?,
+        )
+    }
+
+    pub async fn set_receipt(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        partner: &str,
+        on: NaiveDate,
+    ) -> Result<bool> {
+        let r = sqlx::query("UPDATE case_partners SET received_on = ? WHERE case_id = ? AND partner_id = ?")
+            .bind(on.to_string())
+            .bind(case_id)
+            .bind(partner)
+            .execute(&mut *conn)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_answer(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        partner: &str,
+        answer: &PartnerAnswer,
+    ) -> Result<bool> {
+        let (kind, on, reason) = match answer {
+            PartnerAnswer::Approved(on) => ("approved", on, None),
+            PartnerAnswer::Objection { on, reason } => ("objection", on, Some(reason.as_str())),
+        };
+        let r = sqlx::query(
+            "UPDATE case_partners SET answer = ?, answered_on = ?, answer_reason = ? WHERE case_id = ? AND partner_id = ?",
+        )
+        .bind(kind)
+        .bind(on.to_string())
+        .bind(reason)
+        .bind(case_id)
+        .bind(partner)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_done(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        step: &str,
+        on: NaiveDate,
+    ) -> Result<()> {
+        sqlx::query("UPDATE steps SET done_on = ? WHERE case_id = ? AND step = ?")
+            .bind(on.to_string())
+            .bind(case_id)
+            .bind(step)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_rescheduled(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        step: &str,
+        to: NaiveDate,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE steps SET rescheduled_to = ?, reschedule_reason = ? WHERE case_id = ? AND step = ?",
+        )
+        .bind(to.to_string())
+        .bind(reason)
+        .bind(case_id)
+        .bind(step)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn close_case(conn: &mut SqliteConnection, case_id: i64, on: NaiveDate) -> Result<()> {
+        sqlx::query("UPDATE cases SET status = 'closed', closed_on = ? WHERE id = ?")
+            .bind(on.to_string())
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the computed plan of a case, keeping each step's inputs.
+    pub async fn save_plan(conn: &mut SqliteConnection, case_id: i64, plans: &[StepPlan]) -> Result<()> {
+        let mut needs_decision = false;
+        for (position, p) in plans.iter().enumerate() {
+            let (state, detail) = state_columns(&p.state);
+            needs_decision |= p.needs_decision;
+            let explanation =
+                serde_json::to_string(&p.explanation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let also: Vec<(&str, String)> = p.also.iter().map(|(l, d)| (l.as_str(), d.to_string())).collect();
+            let also = serde_json::to_string(&also).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also, needs_decision)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT(case_id, step) DO UPDATE SET position = excluded.position, role = excluded.role,
+                   state = excluded.state, state_detail = excluded.state_detail, due = excluded.due,
+                   computed_due = excluded.computed_due, explanation = excluded.explanation,
+                   also = excluded.also, needs_decision = excluded.needs_decision",
+            )
+            .bind(case_id)
+            .bind(&p.step)
+            .bind(position as i64)
+            .bind(&p.role)
+            .bind(state)
+            .bind(detail)
+            .bind(p.due.map(|d| d.to_string()))
+            .bind(p.computed_due.map(|d| d.to_string()))
+            .bind(explanation)
+            .bind(also)
+            .bind(p.needs_decision)
+            .execute(&mut *conn)
+            .await?;
+        }
+        sqlx::query("UPDATE cases SET needs_decision = ? WHERE id = ?")
+            .bind(needs_decision)
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
+        let explanation: String = r.get("explanation");
+        let also: String = r.get("also");
+        let also: Vec<(String, String)> =
+            serde_json::from_str(&also).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(StepRow {
+            case_id: r.get("case_id"),
+            reference: r.get("reference"),
+            step: r.get("step"),
+            role: r.get("role"),
+            state: r.get("state"),
+            state_detail: r.get("state_detail"),
+            due: date(r.get("due"))?,
+            computed_due: date(r.get("computed_due"))?,
+            explanation: serde_json::from_str(&explanation)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            also: also
+                .into_iter()
+                .map(|(l, d)| Ok((l, req_date(d)?)))
+                .collect::<Result<Vec<_>>>()?,
+            needs_decision: r.get::<i64, _>("needs_decision") != 0,
+        })
+    }
+
+    pub async fn steps(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<StepRow>> {
+        let sql = concat!(
+            "SELECT ",
+            step_columns!(),
+            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = ? ORDER BY s.position"
+        );
+        let rows = sqlx::query(sql).bind(case_id).fetch_all(&mut *conn).await?;
+        rows.iter().map(Self::step_from_row).collect()
+    }
+
+    /// Pending steps of open cases due on or before `until`, by due date
+    /// (uses the partial index on due dates).
+    pub async fn pending_steps_until(&self, until: NaiveDate) -> Result<Vec<(CaseRow, StepRow)>> {
+        let sql = concat!(
+            "SELECT ",
+            step_columns!(),
+            ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
+                    c.status, c.opened_on, c.closed_on, c.needs_decision AS case_needs_decision
+             FROM steps s JOIN cases c ON c.id = s.case_id
+             WHERE s.state IN ('open', 'overdue') AND s.due <= ? AND c.status = 'open'
+             ORDER BY s.due, c.reference, s.position"
+        );
+        let rows = sqlx::query(sql)
+            .bind(until.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let case = CaseRow {
+                    id: r.get("case_id"),
+                    reference: r.get("reference"),
+                    procedure: r.get("procedure"),
+                    establishment: r.get("establishment"),
+                    departement: r.get("departement"),
+                    parent_id: r.get("parent_id"),
+                    title: r.get("title"),
+                    calendar: r.get("calendar"),
+                    zone: r.get("zone"),
+                    open: true,
+                    opened_on: req_date(r.get("opened_on"))?,
+                    closed_on: date(r.get("closed_on"))?,
+                    needs_decision: r.get::<i64, _>("case_needs_decision") != 0,
+                };
+                Ok((case, Self::step_from_row(r)?))
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ personal data
+
+    pub async fn set_pupil(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        name: &str,
+        class: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pupils (case_id, full_name, class_name) VALUES (?, ?, ?)
+             ON CONFLICT(case_id) DO UPDATE SET full_name = excluded.full_name, class_name = excluded.class_name",
+        )
+        .bind(case_id)
+        .bind(name)
+        .bind(class)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_guardian(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        language: &str,
+        needs_oral: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(case_id)
+        .bind(name)
+        .bind(email)
+        .bind(phone)
+        .bind(language)
+        .bind(needs_oral)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ reminders
+
+    /// The case and step of a reminder.
+    pub async fn reminder_target(conn: &mut SqliteConnection, id: i64) -> Result<Option<(i64, String)>> {
+        let row = sqlx::query("SELECT case_id, step FROM reminders WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.map(|r| (r.get("case_id"), r.get("step"))))
+    }
+
+    /// Marks a reminder acknowledged; returns its case id, or `None` if no
+    /// such reminder. Acknowledging twice keeps the first acknowledgement.
+    pub async fn acknowledge(
+        conn: &mut SqliteConnection,
+        id: i64,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(i64, String, bool)>> {
+        let row = sqlx::query("SELECT case_id, step, acknowledged_at FROM reminders WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let already: Option<String> = row.get("acknowledged_at");
+        if already.is_none() {
+            sqlx::query("UPDATE reminders SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?")
+                .bind(now.to_rfc3339())
+                .bind(by)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(Some((row.get("case_id"), row.get("step"), already.is_some())))
+    }
+
+    // ------------------------------------------------------------ audit
+
+    pub async fn audit(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (at, actor, channel, case_ref, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.at.to_rfc3339())
+        .bind(&entry.actor)
+        .bind(&entry.channel)
+        .bind(&entry.case_ref)
+        .bind(&entry.action)
+        .bind(entry.detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn audit_trail(&self, case_ref: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, channel, case_ref, action, detail FROM audit WHERE case_ref = ? ORDER BY id",
+        )
+        .bind(case_ref)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.get("at");
+                let detail: String = r.get("detail");
+                Ok(AuditEntry {
+                    at: DateTime::parse_from_rfc3339(&at)
+                        .map_err(|_| StoreError::Corrupt(format!("instant « {at} »")))?
+                        .with_timezone(&Utc),
+                    actor: r.get("actor"),
+                    channel: r.get("channel"),
+                    case_ref: r.get("case_ref"),
+                    action: r.get("action"),
+                    detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// How a step state is stored: a short code and an optional detail.
+pub fn state_columns(state: &StepState) -> (&'static str, Option<String>) {
+    match state {
+        StepState::Waiting(w) => ("waiting", Some(w.clone())),
+        StepState::Open => ("open", None),
+        StepState::Overdue => ("overdue", None),
+        StepState::Done(d) => ("done", Some(d.to_string())),
+        StepState::Approved { on, tacit: true } => ("approved_tacit", Some(on.to_string())),
+        StepState::Approved { on, tacit: false } => ("approved", Some(on.to_string())),
+        StepState::Blocked(why) => ("blocked", Some(why.clone())),
+        StepState::Error(why) => ("error", Some(why.clone())),
+    }
+}

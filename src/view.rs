@@ -1,0 +1,87 @@
+//! Chat-safe renderings of cases and deadlines, in French. These functions
+//! receive only what a chat room may see (opaque reference, kind of
+//! deadline, date, role): they have no access to pupils or guardians.
+
+use chrono::NaiveDate;
+use echeancier_core::french::long_date;
+use echeancier_core::procedure::{Audience, Procedure, Roles};
+
+use crate::store::{CaseRow, StepRow};
+
+/// The state of a step as shown today (a stored "open" step whose date has
+/// passed shows as late even before the next recomputation).
+pub fn shown_state(step: &StepRow, today: NaiveDate) -> &'static str {
+    match step.state.as_str() {
+        "open" | "overdue" if step.due.is_some_and(|d| d < today) => "en retard",
+        "open" | "overdue" => "à faire",
+        "waiting" => "en attente",
+        "done" => "fait",
+        "approved" => "approuvé",
+        "approved_tacit" => "approuvé tacitement",
+        "blocked" => "objection",
+        "error" => "incalculable",
+        _ => "?",
+    }
+}
+
+/// A case with its steps, dates and explanations.
+pub fn case(case: &CaseRow, proc: &Procedure, roles: &Roles, steps: &[StepRow], today: NaiveDate) -> String {
+    let mut out = format!(
+        "{} — {}{}",
+        case.reference,
+        proc.name,
+        if case.open { "" } else { " (clos)" }
+    );
+    if proc.audience == Audience::Partnership
+        && let Some(title) = &case.title
+    {
+        out.push_str(&format!("\nDocument : {title}"));
+    }
+    if case.needs_decision {
+        out.push_str("\n⚠ Deux lectures du texte donnent des dates différentes : décision humaine requise.");
+    }
+    for s in steps {
+        let name = proc.step(&s.step).map(|d| d.name.as_str()).unwrap_or(&s.step);
+        let state = shown_state(s, today);
+        let when = match (s.state.as_str(), s.due, &s.state_detail) {
+            ("done" | "approved" | "approved_tacit", _, Some(d)) => {
+                format!(" le {}", long_date_str(d))
+            }
+            (_, Some(due), _) => format!(", échéance {}", long_date(due)),
+            ("waiting" | "error" | "blocked", None, Some(why)) => format!(" : {why}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "\n• [{}] {name} — {} — {state}{when}",
+            s.step,
+            roles.name(&s.role)
+        ));
+        for (label, d) in &s.also {
+            out.push_str(&format!("\n    {label} : {}", long_date(*d)));
+        }
+        for line in &s.explanation {
+            out.push_str(&format!("\n    ↳ {line}"));
+        }
+    }
+    out
+}
+
+fn long_date_str(s: &str) -> String {
+    s.parse::<NaiveDate>()
+        .map(long_date)
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// One line of a deadline list.
+pub fn deadline_line(case: &CaseRow, step: &StepRow, proc: Option<&Procedure>, roles: &Roles) -> String {
+    let name = proc
+        .and_then(|p| p.step(&step.step))
+        .map(|d| d.name.as_str())
+        .unwrap_or(&step.step);
+    let due = step.due.map(long_date).unwrap_or_default();
+    format!(
+        "• {} — {name} — {} — {due}",
+        case.reference,
+        roles.name(&step.role)
+    )
+}

@@ -1,0 +1,359 @@
+//! The application service against a real SQLite file: cases, recompute in
+//! the same transaction, authorization, audit trail, personal data.
+
+use chrono::NaiveDate;
+use echeancier::app::{Change, GuardianInput, OpenCase, Who};
+use echeancier::store::Store;
+
+use crate::util::{app_at, paris_noon};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn who() -> Who {
+    Who {
+        actor: "test".into(),
+        channel: "test".into(),
+    }
+}
+
+fn par(received: &str) -> OpenCase {
+    OpenCase {
+        procedure: "par".into(),
+        establishment: Some("0490001K".into()),
+        events: vec![("saisine_recue".into(), d(received))],
+        pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+        guardians: vec![GuardianInput {
+            name: "Parent Secret".into(),
+            email: Some("parent@example.org".into()),
+            language: "fr".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn changing_a_date_recomputes_dependents_in_one_transaction() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let snap = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    let reference = snap.case.reference.clone();
+    let due = |s: &echeancier::app::Snapshot, step: &str| {
+        s.steps.iter().find(|x| x.step == step).and_then(|x| x.due)
+    };
+    assert_eq!(due(&snap, "entretien"), Some(d("2026-12-18")));
+    assert_eq!(due(&snap, "signature"), None);
+
+    let snap = t
+        .app
+        .apply(
+            &reference,
+            vec![Change::Event {
+                event: "saisine_recue".into(),
+                on: d("2026-12-10"),
+            }],
+            &who(),
+        )
+        .await
+        .expect("apply");
+    assert_eq!(due(&snap, "entretien"), Some(d("2026-12-18")));
+    let entretien = snap.steps.iter().find(|s| s.step == "entretien").expect("step");
+    assert_eq!(entretien.also, vec![("date légale".to_string(), d("2026-12-21"))]);
+
+    t.clock.set(paris_noon(2026, 12, 17));
+    let snap = t
+        .app
+        .apply(
+            &reference,
+            vec![Change::StepDone {
+                step: "entretien".into(),
+                on: d("2026-12-16"),
+            }],
+            &who(),
+        )
+        .await
+        .expect("apply");
+    assert_eq!(due(&snap, "signature"), Some(d("2026-12-16")));
+    assert_eq!(due(&snap, "point_suivi"), None);
+
+    // A failing change in a batch leaves everything as it was.
+    let err = t
+        .app
+        .apply(
+            &reference,
+            vec![
+                Change::Event {
+                    event: "saisine_recue".into(),
+                    on: d("2026-12-01"),
+                },
+                Change::StepDone {
+                    step: "nope".into(),
+                    on: d("2026-12-16"),
+                },
+            ],
+            &who(),
+        )
+        .await
+        .expect_err("unknown step");
+    assert!(err.to_string().contains("Étape « nope » inconnue"));
+    let snap = t.app.snapshot(&reference).await.expect("snapshot");
+    let entretien = snap.steps.iter().find(|s| s.step == "entretien").expect("step");
+    assert!(
+        entretien
+            .explanation
+            .iter()
+            .any(|l| l.contains("jeudi 10 décembre 2026"))
+    );
+    let trail = t.app.store.audit_trail(&reference).await.expect("audit");
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["ouverture", "evenement", "etape_faite"]);
+}
+
+#[tokio::test]
+async fn audit_trail_is_append_only() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    let upd = sqlx::query("UPDATE audit SET actor = 'x'")
+        .execute(t.app.store.pool())
+        .await;
+    assert!(upd.is_err());
+    let del = sqlx::query("DELETE FROM audit").execute(t.app.store.pool()).await;
+    assert!(del.is_err());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit")
+        .fetch_one(t.app.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn references_are_sequential_per_prefix_and_year() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let a = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    let b = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    assert_eq!(a.case.reference, "PAR-2026-0001");
+    assert_eq!(b.case.reference, "PAR-2026-0002");
+}
+
+#[tokio::test]
+async fn bad_cases_are_refused_and_nothing_is_stored() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let mut bad = par("2026-12-09");
+    bad.establishment = Some("0490001A".into());
+    assert!(
+        t.app
+            .open_case(bad, &who())
+            .await
+            .expect_err("bad uai")
+            .to_string()
+            .contains("lettre de contrôle")
+    );
+    let mut bad = par("2026-12-09");
+    bad.events.push(("inconnu".into(), d("2026-12-01")));
+    assert!(
+        t.app
+            .open_case(bad, &who())
+            .await
+            .expect_err("bad event")
+            .to_string()
+            .contains("Événement « inconnu »")
+    );
+    let mut bad = par("2026-12-09");
+    bad.title = Some("Dossier de Jeanne".into());
+    assert!(t.app.open_case(bad, &who()).await.is_err());
+    let mut bad = par("2026-12-09");
+    bad.partners = vec!["caf".into()];
+    assert!(t.app.open_case(bad, &who()).await.is_err());
+    let mut com = OpenCase {
+        procedure: "communication".into(),
+        departement: Some("049".into()),
+        partners: vec!["caf".into()],
+        ..Default::default()
+    };
+    com.pupil = Some(("X".into(), None));
+    assert!(
+        t.app
+            .open_case(com, &who())
+            .await
+            .expect_err("pupil in partnership")
+            .to_string()
+            .contains("aucune donnée individuelle")
+    );
+    assert_eq!(t.app.store.count_cases().await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn chat_commands_with_authorization_and_audit() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let r = t
+        .app
+        .open_case(par("2026-11-27"), &who())
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let say = |who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle("console", who, &text).await.expect("a command") }
+    };
+    // The CPE may see the case but not act on the DASEN's step.
+    let reply = say("cpe", format!("!dossier {r}")).await;
+    assert!(reply.contains("Entretien des parents avec le DASEN"), "{reply}");
+    assert!(
+        !reply.contains("Jeanne") && !reply.contains("4e Z") && !reply.contains("Parent Secret"),
+        "{reply}"
+    );
+    let reply = say("cpe", format!("!etape {r} entretien fait")).await;
+    assert!(reply.contains("relève d'un autre rôle"), "{reply}");
+    // The partner never sees an individual case.
+    let reply = say("caf", format!("!dossier {r}")).await;
+    assert!(reply.contains("pas dans votre périmètre"), "{reply}");
+    // An unknown account is told how to get linked.
+    let reply = t
+        .app
+        .handle("matrix", "@inconnu:localhost", &format!("!dossier {r}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("relié"), "{reply}");
+    // The DASEN office marks the interview done; the dependent step gets a date.
+    let reply = say("dasen", format!("!etape {r} entretien fait 2026-12-01")).await;
+    assert!(reply.contains("faite le mardi 1er décembre 2026"), "{reply}");
+    assert!(reply.contains("Signature du PAR"), "{reply}");
+    let reply = say(
+        "dasen",
+        format!("!report {r} signature 2026-12-04 parents en déplacement"),
+    )
+    .await;
+    assert!(reply.contains("reportée au vendredi 4 décembre 2026"), "{reply}");
+    assert!(
+        !reply.contains("déplacement"),
+        "free text stays out of chat: {reply}"
+    );
+    let reply = say("dasen", format!("!etape {r} entretien fait 2027-01-01")).await;
+    assert!(reply.contains("date future"), "{reply}");
+    let reply = say("dasen", "!echeances mois".into()).await;
+    assert!(
+        reply.contains(&r) && reply.contains("vendredi 4 décembre 2026"),
+        "{reply}"
+    );
+
+    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let last = trail.last().expect("entry");
+    assert_eq!(last.action, "report");
+    assert_eq!(last.channel, "console");
+    assert!(last.actor.contains("console:dasen"), "{}", last.actor);
+    assert_eq!(last.detail["motif"], "parents en déplacement");
+}
+
+#[tokio::test]
+async fn partner_communication_silent_approval_and_objection() {
+    let t = app_at(paris_noon(2026, 6, 20)).await;
+    let conv = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "convention".into(),
+                departement: Some("049".into()),
+                partners: vec!["prefet".into(), "caf".into()],
+                events: vec![("entree_en_vigueur".into(), d("2024-09-02"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("convention")
+        .case
+        .reference;
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!communication {conv} Affiche de rentrée"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("COM-2026-0001"), "{reply}");
+    t.clock.set(paris_noon(2026, 7, 1));
+    for (partner, date) in [("prefet", "2026-06-25"), ("caf", "2026-06-29")] {
+        let reply = t
+            .app
+            .handle(
+                "console",
+                "dasen",
+                &format!("!recu COM-2026-0001 {partner} {date}"),
+            )
+            .await
+            .expect("reply");
+        assert!(reply.contains("réception enregistrée"), "{reply}");
+    }
+    let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
+    assert_eq!(snap.steps[0].due, Some(d("2026-07-15")));
+    // The CAF answers for itself only.
+    let reply = t
+        .app
+        .handle("console", "caf", "!approuve COM-2026-0001 prefet")
+        .await
+        .expect("reply");
+    assert!(reply.contains("votre propre organisme"), "{reply}");
+    let reply = t
+        .app
+        .handle("console", "caf", "!objection COM-2026-0001 logo absent")
+        .await
+        .expect("reply");
+    assert!(reply.contains("objection enregistrée"), "{reply}");
+    let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
+    assert_eq!(snap.steps[0].state, "blocked");
+    // A partner sees partnership items but never an individual case.
+    let reply = t
+        .app
+        .handle("console", "caf", "!dossier COM-2026-0001")
+        .await
+        .expect("reply");
+    assert!(reply.contains("Affiche de rentrée"), "{reply}");
+    let mut conn = t.app.store.pool().acquire().await.expect("conn");
+    let case = Store::case_by_ref(&mut conn, "COM-2026-0001")
+        .await
+        .expect("db")
+        .expect("case");
+    assert_eq!(case.establishment, None);
+}
+
+#[tokio::test]
+async fn termination_by_command_flags_divergence() {
+    let t = app_at(paris_noon(2025, 7, 20)).await;
+    let conv = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "convention".into(),
+                departement: Some("049".into()),
+                partners: vec!["prefet".into(), "caf".into()],
+                events: vec![("entree_en_vigueur".into(), d("2024-09-02"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("convention");
+    let r = conv.case.reference;
+    let term = conv.steps.iter().find(|s| s.step == "terme").expect("term");
+    assert_eq!(term.due, Some(d("2027-09-01")));
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!resiliation {r} 2025-07-15"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("Prise d'effet : jeudi 16 octobre 2025"), "{reply}");
+    assert!(reply.contains("mardi 1er septembre 2026"), "{reply}");
+    assert!(reply.contains("décision humaine"), "{reply}");
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert!(snap.case.needs_decision);
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!resiliation {r} 2025-07-15"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("pas dans votre périmètre"), "{reply}");
+}

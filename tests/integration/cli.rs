@@ -1,0 +1,663 @@
+//! The command-line contract that scripts depend on.
+
+use serde_json::Value;
+
+use crate::util::{bin, run, stderr, stdout};
+
+fn first_line(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    stdout(&o).lines().next().unwrap_or_default().to_string()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+/// One worked example: from, unit, amount, extra flags, calendar, roll, expected end.
+type Example = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Worked examples of the domain brief and more.
+const CASES: &[Example] = &[
+    (
+        "2026-03-05",
+        "--days",
+        "10",
+        &[],
+        "metropole",
+        "forward",
+        "2026-03-16",
+    ),
+    (
+        "2026-06-29",
+        "--days",
+        "15",
+        &[],
+        "metropole",
+        "forward",
+        "2026-07-15",
+    ),
+    (
+        "2026-03-20",
+        "--days",
+        "15",
+        &[],
+        "metropole",
+        "forward",
+        "2026-04-07",
+    ),
+    (
+        "2026-03-24",
+        "--days",
+        "10",
+        &[],
+        "alsace-moselle",
+        "forward",
+        "2026-04-07",
+    ),
+    (
+        "2026-01-31",
+        "--months",
+        "1",
+        &[],
+        "metropole",
+        "forward",
+        "2026-03-02",
+    ),
+    (
+        "2026-01-31",
+        "--months",
+        "2",
+        &[],
+        "metropole",
+        "forward",
+        "2026-03-31",
+    ),
+    (
+        "2026-12-09",
+        "--days",
+        "10",
+        &[],
+        "metropole",
+        "backward",
+        "2026-12-18",
+    ),
+    // Délai franc, CE 13 May 2015 n° 368892.
+    (
+        "2012-03-01",
+        "--days",
+        "15",
+        &["--franc"],
+        "metropole",
+        "forward",
+        "2012-03-19",
+    ),
+    // 26 December in Alsace-Moselle: Fri 25, Sat 26, Sun 27 → Mon 28.
+    (
+        "2026-12-15",
+        "--days",
+        "10",
+        &[],
+        "alsace-moselle",
+        "forward",
+        "2026-12-28",
+    ),
+    // Same in metropole: Fri 25 Dec (Noël) → Mon 28 too; 26 Dec 2025 Friday is working.
+    (
+        "2025-12-16",
+        "--days",
+        "10",
+        &[],
+        "metropole",
+        "forward",
+        "2025-12-26",
+    ),
+    (
+        "2025-12-16",
+        "--days",
+        "10",
+        &[],
+        "alsace-moselle",
+        "forward",
+        "2025-12-29",
+    ),
+    // Ascension Thu 14 May 2026, the Friday after is a working day.
+    (
+        "2026-05-04",
+        "--days",
+        "10",
+        &[],
+        "metropole",
+        "forward",
+        "2026-05-15",
+    ),
+    // Whit Monday 25 May 2026: Sat 23 → Sun 24 → Mon 25 → Tue 26.
+    (
+        "2026-05-08",
+        "--days",
+        "15",
+        &[],
+        "metropole",
+        "forward",
+        "2026-05-26",
+    ),
+    // Weeks are days: 6 weeks = 42 days.
+    (
+        "2026-01-05",
+        "--weeks",
+        "6",
+        &[],
+        "metropole",
+        "none",
+        "2026-02-16",
+    ),
+    // Months then days.
+    (
+        "2026-01-31",
+        "--months",
+        "1",
+        &["--and-days", "2"],
+        "metropole",
+        "none",
+        "2026-03-02",
+    ),
+    // Notice: never extended even on a Sunday.
+    (
+        "2026-03-14",
+        "--months",
+        "3",
+        &[],
+        "metropole",
+        "none",
+        "2026-06-14",
+    ),
+    // In force from 1 Sep 2026 for 3 years.
+    (
+        "2026-09-01",
+        "--years",
+        "3",
+        &["--inclusive"],
+        "metropole",
+        "none",
+        "2029-08-31",
+    ),
+    // Overseas abolition days.
+    (
+        "2026-12-10",
+        "--days",
+        "10",
+        &[],
+        "reunion",
+        "forward",
+        "2026-12-21",
+    ),
+    (
+        "2026-05-17",
+        "--days",
+        "10",
+        &[],
+        "guadeloupe",
+        "forward",
+        "2026-05-28",
+    ),
+    // Fri 22 May (abolition) → Sat → Sun → Whit Monday 25 → Tue 26.
+    (
+        "2026-05-12",
+        "--days",
+        "10",
+        &[],
+        "martinique",
+        "forward",
+        "2026-05-26",
+    ),
+    (
+        "2026-05-31",
+        "--days",
+        "10",
+        &[],
+        "guyane",
+        "forward",
+        "2026-06-11",
+    ),
+    (
+        "2027-04-17",
+        "--days",
+        "10",
+        &[],
+        "mayotte",
+        "forward",
+        "2027-04-28",
+    ),
+    (
+        "2026-05-18",
+        "--days",
+        "10",
+        &[],
+        "saint-martin",
+        "forward",
+        "2026-05-29",
+    ),
+    (
+        "2026-09-29",
+        "--days",
+        "10",
+        &[],
+        "saint-barthelemy",
+        "forward",
+        "2026-10-12",
+    ),
+    // Backward over a long weekend: Easter Monday 6 Apr 2026 → Fri 3 Apr.
+    (
+        "2026-03-27",
+        "--days",
+        "10",
+        &[],
+        "metropole",
+        "backward",
+        "2026-04-03",
+    ),
+    // Leap years: 29 Feb + 1 year → 28 Feb 2025 (a Friday).
+    (
+        "2024-02-29",
+        "--years",
+        "1",
+        &[],
+        "metropole",
+        "forward",
+        "2025-02-28",
+    ),
+    // Before: internship starts Mon 2 Mar 2026, agreement by Fri 27 Feb.
+    (
+        "2026-03-02",
+        "--days",
+        "1",
+        &["--before"],
+        "metropole",
+        "backward",
+        "2026-02-27",
+    ),
+];
+
+#[test]
+fn deadline_plain_first_line_is_the_date() {
+    for (from, unit, n, extra, cal, roll, want) in CASES {
+        let mut args = vec![
+            "deadline",
+            "--from",
+            from,
+            unit,
+            n,
+            "--calendar",
+            cal,
+            "--roll",
+            roll,
+        ];
+        args.extend_from_slice(extra);
+        assert_eq!(&first_line(&args), want, "{args:?}");
+    }
+}
+
+#[test]
+fn deadline_json_has_the_contract_fields() {
+    let v = json(&["deadline", "--from", "2026-03-20", "--days", "15", "--json"]);
+    assert_eq!(v["start"], "2026-03-20");
+    assert_eq!(v["raw_end"], "2026-04-04");
+    assert_eq!(v["end"], "2026-04-07");
+    assert_eq!(v["roll"], "forward");
+    let explanation = v["explanation"].as_array().expect("list");
+    assert!(
+        explanation
+            .iter()
+            .any(|l| l.as_str().is_some_and(|s| s.contains("lundi de Pâques")))
+    );
+    assert_eq!(v["skipped"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["expires_at"], "2026-04-08T00:00:00+02:00");
+}
+
+#[test]
+fn good_friday_is_switchable() {
+    let on = first_line(&[
+        "deadline",
+        "--from",
+        "2026-03-24",
+        "--days",
+        "10",
+        "--calendar",
+        "alsace-moselle",
+    ]);
+    let off = first_line(&[
+        "deadline",
+        "--from",
+        "2026-03-24",
+        "--days",
+        "10",
+        "--calendar",
+        "alsace-moselle",
+        "--good-friday",
+        "non",
+    ]);
+    assert_eq!(on, "2026-04-07");
+    assert_eq!(off, "2026-04-03");
+}
+
+#[test]
+fn school_year_examples() {
+    assert_eq!(first_line(&["school-year", "2026-03-05"]), "2025-2026");
+    assert_eq!(first_line(&["school-year", "2026-08-31"]), "2025-2026");
+    assert_eq!(first_line(&["school-year", "2026-09-01"]), "2026-2027");
+    assert_eq!(first_line(&["school-year", "2023-09-04"]), "2023-2024");
+    assert_eq!(first_line(&["school-year", "2024-09-01"]), "2023-2024");
+}
+
+#[test]
+fn termination_both_readings() {
+    let v = json(&["termination", "--received", "2025-03-10", "--json"]);
+    assert_eq!(v["notice_last_day"], "2025-06-10");
+    assert_eq!(v["effective"], "2025-09-01");
+    assert_eq!(v["effective_at_rentree"], "2025-09-01");
+    assert_eq!(v["diverge"], false);
+
+    let v = json(&["termination", "--received", "2025-07-15", "--json"]);
+    assert_eq!(v["notice_last_day"], "2025-10-15");
+    assert_eq!(v["effective"], "2025-10-16");
+    assert_eq!(v["effective_at_rentree"], "2026-09-01");
+    assert_eq!(v["diverge"], true);
+
+    let v = json(&[
+        "termination",
+        "--received",
+        "2025-02-20",
+        "--notice-months",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(v["notice_last_day"], "2025-08-20");
+    assert_eq!(v["effective"], "2025-09-01");
+
+    // The rentrée-only reading needs the 2027 rentrée, not yet published.
+    let v = json(&["termination", "--received", "2026-07-15", "--json"]);
+    assert_eq!(v["effective"], "2026-10-16");
+    assert_eq!(v["effective_at_rentree"], Value::Null);
+    assert_eq!(v["diverge"], true);
+    assert!(
+        v["effective_at_rentree_error"]
+            .as_str()
+            .is_some_and(|s| s.contains("2027-2028"))
+    );
+}
+
+/// Every bad input exits non-zero with one French line.
+#[test]
+fn bad_input_gives_one_french_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["deadline", "--from", "2026-02-31", "--days", "3"],
+            "ce jour n'existe pas",
+        ),
+        (
+            &["deadline", "--from", "2026-13-01", "--days", "3"],
+            "mois doit être entre 1 et 12",
+        ),
+        (&["deadline", "--from", "demain", "--days", "3"], "date invalide"),
+        (&["deadline", "--days", "3"], "il manque --from"),
+        (&["deadline", "--from", "2026-03-01"], "il manque la durée"),
+        (
+            &["deadline", "--from", "2026-03-01", "--days", "-3"],
+            "ne peut pas être négative",
+        ),
+        (
+            &["deadline", "--from", "2026-03-01", "--days", "trois"],
+            "nombre entier positif",
+        ),
+        (
+            &["deadline", "--from", "2026-03-01", "--days", "99999999"],
+            "trop longue",
+        ),
+        (
+            &["deadline", "--from", "2026-03-01", "--days", "3", "--months", "1"],
+            "une seule unité",
+        ),
+        (
+            &[
+                "deadline",
+                "--from",
+                "2026-03-01",
+                "--days",
+                "3",
+                "--calendar",
+                "lune",
+            ],
+            "calendrier inconnu",
+        ),
+        (
+            &[
+                "deadline",
+                "--from",
+                "2026-03-01",
+                "--days",
+                "3",
+                "--roll",
+                "demain",
+            ],
+            "règle de report inconnue",
+        ),
+        (
+            &[
+                "deadline",
+                "--from",
+                "2026-03-01",
+                "--days",
+                "3",
+                "--franc",
+                "--inclusive",
+            ],
+            "franc et inclusif",
+        ),
+        (
+            &[
+                "deadline",
+                "--from",
+                "2026-03-01",
+                "--days",
+                "3",
+                "--good-friday",
+                "peut-être",
+            ],
+            "oui ou non",
+        ),
+        (
+            &[
+                "deadline",
+                "--from",
+                "2026-03-01",
+                "--days",
+                "3",
+                "--and-days",
+                "-1",
+            ],
+            "négative",
+        ),
+        (&["deadline", "--frm", "2026-03-01"], "option inconnue"),
+        (
+            &["school-year", "2027-08-01"],
+            "après les données du calendrier scolaire",
+        ),
+        (&["school-year", "2019-01-01"], "avant le début des données"),
+        (
+            &["school-year", "2026-03-05", "--calendar", "reunion"],
+            "pas de calendrier scolaire",
+        ),
+        (&["school-year", "05-03-2026"], "date invalide"),
+        (&["termination", "--received", "2027-01-10"], "pas encore publiée"),
+        (&["termination"], "il manque --received"),
+        (
+            &["termination", "--received", "2026-03-01", "--notice-months", "0"],
+            "entre 1 et 120",
+        ),
+        (
+            &["termination", "--received", "2026-03-01", "--notice-months", "-2"],
+            "négative",
+        ),
+        (&["inconnue"], "commande inconnue"),
+    ];
+    for (args, needle) in cases {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn check_reports_file_line_and_hint() {
+    let dir = tempfile::tempdir().expect("dir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+    for entry in std::fs::read_dir(&src).expect("procedures") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, dir.path().join(p.file_name().expect("name"))).expect("copy");
+    }
+    let ok = run(&["check", "--procedures", dir.path().to_str().expect("utf8")]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("5 procédure(s) valides"));
+
+    let par = dir.path().join("par.toml");
+    let text = std::fs::read_to_string(&par)
+        .expect("read")
+        .replace("role = \"dasen\"", "role = \"recteur\"");
+    std::fs::write(&par, text).expect("write");
+    let bad = run(&["check", "--procedures", dir.path().to_str().expect("utf8")]);
+    assert_eq!(bad.status.code(), Some(2));
+    let out = stdout(&bad);
+    assert!(out.contains("par.toml:"), "{out}");
+    assert!(out.contains("rôle « recteur » inconnu"), "{out}");
+    assert!(out.contains("à corriger"), "{out}");
+}
+
+#[test]
+fn check_validates_a_configuration_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[[etablissements]]\nuai = \"0490001A\"\nnom = \"x\"\n").expect("write");
+    let o = bin()
+        .args(["--config", cfg.to_str().expect("utf8"), "check"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("c.toml:2"), "{}", stdout(&o));
+}
+
+#[test]
+fn case_administration_from_the_shell() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    let demo =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
+            .expect("demo config")
+            .replace(
+                "data_dir = \"echeancier-data/demo\"",
+                &format!("data_dir = \"{}\"", dir.path().display()),
+            );
+    std::fs::write(&cfg, demo).expect("write");
+    let c = cfg.to_str().expect("utf8");
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "new",
+        "--procedure",
+        "par",
+        "--uai",
+        "0490001K",
+        "--event",
+        "saisine_recue=2026-12-09",
+        "--pupil",
+        "Jeanne Test",
+        "--class",
+        "4e C",
+        "--guardian",
+        "Parent Test;p@example.org;;tr;oral",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = stdout(&o).trim().to_string();
+    assert!(
+        reference.starts_with("PAR-") && reference.ends_with("-0001"),
+        "{reference}"
+    );
+
+    let show = stdout(&run(&["--config", c, "case", "show", &reference]));
+    assert!(show.contains("échéance vendredi 18 décembre 2026"), "{show}");
+    assert!(show.contains("date légale : lundi 21 décembre 2026"), "{show}");
+    assert!(!show.contains("Jeanne") && !show.contains("4e C"), "{show}");
+
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "step",
+        &reference,
+        "entretien",
+        "report",
+        "--date",
+        "2026-12-22",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("motif"));
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "step",
+        &reference,
+        "entretien",
+        "report",
+        "--date",
+        "2026-12-22",
+        "--reason",
+        "grève",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["--config", c, "case", "step", &reference, "inconnue", "fait"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("Étape « inconnue » inconnue"),
+        "{}",
+        stderr(&o)
+    );
+
+    let list = stdout(&run(&["--config", c, "case", "list"]));
+    assert!(list.contains(&reference) && list.contains("ouvert"), "{list}");
+    let o = run(&["--config", c, "case", "close", &reference]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "event",
+        &reference,
+        "saisine_recue",
+        "2026-12-10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("clos"), "{}", stderr(&o));
+    let audit = stdout(&run(&["--config", c, "case", "show", &reference, "--audit"]));
+    for action in ["ouverture", "report", "cloture"] {
+        assert!(audit.contains(action), "{audit}");
+    }
+    let o = run(&["--config", c, "case", "show", "PAR-2026-9999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("introuvable"));
+}

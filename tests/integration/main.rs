@@ -1,0 +1,7 @@
+//! echeancier's integration tests, one binary: the command line contract,
+//! the case store and application service, the console front-end.
+
+mod app;
+mod cli;
+mod console;
+mod util;

@@ -17,8 +17,12 @@ use echeancier_core::school::{SchoolCalendar, Zone};
 use serde_json::json;
 use sqlx::SqliteConnection;
 
+use echeancier_core::reminder::{self, PendingStep, WorkingHours};
+
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{OralMode, Settings};
+use crate::notice::Templates;
+use crate::store::outbox::NewReminder;
 use crate::store::{AuditEntry, CaseRow, Establishment, NewCase, StepRow, Store, StoreError};
 use crate::view;
 
@@ -167,12 +171,51 @@ pub struct Snapshot {
     pub steps: Vec<StepRow>,
 }
 
+/// Settings the service needs beyond the store and procedures.
+#[derive(Debug)]
+pub struct Options {
+    pub hours: WorkingHours,
+    pub templates: Templates,
+    pub oral: OralMode,
+    /// The console identity that receives reminders, when the console runs.
+    pub console: Option<String>,
+    pub email_from: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            hours: WorkingHours::default(),
+            templates: match Templates::embedded() {
+                Ok(t) => t,
+                Err(e) => panic!("embedded templates are invalid: {e}"),
+            },
+            oral: OralMode::AlsoEmail,
+            console: None,
+            email_from: "echeancier@localhost".into(),
+        }
+    }
+}
+
+impl Options {
+    pub fn from_settings(settings: &Settings, templates: Templates) -> Options {
+        Options {
+            hours: settings.hours,
+            templates,
+            oral: settings.oral,
+            console: settings.console.then(|| settings.console_identity.clone()),
+            email_from: settings.email_from.clone(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub library: Arc<Library>,
     pub school: Arc<SchoolCalendar>,
     pub clock: Arc<dyn Clock>,
+    pub options: Arc<Options>,
 }
 
 const MAX_TEXT: usize = 500;
@@ -184,7 +227,13 @@ impl App {
             library: Arc::new(library),
             school: Arc::new(SchoolCalendar::embedded()),
             clock,
+            options: Arc::new(Options::default()),
         }
+    }
+
+    pub fn with_options(mut self, options: Options) -> App {
+        self.options = Arc::new(options);
+        self
     }
 
     /// Writes the configured directory into the database.
@@ -199,11 +248,23 @@ impl App {
                     good_friday: e.good_friday,
                     zone: e.zone.clone(),
                     closed_days: e.closed_days.clone(),
+                    address: e.address.clone(),
+                    phone: e.phone.clone(),
                 })
                 .await?;
         }
         for p in &settings.partners {
             self.store.upsert_partner(&p.id, &p.name, &p.departement).await?;
+        }
+        for d in &settings.departements {
+            self.store
+                .upsert_departement(&crate::store::Departement {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    address: d.address.clone(),
+                    phone: d.phone.clone(),
+                })
+                .await?;
         }
         for p in &settings.people {
             self.store
@@ -225,7 +286,7 @@ impl App {
         })
     }
 
-    async fn calendar(conn: &mut SqliteConnection, case: &CaseRow) -> Result<Calendar> {
+    pub async fn calendar(conn: &mut SqliteConnection, case: &CaseRow) -> Result<Calendar> {
         let id: CalendarId = case
             .calendar
             .parse()
@@ -258,7 +319,27 @@ impl App {
                 today: self.clock.today(calendar.id),
             },
         );
-        Store::save_plan(conn, case.id, &plans).await?;
+        // When the scheduler should look at each step: its first reminder;
+        // the scheduler then walks forward from there.
+        let next: Vec<_> = plans
+            .iter()
+            .map(|p| {
+                let def = proc.step(&p.step)?;
+                let due = p.due.filter(|_| p.state.is_pending())?;
+                let pending = PendingStep {
+                    case_ref: &case.reference,
+                    step: &p.step,
+                    role: &p.role,
+                    due,
+                    policy: &def.reminders,
+                };
+                let until = due + Duration::days(400);
+                reminder::intents(&pending, &calendar, &self.options.hours, until)
+                    .first()
+                    .map(|i| i.send_at)
+            })
+            .collect();
+        Store::save_plan(conn, case.id, &plans, &next).await?;
         Ok(plans)
     }
 
@@ -481,7 +562,8 @@ impl App {
             }
         }
         self.replan(&mut tx, &case).await?;
-        for change in &changes {
+        // A recomputation changes no input: nothing for the audit trail.
+        for change in changes.iter().filter(|c| **c != Change::Recompute) {
             let (action, detail) = change.audit();
             Store::audit(
                 &mut tx,
@@ -649,6 +731,32 @@ impl App {
                 ))
             }
             Command::Ack(id) => self.ack(&actor, id, &who).await,
+            Command::Appointment {
+                case,
+                step,
+                at,
+                minutes,
+            } => {
+                let row = self.case_row(&case).await?;
+                self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
+                let (notices, calls) = self
+                    .set_appointment(case.as_str(), &step, at, minutes, &who)
+                    .await?;
+                let mut text = format!(
+                    "📅 {case} : rendez-vous fixé le {} à {}.",
+                    echeancier_core::french::long_date(at.date()),
+                    at.format("%H h %M")
+                );
+                text.push_str(&format!(
+                    "\nAvis aux parents : {notices} courriel(s) en partance."
+                ));
+                if calls > 0 {
+                    text.push_str(&format!(
+                        "\n📞 {calls} famille(s) à appeler : une tâche est envoyée au rôle responsable."
+                    ));
+                }
+                Ok(text)
+            }
             Command::Communication { convention, title } => {
                 let conv = self.case_row(&convention).await?;
                 self.scope_check(Some(&actor), &conv, Action::Open).await?;
@@ -850,20 +958,19 @@ impl App {
 
     async fn ack(&self, actor: &Actor, id: i64, who: &Who) -> Result<String> {
         let mut conn = self.store.pool().acquire().await?;
-        let Some((case_id, step)) = Store::reminder_target(&mut conn, id).await? else {
-            return Err(AppError::Invalid(format!("Rappel n° {id} introuvable.")));
+        let not_found = || AppError::Invalid(format!("Rappel n° {id} introuvable."));
+        let reminder = Store::reminder(&mut conn, id).await?.ok_or_else(not_found)?;
+        let (Some(case_id), Some(step)) = (reminder.case_id, reminder.step.clone()) else {
+            return Err(not_found());
         };
         let case = Store::case_by_id(&mut conn, case_id)
             .await?
-            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
+            .ok_or_else(not_found)?;
         drop(conn);
         self.scope_check(Some(actor), &case, Action::Step(&step)).await?;
         let mut tx = self.store.begin().await?;
-        let Some((_, _, already)) = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?
-        else {
-            return Err(AppError::Invalid(format!("Rappel n° {id} introuvable.")));
-        };
-        if !already {
+        let first = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?;
+        if first {
             Store::audit(
                 &mut tx,
                 &AuditEntry {
@@ -878,15 +985,186 @@ impl App {
             .await?;
         }
         tx.commit().await?;
-        Ok(if already {
-            format!("Rappel n° {id} : déjà vu, rien à changer.")
+        Ok(if first {
+            format!(
+                "👀 Rappel n° {id} ({}) : vu, merci. Les relances quotidiennes de cette étape s'arrêtent.",
+                case.reference
+            )
         } else {
-            format!("👀 Rappel n° {id} ({}) : vu, merci.", case.reference)
+            format!("Rappel n° {id} : déjà vu, rien à changer.")
         })
     }
 
+    /// Where a reminder for `role` on `case` goes: the console (when it
+    /// runs) and the email of each staff member holding the role there.
+    pub async fn destinations(
+        &self,
+        conn: &mut SqliteConnection,
+        case: &CaseRow,
+        role: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        if let Some(identity) = &self.options.console {
+            out.push(("console".to_string(), identity.clone()));
+        }
+        for email in Store::staff_emails(conn, role, case.establishment.as_deref(), &case.departement).await?
+        {
+            out.push(("email".to_string(), email));
+        }
+        Ok(out)
+    }
+
+    /// Sets the appointment of a step and, in the same transaction, decides
+    /// the parent notices (both guardians unless restricted) and the staff
+    /// calls for families who need an oral channel.
+    pub async fn set_appointment(
+        &self,
+        reference: &str,
+        step: &str,
+        at: chrono::NaiveDateTime,
+        minutes: u32,
+        who: &Who,
+    ) -> Result<(usize, usize)> {
+        let mut tx = self.store.begin().await?;
+        let case = Store::case_by_ref(&mut tx, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        if !case.open {
+            return Err(AppError::Closed(case.reference));
+        }
+        let proc = self.procedure(&case.procedure)?.clone();
+        let def = check_step(&proc, step)?;
+        let Some(notice) = def.parent_notice.clone() else {
+            return Err(AppError::Invalid(format!(
+                "L'étape « {} » n'a pas de rendez-vous avec les parents.",
+                def.name
+            )));
+        };
+        if !self.options.templates.has(&notice) {
+            return Err(AppError::Invalid(format!(
+                "Modèle d'avis « {notice} » introuvable dans messages/."
+            )));
+        }
+        let calendar = Self::calendar(&mut tx, &case).await?;
+        let now = self.clock.now();
+        let start = crate::notice::local_to_utc(at, calendar.id.time_zone())
+            .ok_or_else(|| AppError::Invalid("Heure inexistante ce jour-là (changement d'heure).".into()))?;
+        if start <= now {
+            return Err(AppError::Invalid(
+                "Le rendez-vous doit être dans le futur.".into(),
+            ));
+        }
+        if !calendar.is_working_day(at.date()) {
+            return Err(AppError::Invalid(format!(
+                "Le {} n'est pas un jour ouvré : choisissez un autre jour.",
+                echeancier_core::french::long_date(at.date())
+            )));
+        }
+        let (place, phone) = match def
+            .place
+            .unwrap_or(echeancier_core::procedure::Place::Etablissement)
+        {
+            echeancier_core::procedure::Place::Dsden => {
+                let d = Store::departement(&mut tx, &case.departement).await?;
+                (
+                    d.as_ref().and_then(|d| d.address.clone()),
+                    d.and_then(|d| d.phone),
+                )
+            }
+            echeancier_core::procedure::Place::Etablissement => {
+                let e = match &case.establishment {
+                    Some(u) => Store::establishment(&mut tx, u).await?,
+                    None => None,
+                };
+                (
+                    e.as_ref().and_then(|e| e.address.clone()),
+                    e.and_then(|e| e.phone),
+                )
+            }
+        };
+        let (Some(place), Some(phone)) = (place, phone) else {
+            return Err(AppError::Invalid(
+                "Adresse ou téléphone du lieu de rendez-vous non renseigné dans la configuration : l'avis aux parents ne peut pas partir.".into(),
+            ));
+        };
+        let appointment = crate::store::Appointment {
+            starts_at: at,
+            minutes: i64::from(minutes),
+            place,
+            phone,
+        };
+        Store::set_appointment(&mut tx, case.id, step, &appointment).await?;
+        let not_before = self.options.hours.next_open(&calendar, now).unwrap_or(now);
+        let stamp = at.format("%Y-%m-%dT%H%M");
+        let mut notices = 0;
+        let mut calls = 0;
+        for g in Store::guardians(&mut tx, case.id).await? {
+            if g.restricted {
+                continue;
+            }
+            let oral = g.needs_oral || g.email.is_none();
+            let email = g
+                .email
+                .clone()
+                .filter(|_| !(g.needs_oral && self.options.oral == OralMode::InsteadOfEmail));
+            if let Some(email) = email {
+                let key = format!("{}/{step}/rdv-{stamp}/avis-{}", case.reference, g.id);
+                let r = NewReminder {
+                    key: key.clone(),
+                    case_id: Some(case.id),
+                    step: Some(step.to_string()),
+                    due_on: Some(at.date()),
+                    kind: "avis-parents".into(),
+                    role: None,
+                    send_at: not_before,
+                    late: false,
+                    payload: json!({"avis": notice, "responsable": g.id}),
+                };
+                if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
+                    Store::insert_delivery(&mut tx, id, &key, "email", &email, not_before, None, now).await?;
+                    notices += 1;
+                }
+            }
+            if oral {
+                let key = format!("{}/{step}/rdv-{stamp}/appel-{}", case.reference, g.id);
+                let r = NewReminder {
+                    key: key.clone(),
+                    case_id: Some(case.id),
+                    step: Some(step.to_string()),
+                    due_on: Some(at.date()),
+                    kind: "appel-famille".into(),
+                    role: Some(def.role.clone()),
+                    send_at: now,
+                    late: false,
+                    payload: json!({"responsable": g.id}),
+                };
+                if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
+                    for (channel, recipient) in self.destinations(&mut tx, &case, &def.role).await? {
+                        Store::insert_delivery(&mut tx, id, &key, &channel, &recipient, now, None, now)
+                            .await?;
+                    }
+                    calls += 1;
+                }
+            }
+        }
+        Store::audit(
+            &mut tx,
+            &AuditEntry {
+                at: now,
+                actor: who.actor.clone(),
+                channel: who.channel.clone(),
+                case_ref: Some(case.reference.clone()),
+                action: "rendez_vous".into(),
+                detail: json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((notices, calls))
+    }
+
     /// Pending deadlines the actor may see, late ones first.
-    async fn deadlines(&self, actor: &Actor, horizon: Horizon, today: NaiveDate) -> Result<String> {
+    pub async fn deadlines(&self, actor: &Actor, horizon: Horizon, today: NaiveDate) -> Result<String> {
         let until = today + Duration::days(horizon.days() as i64);
         let rows = self.store.pending_steps_until(until).await?;
         let mut late = Vec::new();

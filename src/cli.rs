@@ -142,6 +142,9 @@ pub enum CaseCommand {
         /// Affiche aussi le journal d'audit.
         #[arg(long)]
         audit: bool,
+        /// Affiche les coordonnées des responsables légaux (données personnelles).
+        #[arg(long)]
+        contacts: bool,
     },
     /// Marque une étape faite, ou la reporte.
     Step {
@@ -414,9 +417,60 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
         }
         Err(e) => return Err(input(e.to_string())),
     };
+    let templates = match Path::new("messages").is_dir() {
+        true => crate::notice::Templates::from_dir(Path::new("messages")),
+        false => crate::notice::Templates::embedded(),
+    }
+    .map_err(|e| input(e.to_string()))?;
+    let findings = templates.check();
+    let mut template_errors = 0;
+    for (notice, f) in &findings {
+        let level = match f.severity {
+            echeancier_core::plain::Severity::Error => {
+                template_errors += 1;
+                "erreur"
+            }
+            echeancier_core::plain::Severity::Warning => "avertissement",
+        };
+        if f.excerpt.is_empty() {
+            println!("messages/{notice} : {level} [{}] {}", f.rule, f.message);
+        } else {
+            println!(
+                "messages/{notice} : {level} [{}] {} — « {} »",
+                f.rule, f.message, f.excerpt
+            );
+        }
+    }
+    for proc in lib.procedures.values() {
+        for step in &proc.steps {
+            if let Some(n) = &step.parent_notice
+                && !templates.has(n)
+            {
+                println!(
+                    "{} : l'étape « {} » annonce l'avis « {n} », absent de messages/",
+                    proc.id, step.id
+                );
+                template_errors += 1;
+            }
+        }
+    }
+    if template_errors > 0 {
+        return Err(input(format!(
+            "{template_errors} erreur(s) dans les modèles d'avis"
+        )));
+    }
+    println!(
+        "modèles d'avis : {} langue(s) valides.",
+        templates.languages().count()
+    );
     if let Some(path) = config {
         match Settings::load(path, Some(&lib)) {
-            Ok(_) => println!("{} : configuration valide.", path.display()),
+            Ok(s) => {
+                for w in &s.warnings {
+                    println!("avertissement : {w}");
+                }
+                println!("{} : configuration valide.", path.display());
+            }
             Err(errors) => {
                 for e in &errors {
                     println!("{e}");
@@ -475,13 +529,21 @@ pub async fn open_app(settings: &Settings, lib: Library) -> Result<App, Failure>
     let store = Store::open(&settings.database_url)
         .await
         .map_err(|e| Failure::Runtime(e.into()))?;
-    let app = App::new(store, lib, Arc::new(SystemClock));
+    let templates = crate::notice::Templates::embedded().map_err(|e| input(e.to_string()))?;
+    let app = App::new(store, lib, Arc::new(SystemClock))
+        .with_options(crate::app::Options::from_settings(settings, templates));
     app.sync_directory(settings).await?;
     Ok(app)
 }
 
 pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>) -> Outcome {
-    let (settings, lib) = settings(config, demo)?;
+    let (mut settings, lib) = settings(config, demo)?;
+    if let Some(id) = as_identity {
+        settings.console_identity = id;
+    }
+    for w in &settings.warnings {
+        tracing::warn!("{w}");
+    }
     let app = open_app(&settings, lib).await?;
     if demo {
         let refs = crate::demo::load(&app).await?;
@@ -489,21 +551,58 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             tracing::info!(cases = ?refs, "demo data loaded");
         }
     }
+    let mailer = crate::email::Mailer::new(&settings.email, &settings.email_from).map_err(input)?;
+    let (console_tx, mut console_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let scheduler = crate::scheduler::Scheduler::new(
+        app.clone(),
+        Some(Arc::new(mailer)),
+        settings.console.then_some(console_tx),
+        settings.digests.clone(),
+    );
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let interval = std::time::Duration::from_secs(settings.tick_seconds);
+    let scheduler_task = tokio::spawn(async move { scheduler.run(interval, shutdown_rx).await });
+    let printer = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut out = tokio::io::stdout();
+        while let Some(line) = console_rx.recv().await {
+            let _ = out.write_all(format!("\n{line}\n> ").as_bytes()).await;
+            let _ = out.flush().await;
+        }
+    });
     tracing::info!(database = %settings.database_url, "echeancier started");
-    let identity = as_identity.unwrap_or_else(|| settings.console_identity.clone());
+    let terminate = async {
+        #[cfg(unix)]
+        {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    };
     if settings.console {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         tokio::select! {
-            r = crate::console::run(&app, &identity, stdin, tokio::io::stdout()) => {
+            r = crate::console::run(&app, &settings.console_identity, stdin, tokio::io::stdout()) => {
                 r.map_err(|e| Failure::Runtime(e.into()))?;
             }
             _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
         }
     } else {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| Failure::Runtime(e.into()))?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
     }
+    // Graceful stop: the scheduler finishes its batch, then exits.
+    let _ = shutdown_tx.send(true);
+    let _ = scheduler_task.await;
+    printer.abort();
     tracing::info!("echeancier stopped");
     Ok(())
 }
@@ -598,9 +697,40 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                 );
             }
         }
-        CaseCommand::Show { reference, audit } => {
+        CaseCommand::Show {
+            reference,
+            audit,
+            contacts,
+        } => {
             let snap = app.snapshot(&reference.to_uppercase()).await?;
             println!("{}", app.render(&snap));
+            if *contacts {
+                let mut conn = app
+                    .store
+                    .pool()
+                    .acquire()
+                    .await
+                    .map_err(|e| Failure::Runtime(e.into()))?;
+                println!("\nResponsables légaux :");
+                for g in Store::guardians(&mut conn, snap.case.id)
+                    .await
+                    .map_err(|e| Failure::Runtime(e.into()))?
+                {
+                    println!(
+                        "• n° {} — courriel {} — téléphone {} — langue {}{}{}",
+                        g.id,
+                        g.email.as_deref().unwrap_or("aucun"),
+                        g.phone.as_deref().unwrap_or("aucun"),
+                        g.language,
+                        if g.needs_oral { " — échange oral" } else { "" },
+                        if g.restricted {
+                            " — ne reçoit pas les avis"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
             if *audit {
                 println!("\nJournal :");
                 for e in app

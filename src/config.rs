@@ -42,6 +42,16 @@ pub struct RawConfig {
     #[serde(default)]
     pub console: RawConsole,
     #[serde(default)]
+    pub horaires: RawHours,
+    #[serde(default)]
+    pub avis_parents: RawNotices,
+    #[serde(default)]
+    pub planificateur: RawScheduler,
+    #[serde(default)]
+    pub recapitulatifs: Vec<RawDigest>,
+    #[serde(default)]
+    pub departements: Vec<RawDepartement>,
+    #[serde(default)]
     pub etablissements: Vec<RawEstablishment>,
     #[serde(default)]
     pub partenaires: Vec<RawPartner>,
@@ -52,8 +62,64 @@ pub struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEmail {
+    /// `fichiers` (default) or `smtp`.
     pub mode: Option<Spanned<String>>,
     pub dir: Option<String>,
+    pub expediteur: Option<Spanned<String>>,
+    pub hote: Option<String>,
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `aucune` (loopback only).
+    pub securite: Option<Spanned<String>>,
+    pub utilisateur: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub mot_de_passe_env: Option<String>,
+    /// File holding the password.
+    pub mot_de_passe_fichier: Option<String>,
+    /// Never honoured: secrets do not belong in this file.
+    pub mot_de_passe: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHours {
+    pub debut: Option<Spanned<String>>,
+    pub fin: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotices {
+    /// `en_plus` (default): a family needing an oral channel also gets the
+    /// email; `a_la_place`: only the call.
+    pub canal_oral: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduler {
+    pub intervalle_secondes: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDigest {
+    /// Cron expression with seconds, in Europe/Paris: `0 0 8 * * Mon`.
+    pub cron: Spanned<String>,
+    #[serde(default = "default_horizon")]
+    pub periode: Spanned<String>,
+}
+
+fn default_horizon() -> Spanned<String> {
+    Spanned::new(0..0, "semaine".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDepartement {
+    pub code: Spanned<String>,
+    pub nom: String,
+    pub adresse: Option<String>,
+    pub telephone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +140,8 @@ pub struct RawEstablishment {
     pub vendredi_saint: Option<bool>,
     #[serde(default)]
     pub fermetures: Vec<RawClosure>,
+    pub adresse: Option<String>,
+    pub telephone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +184,58 @@ pub struct RawGrant {
 pub enum EmailMode {
     /// Each message written as an `.eml` file.
     Files(PathBuf),
+    Smtp(SmtpSettings),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    StartTls,
+    Tls,
+    /// Plain SMTP: only accepted towards a loopback address.
+    None,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    // The password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OralMode {
+    AlsoEmail,
+    InsteadOfEmail,
+}
+
+#[derive(Debug, Clone)]
+pub struct DigestSettings {
+    pub schedule: cron::Schedule,
+    pub expression: String,
+    pub month: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartementSettings {
+    pub code: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +246,8 @@ pub struct EstablishmentSettings {
     pub zone: Option<String>,
     pub good_friday: Option<bool>,
     pub closed_days: BTreeMap<NaiveDate, String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +273,14 @@ pub struct Settings {
     pub database_url: String,
     pub procedures_dir: Option<PathBuf>,
     pub email: EmailMode,
+    pub email_from: String,
+    pub hours: echeancier_core::reminder::WorkingHours,
+    pub oral: OralMode,
+    pub tick_seconds: u64,
+    pub digests: Vec<DigestSettings>,
+    pub departements: Vec<DepartementSettings>,
+    /// Findings that do not stop the daemon (e.g. a secret written in the file).
+    pub warnings: Vec<ConfigError>,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
@@ -231,22 +361,172 @@ impl Settings {
                 format!("database_url « {database_url} » non prise en charge : attendu sqlite://CHEMIN"),
             );
         }
+        let mut warnings = Vec::new();
+        if let Some(p) = &raw.email.mot_de_passe {
+            warnings.push(ConfigError {
+                file: file.to_string(),
+                line: line_of(src, p.span().start),
+                message: "mot de passe écrit dans le fichier de configuration : il est ignoré ; utilisez mot_de_passe_env ou mot_de_passe_fichier".into(),
+            });
+        }
         let email = match raw.email.mode.as_ref().map(|m| m.get_ref().as_str()) {
             None | Some("fichiers") | Some("files") => EmailMode::Files(
                 raw.email
                     .dir
+                    .clone()
                     .map(PathBuf::from)
                     .unwrap_or_else(|| data_dir.join("courriels")),
             ),
+            Some("smtp") => {
+                let security = match raw.email.securite.as_ref().map(|s| s.get_ref().as_str()) {
+                    None | Some("starttls") => SmtpSecurity::StartTls,
+                    Some("tls") => SmtpSecurity::Tls,
+                    Some("aucune") => SmtpSecurity::None,
+                    Some(other) => {
+                        let span = raw.email.securite.as_ref().map(|m| m.span()).unwrap_or(0..0);
+                        err(
+                            span,
+                            format!("sécurité « {other} » inconnue : attendu starttls, tls ou aucune"),
+                        );
+                        SmtpSecurity::StartTls
+                    }
+                };
+                let host = raw.email.hote.clone().unwrap_or_else(|| "127.0.0.1".into());
+                let loopback =
+                    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+                if security == SmtpSecurity::None && !loopback {
+                    let span = raw.email.securite.as_ref().map(|m| m.span()).unwrap_or(0..0);
+                    err(
+                        span,
+                        "securite = \"aucune\" n'est permis que vers une adresse locale (127.0.0.1)".into(),
+                    );
+                }
+                let password = match (&raw.email.mot_de_passe_env, &raw.email.mot_de_passe_fichier) {
+                    (Some(var), _) => match std::env::var(var) {
+                        Ok(v) => Some(v),
+                        Err(_) => {
+                            err(
+                                0..0,
+                                format!("variable d'environnement {var} absente (mot de passe SMTP)"),
+                            );
+                            None
+                        }
+                    },
+                    (None, Some(path)) => match std::fs::read_to_string(path) {
+                        Ok(v) => Some(v.trim_end().to_string()),
+                        Err(e) => {
+                            err(0..0, format!("lecture du mot de passe SMTP dans {path} : {e}"));
+                            None
+                        }
+                    },
+                    (None, None) => None,
+                };
+                EmailMode::Smtp(SmtpSettings {
+                    port: raw.email.port.unwrap_or(match security {
+                        SmtpSecurity::Tls => 465,
+                        SmtpSecurity::StartTls => 587,
+                        SmtpSecurity::None => 25,
+                    }),
+                    host,
+                    security,
+                    user: raw.email.utilisateur.clone(),
+                    password,
+                })
+            }
             Some(other) => {
                 let span = raw.email.mode.as_ref().map(|m| m.span()).unwrap_or(0..0);
                 err(
                     span,
-                    format!("mode de courriel « {other} » inconnu : attendu fichiers"),
+                    format!("mode de courriel « {other} » inconnu : attendu fichiers ou smtp"),
                 );
                 EmailMode::Files(data_dir.join("courriels"))
             }
         };
+        let email_from = match &raw.email.expediteur {
+            Some(f) if f.get_ref().parse::<lettre::Address>().is_ok() => f.get_ref().clone(),
+            Some(f) => {
+                err(
+                    f.span(),
+                    format!("adresse d'expéditeur « {} » invalide", f.get_ref()),
+                );
+                String::new()
+            }
+            None => "echeancier@localhost".into(),
+        };
+        let mut time = |v: &Option<Spanned<String>>, default: &str| {
+            let s = v.as_ref().map(|s| s.get_ref().as_str()).unwrap_or(default);
+            match chrono::NaiveTime::parse_from_str(s, "%H:%M") {
+                Ok(t) => t,
+                Err(_) => {
+                    err(
+                        v.as_ref().map(|s| s.span()).unwrap_or(0..0),
+                        format!("heure « {s} » invalide : attendu HH:MM"),
+                    );
+                    chrono::NaiveTime::MIN
+                }
+            }
+        };
+        let hours = echeancier_core::reminder::WorkingHours {
+            start: time(&raw.horaires.debut, "08:30"),
+            end: time(&raw.horaires.fin, "18:00"),
+        };
+        if hours.start >= hours.end {
+            err(0..0, "horaires : le début doit précéder la fin".into());
+        }
+        let oral = match raw.avis_parents.canal_oral.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("en_plus") => OralMode::AlsoEmail,
+            Some("a_la_place") => OralMode::InsteadOfEmail,
+            Some(other) => {
+                let span = raw
+                    .avis_parents
+                    .canal_oral
+                    .as_ref()
+                    .map(|m| m.span())
+                    .unwrap_or(0..0);
+                err(
+                    span,
+                    format!("canal_oral « {other} » inconnu : attendu en_plus ou a_la_place"),
+                );
+                OralMode::AlsoEmail
+            }
+        };
+        let mut digests = Vec::new();
+        for d in &raw.recapitulatifs {
+            match d.cron.get_ref().parse::<cron::Schedule>() {
+                Ok(schedule) => digests.push(DigestSettings {
+                    schedule,
+                    expression: d.cron.get_ref().clone(),
+                    month: d.periode.get_ref() == "mois",
+                }),
+                Err(e) => err(
+                    d.cron.span(),
+                    format!(
+                        "expression cron « {} » invalide ({e}) : attendu par exemple \"0 0 8 * * Mon\"",
+                        d.cron.get_ref()
+                    ),
+                ),
+            }
+            if !["semaine", "mois"].contains(&d.periode.get_ref().as_str()) {
+                err(d.periode.span(), "periode : semaine ou mois".into());
+            }
+        }
+        let mut departements = Vec::new();
+        for d in &raw.departements {
+            let code = d.code.get_ref();
+            if !(2..=3).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                err(
+                    d.code.span(),
+                    format!("département « {code} » invalide : attendu par exemple 049"),
+                );
+                continue;
+            }
+            departements.push(DepartementSettings {
+                code: normalize_departement(code),
+                name: d.nom.clone(),
+                address: d.adresse.clone(),
+                phone: d.telephone.clone(),
+            });
+        }
 
         let mut establishments = Vec::new();
         for e in raw.etablissements {
@@ -294,6 +574,8 @@ impl Settings {
                 zone,
                 good_friday: e.vendredi_saint,
                 closed_days,
+                address: e.adresse,
+                phone: e.telephone,
             });
         }
 
@@ -431,6 +713,13 @@ impl Settings {
                 database_url,
                 procedures_dir: raw.procedures_dir.map(PathBuf::from),
                 email,
+                email_from,
+                hours,
+                oral,
+                tick_seconds: raw.planificateur.intervalle_secondes.unwrap_or(30).clamp(1, 3600),
+                digests,
+                departements,
+                warnings,
                 console: raw.console.actif.unwrap_or(true),
                 console_identity,
                 establishments,

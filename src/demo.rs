@@ -135,6 +135,16 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
             &who,
         )
         .await?;
+    // The year's calendar has started: steps already past are done.
+    let past: Vec<_> = ap
+        .steps
+        .iter()
+        .filter_map(|s| s.due.filter(|d| *d < today).map(|d| (s.step.clone(), d)))
+        .map(|(step, on)| crate::app::Change::StepDone { step, on })
+        .collect();
+    if !past.is_empty() {
+        app.apply(&ap.case.reference, past, &who).await?;
+    }
     refs.push(ap.case.reference);
     Ok(refs)
 }

@@ -8,7 +8,10 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod email;
 pub mod library;
+pub mod notice;
+pub mod scheduler;
 pub mod store;
 pub mod view;
 

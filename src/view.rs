@@ -85,3 +85,90 @@ pub fn deadline_line(case: &CaseRow, step: &StepRow, proc: Option<&Procedure>, r
         roles.name(&step.role)
     )
 }
+
+/// A message for staff: plain text and HTML (for chat clients that render it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMessage {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl StaffMessage {
+    pub fn from_lines(subject: String, lines: &[String]) -> StaffMessage {
+        let html = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let l = escape_html(l);
+                if i == 0 {
+                    format!("<p><strong>{l}</strong></p>")
+                } else {
+                    format!("<p>{l}</p>")
+                }
+            })
+            .collect::<String>();
+        StaffMessage {
+            subject,
+            text: lines.join("\n"),
+            html,
+        }
+    }
+}
+
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// What a staff reminder says about one step.
+#[derive(Debug, Clone)]
+pub struct ReminderView<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub case_ref: &'a str,
+    pub step: &'a str,
+    pub step_name: &'a str,
+    pub role_name: &'a str,
+    pub action: &'a str,
+    pub due: NaiveDate,
+    /// Working days from today to the due date (negative when late).
+    pub working_days_left: i64,
+    /// Set when the reminder leaves after its planned time.
+    pub planned: Option<NaiveDate>,
+}
+
+/// The lines of a staff reminder. Opaque reference, kind of deadline, date
+/// and role: nothing else about the case.
+pub fn reminder_lines(r: &ReminderView<'_>) -> Vec<String> {
+    let head = match r.kind {
+        "escalade" => format!("🔺 Escalade n° {} — {}", r.id, r.case_ref),
+        _ => format!("⏰ Rappel n° {} — {}", r.id, r.case_ref),
+    };
+    let head = match r.planned {
+        Some(day) => format!("{head} (en retard : prévu le {})", long_date(day)),
+        None => head,
+    };
+    let when = match r.working_days_left {
+        0 => "aujourd'hui, dernier jour".to_string(),
+        1 => "dans 1 jour ouvré".to_string(),
+        n if n > 1 => format!("dans {n} jours ouvrés"),
+        -1 => "dépassée de 1 jour ouvré".to_string(),
+        n => format!("dépassée de {} jours ouvrés", -n),
+    };
+    let mut lines = vec![
+        head,
+        format!("{} — {}", r.step_name, r.role_name),
+        format!("Échéance : {} ({when})", long_date(r.due)),
+    ];
+    if !r.action.is_empty() {
+        lines.push(format!("À faire : {}", r.action));
+    }
+    lines.push(format!(
+        "Pour agir : !etape {0} {1} fait · !report {0} {1} DATE motif · !ack {2}",
+        r.case_ref, r.step, r.id
+    ));
+    lines
+}

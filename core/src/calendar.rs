@@ -7,6 +7,9 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
+/// Re-exported so adapters name time zones without depending on chrono-tz.
+pub use chrono_tz::Tz;
+
 /// The territories whose public holidays differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CalendarId {

@@ -51,6 +51,13 @@ pub enum Command {
         event: String,
         on: NaiveDate,
     },
+    /// `!rdv REF ETAPE DATE HEURE [MINUTES]`
+    Appointment {
+        case: CaseRef,
+        step: String,
+        at: chrono::NaiveDateTime,
+        minutes: u32,
+    },
     /// `!ack ID`
     Ack(i64),
     /// `!communication CONVENTION titre`
@@ -122,6 +129,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["event"],
         usage: "!date REF EVENEMENT DATE",
         purpose: "renseigne la date d'un événement du dossier (réception, début de stage...)",
+    },
+    Verb {
+        name: "rdv",
+        aliases: &["rendez-vous", "appointment"],
+        usage: "!rdv REF ETAPE DATE HEURE [MINUTES]",
+        purpose: "fixe le rendez-vous d'une étape ; les parents reçoivent l'avis dans leur langue",
     },
     Verb {
         name: "ack",
@@ -294,6 +307,25 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 on: date(args[2])?,
             })
         }
+        "rdv" => {
+            exact(4..=5)?;
+            let on = date(args[2])?;
+            let time = parse_time(args[3])
+                .ok_or_else(|| usage_error(verb, "Heure invalide : attendu 14h30 ou 14:30."))?;
+            let minutes = match args.get(4) {
+                None => 60,
+                Some(m) => match m.trim_end_matches("min").parse::<u32>() {
+                    Ok(n) if (5..=480).contains(&n) => n,
+                    _ => return Err(usage_error(verb, "Durée invalide : entre 5 et 480 minutes.")),
+                },
+            };
+            Ok(Command::Appointment {
+                case: case_ref(args[0])?,
+                step: ident(args[1], "Nom d'étape")?,
+                at: on.and_time(time),
+                minutes,
+            })
+        }
         "ack" => {
             exact(1..=1)?;
             let id = args[0].trim_start_matches('#');
@@ -364,6 +396,18 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             message: "Commande inconnue. Tapez !aide.".into(),
         }),
     }
+}
+
+/// `14h30`, `14:30`, `14h`, `9h05`.
+pub fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
+    let s = s.trim().to_lowercase();
+    let (h, m) = s.split_once(['h', ':']).unwrap_or((&s, ""));
+    let h: u32 = h.parse().ok()?;
+    let m: u32 = if m.is_empty() { 0 } else { m.parse().ok()? };
+    if m > 59 || h > 23 || s.len() > 5 {
+        return None;
+    }
+    chrono::NaiveTime::from_hms_opt(h, m, 0)
 }
 
 fn short(s: &str) -> String {
@@ -481,6 +525,24 @@ mod tests {
                 on: d("2026-03-02")
             }
         );
+        assert_eq!(
+            ok("!rdv PAR-2026-0014 entretien 2026-12-15 14h30"),
+            Command::Appointment {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                at: d("2026-12-15").and_hms_opt(14, 30, 0).expect("time"),
+                minutes: 60
+            }
+        );
+        assert_eq!(
+            ok("!rdv PAR-2026-0014 entretien 15/12/2026 9:05 45"),
+            Command::Appointment {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                at: d("2026-12-15").and_hms_opt(9, 5, 0).expect("time"),
+                minutes: 45
+            }
+        );
         assert_eq!(ok("!ack 42"), Command::Ack(42));
         assert_eq!(ok("!vu #42"), Command::Ack(42));
         assert_eq!(
@@ -571,6 +633,9 @@ mod tests {
         assert!(err("!communication CONV-2024-0001").contains("titre"));
         assert!(err("!date PDI-2026-0002 stage_debut").contains("Il manque"));
         assert!(err("!aide a b").contains("Trop"));
+        assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15 25h").contains("Heure invalide"));
+        assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15 14h30 2").contains("Durée invalide"));
+        assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15").contains("Il manque"));
         assert!(err(&format!("!aide {}", "x".repeat(3000))).contains("trop long"));
     }
 

@@ -13,7 +13,9 @@ pub mod command;
 pub mod deadline;
 pub mod french;
 pub mod ids;
+pub mod plain;
 pub mod procedure;
+pub mod reminder;
 pub mod school;
 pub mod termination;
 

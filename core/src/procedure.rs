@@ -355,6 +355,18 @@ pub struct StepDef {
     pub tacit_renewal: bool,
     pub optional: bool,
     pub reminders: ReminderPolicy,
+    /// The parent notice sent when an appointment is set for this step.
+    pub parent_notice: Option<String>,
+    /// Where the appointment takes place.
+    pub place: Option<Place>,
+}
+
+/// Where parents are received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    Etablissement,
+    Dsden,
 }
 
 impl StepDef {
@@ -481,6 +493,8 @@ struct RawStep {
     #[serde(default)]
     optionnelle: bool,
     rappels: Option<RawReminders>,
+    avis_parents: Option<Spanned<String>>,
+    lieu: Option<Place>,
 }
 
 const IDENT_HINT: &str = "lettres minuscules sans accent, chiffres et _ seulement, par exemple saisine_recue";
@@ -680,6 +694,29 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Ctx<'_>) -> Procedure {
             );
         }
         let reminders = parse_reminders(ctx, s.rappels.as_ref(), roles);
+        let parent_notice = s.avis_parents.as_ref().and_then(|n| {
+            let ok = !n.get_ref().is_empty()
+                && n.get_ref()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                ctx.err(
+                    n,
+                    format!("modèle d'avis « {} » invalide", n.get_ref()),
+                    "minuscules, chiffres et tirets, par exemple par-convocation",
+                );
+                return None;
+            }
+            if audience == Audience::Partnership {
+                ctx.err(
+                    n,
+                    "un élément de partenariat n'envoie pas d'avis aux parents",
+                    "retirer avis_parents",
+                );
+                return None;
+            }
+            Some(n.get_ref().clone())
+        });
         if let (Some(anchor), Some(rule)) = (anchor, rule) {
             steps.push(StepDef {
                 id: s.id.get_ref().clone(),
@@ -694,6 +731,8 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Ctx<'_>) -> Procedure {
                 tacit_renewal: s.renouvellement_tacite,
                 optional: s.optionnelle,
                 reminders,
+                parent_notice,
+                place: s.lieu,
             });
         }
     }

@@ -8,7 +8,17 @@ CREATE TABLE establishments (
     calendar     TEXT NOT NULL DEFAULT 'metropole',
     good_friday  INTEGER,                 -- NULL: the calendar's default
     zone         TEXT CHECK (zone IN ('A', 'B', 'C')),
-    closed_days  TEXT NOT NULL DEFAULT '{}'   -- JSON object {date: label}
+    closed_days  TEXT NOT NULL DEFAULT '{}',  -- JSON object {date: label}
+    address      TEXT,
+    phone        TEXT
+);
+
+-- DSDEN offices: where parents meet the DASEN, whom they call.
+CREATE TABLE departements (
+    code     TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    address  TEXT,
+    phone    TEXT
 );
 
 CREATE TABLE partners (
@@ -109,9 +119,12 @@ CREATE TABLE steps (
     done_on            TEXT,
     rescheduled_to     TEXT,
     reschedule_reason  TEXT,
+    -- When the scheduler should next look at this step's reminders.
+    next_reminder_at   TEXT,
     PRIMARY KEY (case_id, step)
 );
 CREATE INDEX steps_due ON steps(due) WHERE state IN ('open', 'overdue');
+CREATE INDEX steps_next_reminder ON steps(next_reminder_at) WHERE next_reminder_at IS NOT NULL;
 
 -- Personal data, kept apart: chat-facing code never reads these tables.
 CREATE TABLE pupils (
@@ -131,24 +144,60 @@ CREATE TABLE guardians (
     restricted  INTEGER NOT NULL DEFAULT 0
 );
 
--- Reminders decided by the scheduler: a row before it is a message.
+-- Appointments with parents (date, time, place), from which notices go out.
+CREATE TABLE appointments (
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    step        TEXT NOT NULL,
+    starts_at   TEXT NOT NULL,      -- local date and time, 'YYYY-MM-DDTHH:MM'
+    minutes     INTEGER NOT NULL DEFAULT 60,
+    place       TEXT NOT NULL,
+    phone       TEXT NOT NULL,
+    PRIMARY KEY (case_id, step)
+);
+
+-- Reminders and notices decided by the scheduler: a row before it is a
+-- message. The key names what it is about, so deciding twice is harmless.
 CREATE TABLE reminders (
     id               INTEGER PRIMARY KEY,
     idempotency_key  TEXT NOT NULL UNIQUE,
-    case_id          INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    step             TEXT NOT NULL,
+    case_id          INTEGER REFERENCES cases(id) ON DELETE CASCADE,
+    step             TEXT,
+    due_on           TEXT,
     kind             TEXT NOT NULL,
-    role             TEXT NOT NULL,
-    due_on           TEXT NOT NULL,
+    role             TEXT,
     send_at          TEXT NOT NULL,
-    state            TEXT NOT NULL DEFAULT 'pending'
-                     CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
-    attempts         INTEGER NOT NULL DEFAULT 0,
+    late             INTEGER NOT NULL DEFAULT 0,
+    payload          TEXT NOT NULL DEFAULT '{}',
     acknowledged_at  TEXT,
     acknowledged_by  TEXT,
     created_at       TEXT NOT NULL
 );
-CREATE INDEX reminders_pending ON reminders(send_at) WHERE state = 'pending';
+CREATE INDEX reminders_step ON reminders(case_id, step, due_on);
+
+-- One row per reminder and destination: the durable outbox.
+CREATE TABLE deliveries (
+    id               INTEGER PRIMARY KEY,
+    reminder_id      INTEGER NOT NULL REFERENCES reminders(id) ON DELETE CASCADE,
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    channel          TEXT NOT NULL,
+    recipient        TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    lease_until      TEXT,
+    last_error       TEXT,
+    sent_at          TEXT,
+    created_at       TEXT NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX deliveries_sending ON deliveries(lease_until) WHERE state = 'sending';
+
+-- The scheduler's progress: reminders due before `last_tick_at` were decided then.
+CREATE TABLE scheduler_state (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    last_tick_at  TEXT NOT NULL
+);
 
 -- Append-only audit trail: who, when, through which channel, what changed.
 -- No foreign key: the trail outlives a purged case.

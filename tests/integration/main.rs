@@ -4,4 +4,6 @@
 mod app;
 mod cli;
 mod console;
+mod email;
+mod scheduler;
 mod util;

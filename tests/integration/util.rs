@@ -36,7 +36,10 @@ pub async fn app_at(now: DateTime<Utc>) -> TestApp {
     let lib = echeancier::library::embedded().expect("procedures");
     let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("demo config");
     let clock = Arc::new(FixedClock::new(now));
-    let app = App::new(store, lib, clock.clone());
+    let templates = echeancier::notice::Templates::embedded().expect("templates");
+    let mut options = echeancier::app::Options::from_settings(&settings, templates);
+    options.console = Some("chef".into());
+    let app = App::new(store, lib, clock.clone()).with_options(options);
     app.sync_directory(&settings).await.expect("directory");
     TestApp {
         app,
@@ -61,4 +64,112 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A real SMTP server (aiosmtpd) on loopback, stopped when dropped.
+pub struct SmtpServer {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+/// The Python of the test services: the repository's virtualenv, made by
+/// `scripts/test`, or `ECHEANCIER_TEST_PYTHON`.
+pub fn test_python() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("ECHEANCIER_TEST_PYTHON") {
+        return p.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the test services are not installed: run scripts/test (it creates .venv with aiosmtpd)"
+    );
+    venv
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("dir");
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_capture.py");
+        let mut child = Command::new(test_python())
+            .arg(script)
+            .arg("--dir")
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("SMTP server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("port line");
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .expect("PORT n");
+        SmtpServer { port, dir, child }
+    }
+
+    /// Raw messages received so far, in order, with their envelope recipients.
+    pub fn received(&self) -> Vec<(String, Vec<u8>)> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|p| {
+                let raw = std::fs::read(&p).expect("eml");
+                let end = raw.windows(2).position(|w| w == b"\r\n").expect("envelope line");
+                let to = String::from_utf8_lossy(&raw[..end])
+                    .trim_start_matches("X-Envelope-To: ")
+                    .to_string();
+                (to, raw[end + 2..].to_vec())
+            })
+            .collect()
+    }
+
+    pub fn settings(&self) -> echeancier::config::EmailMode {
+        echeancier::config::EmailMode::Smtp(echeancier::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            security: echeancier::config::SmtpSecurity::None,
+            user: None,
+            password: None,
+        })
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An app whose reminders go to email only (no console), with SMTP at `smtp`.
+pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
+    let t = app_at(now).await;
+    let settings = Settings::parse(
+        "demo.toml",
+        echeancier::demo::CONFIG,
+        Some(&echeancier::library::embedded().expect("procedures")),
+    )
+    .expect("demo config");
+    let mut options = echeancier::app::Options::from_settings(
+        &settings,
+        echeancier::notice::Templates::embedded().expect("templates"),
+    );
+    options.console = None;
+    let app = t.app.clone().with_options(options);
+    TestApp {
+        app,
+        clock: t.clock,
+        _dir: t._dir,
+    }
 }

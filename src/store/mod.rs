@@ -16,6 +16,20 @@ use echeancier_core::ids::CaseRef;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
+pub mod outbox;
+
+/// Instants are stored as fixed-width RFC 3339 in UTC, so that text order
+/// is time order.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Corrupt(format!("instant « {s} »")))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("base de données : {0}")]
@@ -59,6 +73,37 @@ pub struct Establishment {
     pub good_friday: Option<bool>,
     pub zone: Option<String>,
     pub closed_days: BTreeMap<NaiveDate, String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An appointment with parents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub starts_at: chrono::NaiveDateTime,
+    pub minutes: i64,
+    pub place: String,
+    pub phone: String,
+}
+
+/// A guardian's contact (personal data; never in chat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guardian {
+    pub id: i64,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: String,
+    pub needs_oral: bool,
+    pub restricted: bool,
+}
+
+/// A DSDEN office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Departement {
+    pub code: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// A case's identity and scope. No personal data.
@@ -160,11 +205,11 @@ impl Store {
     pub async fn upsert_establishment(&self, e: &Establishment) -> Result<()> {
         let closed = serde_json::to_string(&e.closed_days).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO establishments (uai, name, departement, calendar, good_friday, zone, closed_days)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO establishments (uai, name, departement, calendar, good_friday, zone, closed_days, address, phone)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(uai) DO UPDATE SET name = excluded.name, departement = excluded.departement,
                calendar = excluded.calendar, good_friday = excluded.good_friday, zone = excluded.zone,
-               closed_days = excluded.closed_days",
+               closed_days = excluded.closed_days, address = excluded.address, phone = excluded.phone",
         )
         .bind(&e.uai)
         .bind(&e.name)
@@ -173,6 +218,8 @@ impl Store {
         .bind(e.good_friday)
         .bind(&e.zone)
         .bind(closed)
+        .bind(&e.address)
+        .bind(&e.phone)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -180,7 +227,8 @@ impl Store {
 
     pub async fn establishment(conn: &mut SqliteConnection, uai: &str) -> Result<Option<Establishment>> {
         let row = sqlx::query(
-            "SELECT uai, name, departement, calendar, good_friday, zone, closed_days FROM establishments WHERE uai = ?",
+            "SELECT uai, name, departement, calendar, good_friday, zone, closed_days, address, phone
+             FROM establishments WHERE uai = ?",
         )
         .bind(uai)
         .fetch_optional(&mut *conn)
@@ -195,9 +243,38 @@ impl Store {
                 good_friday: r.get("good_friday"),
                 zone: r.get("zone"),
                 closed_days: serde_json::from_str(&closed).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                address: r.get("address"),
+                phone: r.get("phone"),
             })
         })
         .transpose()
+    }
+
+    pub async fn upsert_departement(&self, d: &Departement) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO departements (code, name, address, phone) VALUES (?, ?, ?, ?)
+             ON CONFLICT(code) DO UPDATE SET name = excluded.name, address = excluded.address, phone = excluded.phone",
+        )
+        .bind(&d.code)
+        .bind(&d.name)
+        .bind(&d.address)
+        .bind(&d.phone)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn departement(conn: &mut SqliteConnection, code: &str) -> Result<Option<Departement>> {
+        let row = sqlx::query("SELECT code, name, address, phone FROM departements WHERE code = ?")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.map(|r| Departement {
+            code: r.get("code"),
+            name: r.get("name"),
+            address: r.get("address"),
+            phone: r.get("phone"),
+        }))
     }
 
     pub async fn upsert_partner(&self, id: &str, name: &str, departement: &str) -> Result<()> {
@@ -273,6 +350,43 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A person as an actor, with their email.
+    pub async fn actor_by_person(&self, person_id: i64) -> Result<Option<(Actor, Option<String>)>> {
+        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM people WHERE id = ?")
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(email) = email else { return Ok(None) };
+        let grants = self.grants(person_id).await?;
+        Ok(Some((Actor { person_id, grants }, email)))
+    }
+
+    /// People with an email address: digest recipients.
+    pub async fn people_with_email(&self) -> Result<Vec<(i64, String)>> {
+        let rows =
+            sqlx::query("SELECT id, email FROM people WHERE email IS NOT NULL AND email <> '' ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| (r.get("id"), r.get("email"))).collect())
+    }
+
+    async fn grants(&self, person_id: i64) -> Result<Vec<Grant>> {
+        Ok(
+            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = ?")
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| Grant {
+                    role: r.get("role"),
+                    establishment: r.get("establishment"),
+                    departement: r.get("departement"),
+                    partner: r.get("partner"),
+                })
+                .collect(),
+        )
     }
 
     /// The actor behind a chat identity, with the person's display name.
@@ -605,9 +719,16 @@ impl Store {
     }
 
     /// Writes the computed plan of a case, keeping each step's inputs.
-    pub async fn save_plan(conn: &mut SqliteConnection, case_id: i64, plans: &[StepPlan]) -> Result<()> {
+    /// `next_reminders[i]` is when the scheduler should look at step `i`.
+    pub async fn save_plan(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        plans: &[StepPlan],
+        next_reminders: &[Option<DateTime<Utc>>],
+    ) -> Result<()> {
         let mut needs_decision = false;
         for (position, p) in plans.iter().enumerate() {
+            let next = next_reminders.get(position).copied().flatten().map(ts);
             let (state, detail) = state_columns(&p.state);
             needs_decision |= p.needs_decision;
             let explanation =
@@ -615,12 +736,14 @@ impl Store {
             let also: Vec<(&str, String)> = p.also.iter().map(|(l, d)| (l.as_str(), d.to_string())).collect();
             let also = serde_json::to_string(&also).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query(
-                "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also, needs_decision)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also,
+                                    needs_decision, next_reminder_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT(case_id, step) DO UPDATE SET position = excluded.position, role = excluded.role,
                    state = excluded.state, state_detail = excluded.state_detail, due = excluded.due,
                    computed_due = excluded.computed_due, explanation = excluded.explanation,
-                   also = excluded.also, needs_decision = excluded.needs_decision",
+                   also = excluded.also, needs_decision = excluded.needs_decision,
+                   next_reminder_at = excluded.next_reminder_at",
             )
             .bind(case_id)
             .bind(&p.step)
@@ -633,6 +756,7 @@ impl Store {
             .bind(explanation)
             .bind(also)
             .bind(p.needs_decision)
+            .bind(next)
             .execute(&mut *conn)
             .await?;
         }
@@ -760,40 +884,119 @@ impl Store {
         Ok(())
     }
 
-    // ------------------------------------------------------------ reminders
-
-    /// The case and step of a reminder.
-    pub async fn reminder_target(conn: &mut SqliteConnection, id: i64) -> Result<Option<(i64, String)>> {
-        let row = sqlx::query("SELECT case_id, step FROM reminders WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        Ok(row.map(|r| (r.get("case_id"), r.get("step"))))
+    pub async fn set_appointment(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        step: &str,
+        a: &Appointment,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT(case_id, step) DO UPDATE SET starts_at = excluded.starts_at, minutes = excluded.minutes,
+               place = excluded.place, phone = excluded.phone",
+        )
+        .bind(case_id)
+        .bind(step)
+        .bind(a.starts_at.format("%Y-%m-%dT%H:%M").to_string())
+        .bind(a.minutes)
+        .bind(&a.place)
+        .bind(&a.phone)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
     }
 
-    /// Marks a reminder acknowledged; returns its case id, or `None` if no
-    /// such reminder. Acknowledging twice keeps the first acknowledgement.
-    pub async fn acknowledge(
+    pub async fn appointment(
         conn: &mut SqliteConnection,
-        id: i64,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<(i64, String, bool)>> {
-        let row = sqlx::query("SELECT case_id, step, acknowledged_at FROM reminders WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let already: Option<String> = row.get("acknowledged_at");
-        if already.is_none() {
-            sqlx::query("UPDATE reminders SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?")
-                .bind(now.to_rfc3339())
-                .bind(by)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(Some((row.get("case_id"), row.get("step"), already.is_some())))
+        case_id: i64,
+        step: &str,
+    ) -> Result<Option<Appointment>> {
+        let row = sqlx::query(
+            "SELECT starts_at, minutes, place, phone FROM appointments WHERE case_id = ? AND step = ?",
+        )
+        .bind(case_id)
+        .bind(step)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.map(|r| {
+            let at: String = r.get("starts_at");
+            Ok(Appointment {
+                starts_at: chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M")
+                    .map_err(|_| StoreError::Corrupt(format!("rendez-vous « {at} »")))?,
+                minutes: r.get("minutes"),
+                place: r.get("place"),
+                phone: r.get("phone"),
+            })
+        })
+        .transpose()
+    }
+
+    /// The guardians of a case (personal data: for notices only).
+    pub async fn guardians(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Guardian>> {
+        let rows = sqlx::query(
+            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE case_id = ? ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Guardian {
+                id: r.get("id"),
+                email: r.get("email"),
+                phone: r.get("phone"),
+                language: r.get("language"),
+                needs_oral: r.get::<i64, _>("needs_oral") != 0,
+                restricted: r.get::<i64, _>("restricted") != 0,
+            })
+            .collect())
+    }
+
+    pub async fn guardian(conn: &mut SqliteConnection, id: i64) -> Result<Option<Guardian>> {
+        let row = sqlx::query(
+            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.map(|r| Guardian {
+            id: r.get("id"),
+            email: r.get("email"),
+            phone: r.get("phone"),
+            language: r.get("language"),
+            needs_oral: r.get::<i64, _>("needs_oral") != 0,
+            restricted: r.get::<i64, _>("restricted") != 0,
+        }))
+    }
+
+    /// Email addresses of the staff holding `role` over a case's scope.
+    pub async fn staff_emails(
+        conn: &mut SqliteConnection,
+        role: &str,
+        establishment: Option<&str>,
+        departement: &str,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT p.email FROM grants g JOIN people p ON p.id = g.person_id
+             WHERE g.role = ? AND p.email IS NOT NULL AND p.email <> ''
+               AND ((g.establishment IS NOT NULL AND g.establishment = ?) OR (g.departement IS NOT NULL AND g.departement = ?))
+             ORDER BY p.email",
+        )
+        .bind(role)
+        .bind(establishment)
+        .bind(departement)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    /// Every person with a console or chat identity, for digests.
+    pub async fn people_with_identity(&self, channel: &str) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT external_id FROM identities WHERE channel = ? ORDER BY external_id")
+                .bind(channel)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     // ------------------------------------------------------------ audit

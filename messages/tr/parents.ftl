@@ -1,0 +1,39 @@
+weekday-1 = Pazartesi
+weekday-2 = Salı
+weekday-3 = Çarşamba
+weekday-4 = Perşembe
+weekday-5 = Cuma
+weekday-6 = Cumartesi
+weekday-7 = Pazar
+month-1 = Ocak
+month-2 = Şubat
+month-3 = Mart
+month-4 = Nisan
+month-5 = Mayıs
+month-6 = Haziran
+month-7 = Temmuz
+month-8 = Ağustos
+month-9 = Eylül
+month-10 = Ekim
+month-11 = Kasım
+month-12 = Aralık
+date-long = { $day } { $month } { $year } { $weekday }
+heure = { $hour }.{ $mm }
+version-francaise = Fransızca metin:
+
+par-convocation-objet = Çocuğunuzla ilgili görüşme: { $date }
+par-convocation =
+    Merhaba,
+    Sizinle çocuğunuz hakkında konuşmak istiyoruz.
+    Amacımız, çocuğunuzun okulda iyi devam etmesine yardım etmek.
+    İldeki Milli Eğitim sorumlusu olan akademik müdürle görüşeceksiniz.
+    Okul yönetimi de orada olacak.
+    Görüşme tarihi: { $date }, saat { $heure }.
+    Adres: { $lieu }.
+    Seçtiğiniz bir kişiyle birlikte gelebilirsiniz.
+    Bir sorunuz mu var? { $telephone } numarasını arayın.
+    Okumak yerine konuşmayı mı tercih edersiniz? Bu numarayı arayın.
+    Size her şeyi telefonda anlatırız.
+    O gün gelemiyor musunuz? Bizi arayın.
+    Sizinle birlikte başka bir tarih buluruz.
+    Ekteki davet, bu görüşmeyi takviminize ekler.

@@ -1,0 +1,218 @@
+//! Email delivery with lettre: SMTP (STARTTLS, implicit TLS, or plain
+//! towards loopback) with pooled connections, or `.eml` files in a folder
+//! (the embedded default). Messages are multipart (plain text and HTML),
+//! may carry a calendar invitation, and have a Message-ID derived from the
+//! outbox key: a retried send is recognisably the same message.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::{Digest, Sha256};
+
+use crate::config::{EmailMode, SmtpSecurity};
+
+/// An email to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The outbox idempotency key: it fixes the Message-ID.
+    pub key: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub lang: String,
+    /// A calendar invitation (`text/calendar; method=REQUEST`).
+    pub ics: Option<String>,
+}
+
+/// Why a send failed, and whether trying again may help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("échec temporaire : {0}")]
+    Transient(String),
+    #[error("échec définitif : {0}")]
+    Permanent(String),
+}
+
+/// The stable Message-ID of an outbox key.
+pub fn message_id(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("<{hex}@echeancier>")
+}
+
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+enum Transport {
+    Files(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.transport {
+            Transport::Files(_) => "fichiers",
+            Transport::Smtp(_) => "smtp",
+        };
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("transport", &kind)
+            .finish()
+    }
+}
+
+impl Mailer {
+    pub fn new(mode: &EmailMode, from: &str) -> Result<Mailer, String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("expéditeur « {from} » : {e}"))?;
+        let transport = match mode {
+            EmailMode::Files(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("création de {} : {e}", dir.display()))?;
+                Transport::Files(dir.clone())
+            }
+            EmailMode::Smtp(s) => {
+                let builder = match s.security {
+                    SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+                    SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                        .map_err(|e| format!("SMTP {} : {e}", s.host))?,
+                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
+                        .map_err(|e| format!("SMTP {} : {e}", s.host))?,
+                };
+                let mut builder = builder.port(s.port).timeout(Some(Duration::from_secs(30)));
+                if let (Some(user), Some(pass)) = (&s.user, &s.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+                }
+                Transport::Smtp(builder.build())
+            }
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    /// Builds the MIME message.
+    pub fn build(&self, m: &Outgoing) -> Result<Message, SendError> {
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e| SendError::Permanent(format!("adresse « {} » invalide : {e}", m.to)))?;
+        let body = MultiPart::alternative_plain_html(m.text.clone(), m.html.clone());
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.clone())
+            .message_id(Some(message_id(&m.key)))
+            .header(ContentLanguage(m.lang.clone()));
+        let message = match &m.ics {
+            None => builder.multipart(body),
+            Some(ics) => {
+                let calendar = ContentType::parse("text/calendar; method=REQUEST; charset=utf-8")
+                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                let attachment: SinglePart =
+                    Attachment::new("invitation.ics".into()).body(ics.clone(), calendar);
+                builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
+            }
+        };
+        message.map_err(|e| SendError::Permanent(e.to_string()))
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
+        let message = self.build(m)?;
+        match &self.transport {
+            Transport::Files(dir) => {
+                // Named by Message-ID: a second send rewrites the same file.
+                let id = message_id(&m.key);
+                let name = id.trim_matches(['<', '>']).replace('@', "_");
+                let path = dir.join(format!("{name}.eml"));
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, message.formatted())
+                    .await
+                    .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", tmp.display())))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", path.display())))?;
+                Ok(())
+            }
+            Transport::Smtp(t) => match t.send(message).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                Err(e) => Err(SendError::Transient(e.to_string())),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        assert_eq!(message_id("a"), message_id("a"));
+        assert_ne!(message_id("a"), message_id("b"));
+        assert!(message_id("a").starts_with('<') && message_id("a").ends_with("@echeancier>"));
+    }
+
+    #[tokio::test]
+    async fn file_transport_is_idempotent() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mailer =
+            Mailer::new(&EmailMode::Files(dir.path().to_path_buf()), "dsden@example.org").expect("mailer");
+        let m = Outgoing {
+            key: "k1".into(),
+            to: "parent@example.org".into(),
+            subject: "Rendez-vous".into(),
+            text: "Bonjour".into(),
+            html: "<p>Bonjour</p>".into(),
+            lang: "fr".into(),
+            ics: Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()),
+        };
+        mailer.send(&m).await.expect("sent");
+        mailer.send(&m).await.expect("sent again");
+        let files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(files.len(), 1);
+        let raw = std::fs::read_to_string(files[0].as_ref().expect("entry").path()).expect("eml");
+        assert!(
+            raw.contains(&format!("Message-ID: {}", message_id("k1"))),
+            "{raw}"
+        );
+        assert!(raw.contains("Content-Language: fr"));
+        assert!(raw.contains("text/calendar; method=REQUEST"));
+        assert!(raw.contains("multipart/alternative"));
+    }
+
+    #[test]
+    fn a_bad_address_is_permanent() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mailer =
+            Mailer::new(&EmailMode::Files(dir.path().to_path_buf()), "dsden@example.org").expect("mailer");
+        let m = Outgoing {
+            key: "k".into(),
+            to: "pas une adresse".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            lang: "fr".into(),
+            ics: None,
+        };
+        assert!(matches!(mailer.build(&m), Err(SendError::Permanent(_))));
+    }
+}

@@ -1,0 +1,790 @@
+//! The scheduler: decides reminders (a row before a message), refreshes
+//! case states as days pass, produces digests from cron expressions, and
+//! delivers the outbox with retries, backoff and alerts. Time comes from
+//! the app's clock: tests move a fixed clock and call `tick` and `deliver`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use echeancier_core::calendar::CalendarId;
+use echeancier_core::command::Horizon;
+use echeancier_core::french::long_date;
+use echeancier_core::procedure::Procedure;
+use echeancier_core::reminder::{self, Kind, LateAction, PendingStep};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+
+use crate::app::{App, AppError, Change, Who};
+use crate::config::DigestSettings;
+use crate::email::{Mailer, Outgoing, SendError};
+use crate::notice::{self, NoticeArgs};
+use crate::store::outbox::{Job, NewReminder};
+use crate::store::{CaseRow, Store};
+use crate::view::{self, ReminderView, StaffMessage};
+
+/// A reminder later than this after its planned time is marked late.
+pub const GRACE: Duration = Duration::minutes(15);
+pub const MAX_ATTEMPTS: i64 = 10;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub refreshed: usize,
+    pub decided: usize,
+    pub late: usize,
+    pub digests: usize,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliverReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+/// A line printed on the console front-end.
+pub type ConsoleSender = mpsc::UnboundedSender<String>;
+
+pub struct Scheduler {
+    pub app: App,
+    mailer: Option<Arc<Mailer>>,
+    console: Option<ConsoleSender>,
+    digests: Vec<DigestSettings>,
+    pub batch: i64,
+    pub lease: Duration,
+}
+
+fn who() -> Who {
+    Who {
+        actor: "planificateur".into(),
+        channel: "planificateur".into(),
+    }
+}
+
+/// Exponential backoff from 30 s to 1 h, with a jitter of ±25 % derived
+/// from the key so that retries of many rows spread out.
+pub fn backoff(attempts: i64, key: &str) -> Duration {
+    let base = 30i64
+        .saturating_mul(1i64 << attempts.clamp(1, 8).saturating_sub(1))
+        .min(3600);
+    let h = Sha256::digest(format!("{key}/{attempts}").as_bytes());
+    let jitter = (i64::from(h[0]) * base / 2 / 255) - base / 4;
+    Duration::seconds(base + jitter)
+}
+
+impl Scheduler {
+    pub fn new(
+        app: App,
+        mailer: Option<Arc<Mailer>>,
+        console: Option<ConsoleSender>,
+        digests: Vec<DigestSettings>,
+    ) -> Self {
+        Scheduler {
+            app,
+            mailer,
+            console,
+            digests,
+            batch: 200,
+            lease: Duration::minutes(5),
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.app.clock.now()
+    }
+
+    /// Decides what is due by now: refreshed states, reminders, digests.
+    pub async fn tick(&self) -> Result<TickReport, AppError> {
+        let now = self.now();
+        let today = self.app.clock.today(CalendarId::Metropole);
+        let mut report = TickReport::default();
+        let last = match self.app.store.last_tick().await? {
+            Some(t) => t,
+            // First start: today's reminders still go out, older ones never will.
+            None => CalendarId::Metropole
+                .time_zone()
+                .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now),
+        };
+        for _ in 0..20 {
+            let refs = self.app.store.cases_to_refresh(today, 500).await?;
+            if refs.is_empty() {
+                break;
+            }
+            for r in refs {
+                match self.app.apply(&r, vec![Change::Recompute], &who()).await {
+                    Ok(_) => report.refreshed += 1,
+                    Err(e) => tracing::warn!(case = %r, error = %e, "recomputation failed"),
+                }
+            }
+        }
+        loop {
+            let steps = self.app.store.steps_to_remind(now, self.batch).await?;
+            if steps.is_empty() {
+                break;
+            }
+            for (case_id, step) in steps {
+                let (decided, late) = self.decide_step(case_id, &step, last, now).await?;
+                report.decided += decided;
+                report.late += late;
+            }
+        }
+        report.digests = self.decide_digests(last, now).await?;
+        self.app.store.set_last_tick(now).await?;
+        Ok(report)
+    }
+
+    async fn decide_step(
+        &self,
+        case_id: i64,
+        step: &str,
+        last: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), AppError> {
+        let mut tx = self.app.store.begin().await?;
+        let Some(case) = Store::case_by_id(&mut tx, case_id).await? else {
+            return Ok((0, 0));
+        };
+        let rows = Store::steps(&mut tx, case_id).await?;
+        let row = rows.iter().find(|r| r.step == step);
+        let proc = self.app.library.get(&case.procedure);
+        let def = proc.and_then(|p| p.step(step));
+        let (Some(row), Some(def), true) = (row, def, case.open) else {
+            Store::set_next_reminder(&mut tx, case_id, step, None).await?;
+            tx.commit().await?;
+            return Ok((0, 0));
+        };
+        let Some(due) = row
+            .due
+            .filter(|_| matches!(row.state.as_str(), "open" | "overdue"))
+        else {
+            Store::set_next_reminder(&mut tx, case_id, step, None).await?;
+            tx.commit().await?;
+            return Ok((0, 0));
+        };
+        let calendar = App::calendar(&mut tx, &case).await?;
+        let pending = PendingStep {
+            case_ref: &case.reference,
+            step,
+            role: &row.role,
+            due,
+            policy: &def.reminders,
+        };
+        let all = reminder::intents(
+            &pending,
+            &calendar,
+            &self.app.options.hours,
+            due + Duration::days(400),
+        );
+        let acked = Store::step_acknowledged(&mut tx, case_id, step, due).await?;
+        let fresh: Vec<_> = all
+            .iter()
+            .filter(|i| i.send_at > last && i.send_at <= now)
+            .collect();
+        // Of the overdue reminders missed during downtime, only the latest
+        // goes out; the others are recorded as superseded.
+        let last_overdue = fresh
+            .iter()
+            .filter(|i| matches!(i.kind, Kind::Overdue(_)))
+            .map(|i| i.kind)
+            .next_back();
+        let mut decided = 0;
+        let mut late_count = 0;
+        for intent in fresh {
+            if acked && matches!(intent.kind, Kind::Overdue(_)) {
+                continue;
+            }
+            let late = now - intent.send_at > GRACE;
+            let mut role = intent.role.clone();
+            let mut skipped: Option<&str> = None;
+            if matches!(intent.kind, Kind::Overdue(_)) && late && Some(intent.kind) != last_overdue {
+                skipped = Some("remplacé par un rappel plus récent");
+            }
+            if late && skipped.is_none() {
+                match reminder::late_action(&def.reminders) {
+                    LateAction::Send => {}
+                    LateAction::SkipWithNotice => {
+                        skipped = Some("non envoyé à temps ; politique : ignorer avec avis")
+                    }
+                    LateAction::EscalateTo => {
+                        if let Some(to) = &def.reminders.escalate_to {
+                            role = to.clone();
+                        }
+                    }
+                }
+            }
+            let r = NewReminder {
+                key: intent.key.clone(),
+                case_id: Some(case_id),
+                step: Some(step.to_string()),
+                due_on: Some(due),
+                kind: intent.kind.code(),
+                role: Some(role.clone()),
+                send_at: intent.send_at,
+                late,
+                payload: json!({}),
+            };
+            let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? else {
+                continue;
+            };
+            decided += 1;
+            late_count += usize::from(late);
+            for (channel, recipient) in self.app.destinations(&mut tx, &case, &role).await? {
+                Store::insert_delivery(&mut tx, id, &intent.key, &channel, &recipient, now, skipped, now)
+                    .await?;
+            }
+            if skipped == Some("non envoyé à temps ; politique : ignorer avec avis") {
+                self.insert_notice(
+                    &mut tx,
+                    &case,
+                    &role,
+                    &format!("omission/{}", intent.key),
+                    "omission",
+                    json!({"rappel": id}),
+                    now,
+                )
+                .await?;
+            }
+        }
+        let next = all.iter().find(|i| i.send_at > now).map(|i| i.send_at);
+        Store::set_next_reminder(&mut tx, case_id, step, next).await?;
+        tx.commit().await?;
+        Ok((decided, late_count))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_notice(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        case: &CaseRow,
+        role: &str,
+        key: &str,
+        kind: &str,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let r = NewReminder {
+            key: key.to_string(),
+            case_id: Some(case.id),
+            step: None,
+            due_on: None,
+            kind: kind.into(),
+            role: Some(role.to_string()),
+            send_at: now,
+            late: false,
+            payload,
+        };
+        if let Some(id) = Store::insert_reminder(conn, &r, now).await? {
+            for (channel, recipient) in self.app.destinations(conn, case, role).await? {
+                Store::insert_delivery(conn, id, key, &channel, &recipient, now, None, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn decide_digests(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let tz = CalendarId::Metropole.time_zone();
+        let mut count = 0;
+        for d in &self.digests {
+            let occurrences: Vec<_> = d
+                .schedule
+                .after(&last.with_timezone(&tz))
+                .take_while(|t| t.with_timezone(&Utc) <= now)
+                .take(10)
+                .collect();
+            // After downtime, one digest per schedule, not one per missed run.
+            let Some(at) = occurrences.last() else { continue };
+            let at = at.with_timezone(&Utc);
+            let mut conn = self.app.store.pool().acquire().await?;
+            let mut recipients: Vec<(String, String, i64)> = Vec::new();
+            if let Some(identity) = &self.app.options.console
+                && let Some((actor, _)) = self.app.store.actor("console", identity).await?
+            {
+                recipients.push(("console".into(), identity.clone(), actor.person_id));
+            }
+            for (person, email) in self.app.store.people_with_email().await? {
+                recipients.push(("email".into(), email, person));
+            }
+            for (channel, recipient, person) in recipients {
+                let key = format!("recapitulatif/{}/{}/{person}", d.expression, crate::store::ts(at));
+                let r = NewReminder {
+                    key: key.clone(),
+                    case_id: None,
+                    step: None,
+                    due_on: None,
+                    kind: "recapitulatif".into(),
+                    role: None,
+                    send_at: at,
+                    late: now - at > GRACE,
+                    payload: json!({"personne": person, "mois": d.month}),
+                };
+                if let Some(id) = Store::insert_reminder(&mut conn, &r, now).await? {
+                    Store::insert_delivery(&mut conn, id, &key, &channel, &recipient, now, None, now).await?;
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// Sends what is due, once; retries transient failures later; turns
+    /// permanent ones into alerts to the responsible staff.
+    pub async fn deliver(&self) -> Result<DeliverReport, AppError> {
+        let now = self.now();
+        let mut report = DeliverReport::default();
+        self.app.store.release_expired(now).await?;
+        loop {
+            let jobs = self
+                .app
+                .store
+                .claim_deliveries(now, now + self.lease, self.batch)
+                .await?;
+            if jobs.is_empty() {
+                break;
+            }
+            // Late staff reminders are coalesced per recipient.
+            let mut late: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
+            for job in jobs {
+                let staff = !matches!(
+                    job.reminder.kind.as_str(),
+                    "avis-parents" | "recapitulatif" | "alerte"
+                );
+                if job.reminder.late && staff {
+                    late.entry((job.channel.clone(), job.recipient.clone()))
+                        .or_default()
+                        .push(job);
+                } else {
+                    self.deliver_one(vec![job], now, &mut report).await?;
+                }
+            }
+            for (_, group) in late {
+                self.deliver_one(group, now, &mut report).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Sends one message made of one or more jobs (same channel and recipient).
+    async fn deliver_one(
+        &self,
+        jobs: Vec<Job>,
+        now: DateTime<Utc>,
+        report: &mut DeliverReport,
+    ) -> Result<(), AppError> {
+        let mut parts = Vec::new();
+        let mut live = Vec::new();
+        for job in jobs {
+            match self.render(&job, now).await {
+                Ok(Some(m)) => {
+                    parts.push(m);
+                    live.push(job);
+                }
+                Ok(None) => {
+                    self.app
+                        .store
+                        .mark_skipped(job.delivery_id, "plus d'objet : étape faite, reportée ou vue")
+                        .await?;
+                    report.skipped += 1;
+                }
+                Err(e) => {
+                    tracing::error!(key = %job.key, error = %e, "rendering failed");
+                    self.fail(&job, &format!("rendu impossible : {e}"), now).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        let Some(first) = live.first() else { return Ok(()) };
+        let message = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            let subject = format!("{} rappels partis en retard", parts.len());
+            let text = format!(
+                "Ces rappels n'ont pas pu partir à l'heure prévue ; les voici ensemble :\n\n{}",
+                parts
+                    .iter()
+                    .map(|p| p.text.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            );
+            let html = parts
+                .iter()
+                .map(|p| p.html.clone())
+                .collect::<Vec<_>>()
+                .join("<hr>");
+            Rendered {
+                subject,
+                text,
+                html,
+                lang: "fr".into(),
+                ics: None,
+            }
+        };
+        let key = if live.len() == 1 {
+            first.key.clone()
+        } else {
+            format!(
+                "lot/{}",
+                live.iter()
+                    .map(|j| j.delivery_id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        };
+        match self.send(&first.channel, &first.recipient, &key, &message).await {
+            Ok(()) => {
+                for job in &live {
+                    self.app.store.mark_sent(job.delivery_id, now).await?;
+                    report.sent += 1;
+                }
+            }
+            Err(SendError::Transient(e)) => {
+                for job in &live {
+                    if job.attempts >= MAX_ATTEMPTS {
+                        self.fail(job, &format!("{MAX_ATTEMPTS} essais sans succès : {e}"), now)
+                            .await?;
+                        report.failed += 1;
+                    } else {
+                        let next = now + backoff(job.attempts, &job.key);
+                        self.app.store.mark_retry(job.delivery_id, next, &e).await?;
+                        report.retried += 1;
+                    }
+                }
+            }
+            Err(SendError::Permanent(e)) => {
+                for job in &live {
+                    self.fail(job, &e, now).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send(&self, channel: &str, recipient: &str, key: &str, m: &Rendered) -> Result<(), SendError> {
+        match channel {
+            "console" => match &self.console {
+                Some(tx) => tx
+                    .send(m.text.clone())
+                    .map_err(|_| SendError::Transient("console fermée".into())),
+                None => Err(SendError::Transient("console absente".into())),
+            },
+            "email" => match &self.mailer {
+                Some(mailer) => {
+                    mailer
+                        .send(&Outgoing {
+                            key: key.to_string(),
+                            to: recipient.to_string(),
+                            subject: m.subject.clone(),
+                            text: m.text.clone(),
+                            html: m.html.clone(),
+                            lang: m.lang.clone(),
+                            ics: m.ics.clone(),
+                        })
+                        .await
+                }
+                None => Err(SendError::Transient("courriel non configuré".into())),
+            },
+            other => Err(SendError::Permanent(format!("canal « {other} » inconnu"))),
+        }
+    }
+
+    /// Marks a delivery failed and alerts the responsible staff elsewhere.
+    async fn fail(&self, job: &Job, error: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        tracing::warn!(key = %job.key, error, "delivery failed for good");
+        self.app.store.mark_failed(job.delivery_id, error).await?;
+        let Some(case_id) = job.reminder.case_id else {
+            return Ok(());
+        };
+        if job.reminder.kind == "alerte" {
+            return Ok(());
+        }
+        let mut tx = self.app.store.begin().await?;
+        let Some(case) = Store::case_by_id(&mut tx, case_id).await? else {
+            return Ok(());
+        };
+        let role = match (&job.reminder.role, &job.reminder.step) {
+            (Some(r), _) => r.clone(),
+            (None, Some(step)) => self
+                .app
+                .library
+                .get(&case.procedure)
+                .and_then(|p| p.step(step))
+                .map(|s| s.role.clone())
+                .unwrap_or_else(|| "chef_etablissement".into()),
+            _ => "chef_etablissement".into(),
+        };
+        let key = format!("alerte/{}", job.key);
+        let r = NewReminder {
+            key: key.clone(),
+            case_id: Some(case_id),
+            step: job.reminder.step.clone(),
+            due_on: job.reminder.due_on,
+            kind: "alerte".into(),
+            role: Some(role.clone()),
+            send_at: now,
+            late: false,
+            payload: json!({"erreur": error, "canal": job.channel, "sorte": job.reminder.kind}),
+        };
+        if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
+            for (channel, recipient) in self.app.destinations(&mut tx, &case, &role).await? {
+                if channel == job.channel && recipient == job.recipient {
+                    continue;
+                }
+                Store::insert_delivery(&mut tx, id, &key, &channel, &recipient, now, None, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The message of a job, or `None` if it no longer has a purpose.
+    async fn render(&self, job: &Job, now: DateTime<Utc>) -> Result<Option<Rendered>, AppError> {
+        let r = &job.reminder;
+        let mut conn = self.app.store.pool().acquire().await?;
+        let case = match r.case_id {
+            Some(id) => Store::case_by_id(&mut conn, id).await?,
+            None => None,
+        };
+        let proc: Option<&Procedure> = case.as_ref().and_then(|c| self.app.library.get(&c.procedure));
+        match r.kind.as_str() {
+            "avis-parents" => {
+                let (Some(case), Some(step)) = (&case, &r.step) else {
+                    return Ok(None);
+                };
+                let Some(appointment) = Store::appointment(&mut conn, case.id, step).await? else {
+                    return Ok(None);
+                };
+                // A moved appointment has its own notice; this one is obsolete.
+                if Some(appointment.starts_at.date()) != r.due_on {
+                    return Ok(None);
+                }
+                let guardian_id = r.payload["responsable"].as_i64().unwrap_or_default();
+                let Some(g) = Store::guardian(&mut conn, guardian_id).await? else {
+                    return Ok(None);
+                };
+                if g.restricted {
+                    return Ok(None);
+                }
+                let notice_id = r.payload["avis"].as_str().unwrap_or_default();
+                let args = NoticeArgs {
+                    at: appointment.starts_at,
+                    place: appointment.place.clone(),
+                    phone: appointment.phone.clone(),
+                };
+                let rendered = self
+                    .app
+                    .options
+                    .templates
+                    .render(notice_id, &g.language, &args)
+                    .map_err(|e| AppError::Invalid(e.to_string()))?;
+                let calendar = App::calendar(&mut conn, case).await?;
+                let start =
+                    notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
+                let uid = format!(
+                    "{}@echeancier",
+                    crate::email::message_id(&r.key).trim_matches(['<', '>'])
+                );
+                let ics = notice::invitation(
+                    &notice::Invitation {
+                        uid: &uid,
+                        summary: &rendered.subject,
+                        place: &appointment.place,
+                        start,
+                        minutes: appointment.minutes,
+                        organiser: &self.app.options.email_from,
+                        attendee: &job.recipient,
+                    },
+                    now,
+                );
+                Ok(Some(Rendered {
+                    subject: rendered.subject,
+                    text: rendered.text,
+                    html: rendered.html,
+                    lang: rendered.lang,
+                    ics: Some(ics),
+                }))
+            }
+            "recapitulatif" => {
+                let person = r.payload["personne"].as_i64().unwrap_or_default();
+                let Some((actor, _)) = self.app.store.actor_by_person(person).await? else {
+                    return Ok(None);
+                };
+                let horizon = if r.payload["mois"].as_bool() == Some(true) {
+                    Horizon::Month
+                } else {
+                    Horizon::Week
+                };
+                let today = self.app.clock.today(CalendarId::Metropole);
+                let body = self.app.deadlines(&actor, horizon, today).await?;
+                Ok(Some(staff(StaffMessage::from_lines(
+                    format!("Échéances au {}", long_date(today)),
+                    &[format!("📋 Récapitulatif du {}", long_date(today)), body],
+                ))))
+            }
+            "alerte" => {
+                let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
+                let what = match r.payload["sorte"].as_str() {
+                    Some("avis-parents") => "un avis aux parents",
+                    _ => "un rappel",
+                };
+                let channel = r.payload["canal"].as_str().unwrap_or("?");
+                Ok(Some(staff(StaffMessage::from_lines(
+                    format!("Alerte {reference} : envoi impossible"),
+                    &[
+                        format!("🚨 Alerte n° {} — {reference}", r.id),
+                        format!(
+                            "Impossible d'envoyer {what} par {channel}. Vérifiez l'adresse ou le contact au dossier."
+                        ),
+                        format!(
+                            "Détail technique : {}",
+                            r.payload["erreur"].as_str().unwrap_or("?")
+                        ),
+                    ],
+                ))))
+            }
+            "appel-famille" => {
+                let (Some(case), Some(step)) = (&case, &r.step) else {
+                    return Ok(None);
+                };
+                let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
+                    return Ok(None);
+                };
+                Ok(Some(staff(StaffMessage::from_lines(
+                    format!("{} : appeler la famille", case.reference),
+                    &[
+                        format!("📞 Tâche n° {} — {}", r.id, case.reference),
+                        format!(
+                            "Appeler la famille : un responsable légal a besoin d'un échange oral pour le rendez-vous du {} à {}.",
+                            long_date(a.starts_at.date()),
+                            a.starts_at.format("%H h %M")
+                        ),
+                        format!(
+                            "Coordonnées au dossier : echeancier case show {} --contacts",
+                            case.reference
+                        ),
+                        format!("Quand c'est fait : !ack {}", r.id),
+                    ],
+                ))))
+            }
+            "omission" => {
+                let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
+                Ok(Some(staff(StaffMessage::from_lines(
+                    format!("{reference} : rappel manqué"),
+                    &[
+                        format!("ℹ️ {reference} : un rappel n'a pas pu partir à temps (service interrompu)."),
+                        format!("Consultez le dossier : !dossier {reference}"),
+                    ],
+                ))))
+            }
+            kind => {
+                let (Some(case), Some(step), Some(due), Some(proc)) = (&case, &r.step, r.due_on, proc) else {
+                    return Ok(None);
+                };
+                let Some(def) = proc.step(step) else {
+                    return Ok(None);
+                };
+                let rows = Store::steps(&mut conn, case.id).await?;
+                let Some(row) = rows.iter().find(|s| &s.step == step) else {
+                    return Ok(None);
+                };
+                // Done, rescheduled, or silenced by an acknowledgement: nothing to say.
+                let pending = matches!(row.state.as_str(), "open" | "overdue");
+                if !case.open || !pending || row.due != Some(due) {
+                    return Ok(None);
+                }
+                if Kind::parse(kind).is_some_and(|k| matches!(k, Kind::Overdue(_)))
+                    && Store::step_acknowledged(&mut conn, case.id, step, due).await?
+                {
+                    return Ok(None);
+                }
+                let calendar = App::calendar(&mut conn, case).await?;
+                let today = self.app.clock.today(calendar.id);
+                let lines = view::reminder_lines(&ReminderView {
+                    id: r.id,
+                    kind,
+                    case_ref: &case.reference,
+                    step,
+                    step_name: &def.name,
+                    role_name: self.app.library.roles.name(&row.role),
+                    action: &def.action,
+                    due,
+                    working_days_left: calendar.working_days_between(today, due),
+                    planned: r
+                        .late
+                        .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).date_naive()),
+                });
+                Ok(Some(staff(StaffMessage::from_lines(
+                    format!("{} : {} — {}", case.reference, def.name, long_date(due)),
+                    &lines,
+                ))))
+            }
+        }
+    }
+
+    /// The event loop: tick and deliver every `interval` until shutdown.
+    /// On shutdown the current batch finishes; nothing is left leased.
+    pub async fn run(&self, interval: StdDuration, mut shutdown: watch::Receiver<bool>) {
+        let mut timer = tokio::time::interval(interval);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = timer.tick() => {}
+                _ = shutdown.changed() => break,
+            }
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "scheduler tick failed");
+            }
+            if let Err(e) = self.deliver().await {
+                tracing::error!(error = %e, "delivery failed");
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("scheduler stopped");
+    }
+}
+
+/// A rendered message, whatever its channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub lang: String,
+    pub ics: Option<String>,
+}
+
+fn staff(m: StaffMessage) -> Rendered {
+    Rendered {
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        lang: "fr".into(),
+        ics: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_caps() {
+        let b1 = backoff(1, "k").num_seconds();
+        let b3 = backoff(3, "k").num_seconds();
+        assert!((22..=38).contains(&b1), "{b1}");
+        assert!((90..=150).contains(&b3), "{b3}");
+        assert!(backoff(20, "k").num_seconds() <= 3600 + 900);
+        // Different keys spread.
+        let spread: std::collections::BTreeSet<i64> = (0..20)
+            .map(|i| backoff(4, &format!("k{i}")).num_seconds())
+            .collect();
+        assert!(spread.len() > 5);
+    }
+}

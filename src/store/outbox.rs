@@ -1,0 +1,381 @@
+//! The durable outbox: reminders decided by the scheduler and one delivery
+//! row per destination. A reminder is a row before it is a message; rows
+//! are keyed so that deciding twice inserts nothing; deliveries are claimed
+//! with a lease, then marked sent, retried or failed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Row, SqliteConnection};
+
+use super::{Result, Store, StoreError, parse_ts, ts};
+
+/// A reminder to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReminder {
+    pub key: String,
+    pub case_id: Option<i64>,
+    pub step: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub kind: String,
+    pub role: Option<String>,
+    pub send_at: DateTime<Utc>,
+    pub late: bool,
+    pub payload: serde_json::Value,
+}
+
+/// A stored reminder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderRow {
+    pub id: i64,
+    pub key: String,
+    pub case_id: Option<i64>,
+    pub step: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub kind: String,
+    pub role: Option<String>,
+    pub send_at: DateTime<Utc>,
+    pub late: bool,
+    pub payload: serde_json::Value,
+    pub acknowledged: bool,
+}
+
+/// A delivery claimed for sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub delivery_id: i64,
+    pub key: String,
+    pub channel: String,
+    pub recipient: String,
+    pub attempts: i64,
+    pub reminder: ReminderRow,
+}
+
+/// Counts by delivery state, for health and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub skipped: i64,
+}
+
+impl Store {
+    /// Inserts a reminder unless its key exists; returns its id if new.
+    pub async fn insert_reminder(
+        conn: &mut SqliteConnection,
+        r: &NewReminder,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO reminders (idempotency_key, case_id, step, due_on, kind, role, send_at, late, payload, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(&r.key)
+        .bind(r.case_id)
+        .bind(&r.step)
+        .bind(r.due_on.map(|d| d.to_string()))
+        .bind(&r.kind)
+        .bind(&r.role)
+        .bind(ts(r.send_at))
+        .bind(r.late)
+        .bind(r.payload.to_string())
+        .bind(ts(now))
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds one destination of a reminder; `skipped` records a decision not
+    /// to send (superseded, or the late policy says so).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_delivery(
+        conn: &mut SqliteConnection,
+        reminder_id: i64,
+        reminder_key: &str,
+        channel: &str,
+        recipient: &str,
+        not_before: DateTime<Utc>,
+        skipped: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO deliveries (reminder_id, idempotency_key, channel, recipient, state, next_attempt_at, last_error, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(idempotency_key) DO NOTHING",
+        )
+        .bind(reminder_id)
+        .bind(format!("{reminder_key}#{channel}:{recipient}"))
+        .bind(channel)
+        .bind(recipient)
+        .bind(if skipped.is_some() { "skipped" } else { "pending" })
+        .bind(ts(not_before))
+        .bind(skipped)
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether any reminder of this step and due date was acknowledged.
+    pub async fn step_acknowledged(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        step: &str,
+        due: NaiveDate,
+    ) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reminders WHERE case_id = ? AND step = ? AND due_on = ? AND acknowledged_at IS NOT NULL",
+        )
+        .bind(case_id)
+        .bind(step)
+        .bind(due.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Claims up to `limit` deliveries due by `now`, leasing them until
+    /// `lease_until`. One statement: two claimers never get the same row.
+    pub async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE deliveries SET state = 'sending', lease_until = ?, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+                          ORDER BY next_attempt_at, id LIMIT ?)
+             RETURNING id",
+        )
+        .bind(ts(lease_until))
+        .bind(ts(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut jobs = Vec::with_capacity(ids.len());
+        let mut conn = self.pool.acquire().await?;
+        for id in ids {
+            let r = sqlx::query(
+                "SELECT d.id AS delivery_id, d.idempotency_key AS dkey, d.channel, d.recipient, d.attempts,
+                        r.id, r.idempotency_key, r.case_id, r.step, r.due_on, r.kind, r.role, r.send_at, r.late,
+                        r.payload, r.acknowledged_at
+                 FROM deliveries d JOIN reminders r ON r.id = d.reminder_id WHERE d.id = ?",
+            )
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+            jobs.push(Job {
+                delivery_id: r.get("delivery_id"),
+                key: r.get("dkey"),
+                channel: r.get("channel"),
+                recipient: r.get("recipient"),
+                attempts: r.get("attempts"),
+                reminder: reminder_from_row(&r)?,
+            });
+        }
+        jobs.sort_by(|a, b| {
+            a.reminder
+                .send_at
+                .cmp(&b.reminder.send_at)
+                .then(a.delivery_id.cmp(&b.delivery_id))
+        });
+        Ok(jobs)
+    }
+
+    pub async fn mark_sent(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+        )
+        .bind(ts(now))
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_retry(&self, delivery_id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?",
+        )
+        .bind(ts(next))
+        .bind(error)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_failed(&self, delivery_id: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_skipped(&self, delivery_id: i64, why: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'skipped', lease_until = NULL, last_error = ? WHERE id = ?",
+        )
+        .bind(why)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Returns deliveries whose lease ran out (their sender died) to the
+    /// queue. They may have been sent already: channels with idempotent
+    /// sends (Matrix transaction ids, stable Message-IDs) absorb that.
+    pub async fn release_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        let r = sqlx::query(
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND lease_until < ?",
+        )
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut c = OutboxCounts::default();
+        for r in rows {
+            let n: i64 = r.get("n");
+            match r.get::<String, _>("state").as_str() {
+                "pending" => c.pending = n,
+                "sending" => c.sending = n,
+                "sent" => c.sent = n,
+                "failed" => c.failed = n,
+                _ => c.skipped = n,
+            }
+        }
+        Ok(c)
+    }
+
+    /// The case and step of a reminder.
+    pub async fn reminder(conn: &mut SqliteConnection, id: i64) -> Result<Option<ReminderRow>> {
+        let row = sqlx::query(
+            "SELECT id, idempotency_key, case_id, step, due_on, kind, role, send_at, late, payload, acknowledged_at
+             FROM reminders WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(reminder_from_row).transpose()
+    }
+
+    /// Marks a reminder acknowledged; `false` if it already was (the first
+    /// acknowledgement is kept).
+    pub async fn acknowledge(
+        conn: &mut SqliteConnection,
+        id: i64,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE reminders SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(by)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn last_tick(&self) -> Result<Option<DateTime<Utc>>> {
+        let s: Option<String> = sqlx::query_scalar("SELECT last_tick_at FROM scheduler_state WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        s.map(|s| parse_ts(&s)).transpose()
+    }
+
+    pub async fn set_last_tick(&self, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO scheduler_state (id, last_tick_at) VALUES (1, ?)
+             ON CONFLICT(id) DO UPDATE SET last_tick_at = excluded.last_tick_at",
+        )
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Steps whose reminders are due for a look by `now` (by index).
+    pub async fn steps_to_remind(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.case_id, s.step FROM steps s
+             WHERE s.next_reminder_at IS NOT NULL AND s.next_reminder_at <= ?
+             ORDER BY s.next_reminder_at LIMIT ?",
+        )
+        .bind(ts(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("case_id"), r.get("step"))).collect())
+    }
+
+    pub async fn set_next_reminder(
+        conn: &mut SqliteConnection,
+        case_id: i64,
+        step: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE steps SET next_reminder_at = ? WHERE case_id = ? AND step = ?")
+            .bind(at.map(ts))
+            .bind(case_id)
+            .bind(step)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Cases with a step whose date passed while stored as open: their
+    /// state (late, tacit approval) must be recomputed.
+    pub async fn cases_to_refresh(&self, today: NaiveDate, limit: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT c.reference FROM steps s JOIN cases c ON c.id = s.case_id
+             WHERE s.state = 'open' AND s.due < ? AND c.status = 'open' LIMIT ?",
+        )
+        .bind(today.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+fn reminder_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ReminderRow> {
+    let payload: String = r.get("payload");
+    let send_at: String = r.get("send_at");
+    let due: Option<String> = r.get("due_on");
+    let acked: Option<String> = r.get("acknowledged_at");
+    Ok(ReminderRow {
+        id: r.get("id"),
+        key: r.get("idempotency_key"),
+        case_id: r.get("case_id"),
+        step: r.get("step"),
+        due_on: due
+            .map(|d| {
+                d.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("date « {d} »")))
+            })
+            .transpose()?,
+        kind: r.get("kind"),
+        role: r.get("role"),
+        send_at: parse_ts(&send_at)?,
+        late: r.get::<i64, _>("late") != 0,
+        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        acknowledged: acked.is_some(),
+    })
+}

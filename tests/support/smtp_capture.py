@@ -1,0 +1,80 @@
+"""A real SMTP server on loopback for echeancier's tests (aiosmtpd).
+
+Prints "PORT <n>" once listening, then serves until its standard input
+closes. Each accepted message is written to DIR/<n>.eml, preceded by an
+"X-Envelope-To:" line. Recipients drive failures, so a test can ask for them:
+  reject...@        -> 550 at RCPT (permanent)
+  tempfail...@      -> 451 at DATA for the first two attempts of a message
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+
+
+class Capture:
+    def __init__(self, directory):
+        self.directory = directory
+        self.count = 0
+        self.attempts = {}
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().startswith("reject"):
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        content = envelope.original_content or envelope.content
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        match = re.search(rb"(?im)^Message-ID:\s*(\S+)", content)
+        message_id = match.group(1).decode() if match else ""
+        if any(r.lower().startswith("tempfail") for r in envelope.rcpt_tos):
+            with self.lock:
+                n = self.attempts.get(message_id, 0) + 1
+                self.attempts[message_id] = n
+            if n <= 2:
+                return "451 4.3.0 Try again later"
+        with self.lock:
+            self.count += 1
+            name = os.path.join(self.directory, "%05d.eml" % self.count)
+        tmp = name + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(b"X-Envelope-To: " + ", ".join(envelope.rcpt_tos).encode() + b"\r\n")
+            f.write(content)
+        os.rename(tmp, name)
+        return "250 Message accepted"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    controller = Controller(Capture(args.dir), hostname="127.0.0.1", port=args.port or find_port())
+    controller.start()
+    print("PORT %d" % controller.port, flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        controller.stop()
+
+
+def find_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ use echeancier_core::command::Horizon;
 use echeancier_core::french::long_date;
 use echeancier_core::procedure::Procedure;
 use echeancier_core::reminder::{self, Kind, LateAction, PendingStep};
+use futures_util::StreamExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
@@ -55,6 +56,11 @@ pub struct Scheduler {
     digests: Vec<DigestSettings>,
     pub batch: i64,
     pub lease: Duration,
+    /// At most this many deliveries per `deliver` call (fairness between
+    /// ticks; benchmarks use it to measure a fixed amount).
+    pub max_per_pass: usize,
+    /// Messages sent at the same time.
+    pub concurrency: usize,
 }
 
 fn who() -> Who {
@@ -89,6 +95,8 @@ impl Scheduler {
             digests,
             batch: 200,
             lease: Duration::minutes(5),
+            max_per_pass: usize::MAX,
+            concurrency: 8,
         }
     }
 
@@ -123,16 +131,23 @@ impl Scheduler {
                 }
             }
         }
+        // One transaction per batch of steps: decisions are durable before
+        // any of them is delivered, and the batch costs one commit.
+        let mut cache = Cache::default();
         loop {
             let steps = self.app.store.steps_to_remind(now, self.batch).await?;
             if steps.is_empty() {
                 break;
             }
+            let mut tx = self.app.store.begin().await?;
             for (case_id, step) in steps {
-                let (decided, late) = self.decide_step(case_id, &step, last, now).await?;
+                let (decided, late) = self
+                    .decide_step(&mut tx, &mut cache, case_id, &step, last, now)
+                    .await?;
                 report.decided += decided;
                 report.late += late;
             }
+            tx.commit().await?;
         }
         report.digests = self.decide_digests(last, now).await?;
         self.app.store.set_last_tick(now).await?;
@@ -141,33 +156,39 @@ impl Scheduler {
 
     async fn decide_step(
         &self,
+        tx: &mut sqlx::SqliteConnection,
+        cache: &mut Cache,
         case_id: i64,
         step: &str,
         last: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(usize, usize), AppError> {
-        let mut tx = self.app.store.begin().await?;
-        let Some(case) = Store::case_by_id(&mut tx, case_id).await? else {
+        let Some(case) = Store::case_by_id(tx, case_id).await? else {
             return Ok((0, 0));
         };
-        let rows = Store::steps(&mut tx, case_id).await?;
-        let row = rows.iter().find(|r| r.step == step);
+        let row = Store::step(tx, case_id, step).await?;
         let proc = self.app.library.get(&case.procedure);
         let def = proc.and_then(|p| p.step(step));
         let (Some(row), Some(def), true) = (row, def, case.open) else {
-            Store::set_next_reminder(&mut tx, case_id, step, None).await?;
-            tx.commit().await?;
+            Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };
         let Some(due) = row
             .due
             .filter(|_| matches!(row.state.as_str(), "open" | "overdue"))
         else {
-            Store::set_next_reminder(&mut tx, case_id, step, None).await?;
-            tx.commit().await?;
+            Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };
-        let calendar = App::calendar(&mut tx, &case).await?;
+        let cal_key = (case.calendar.clone(), case.establishment.clone());
+        let calendar = match cache.calendars.get(&cal_key) {
+            Some(c) => c.clone(),
+            None => {
+                let c = App::calendar(tx, &case).await?;
+                cache.calendars.insert(cal_key, c.clone());
+                c
+            }
+        };
         let pending = PendingStep {
             case_ref: &case.reference,
             step,
@@ -181,7 +202,7 @@ impl Scheduler {
             &self.app.options.hours,
             due + Duration::days(400),
         );
-        let acked = Store::step_acknowledged(&mut tx, case_id, step, due).await?;
+        let acked = Store::step_acknowledged(tx, case_id, step, due).await?;
         let fresh: Vec<_> = all
             .iter()
             .filter(|i| i.send_at > last && i.send_at <= now)
@@ -229,18 +250,26 @@ impl Scheduler {
                 late,
                 payload: json!({}),
             };
-            let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? else {
+            let Some(id) = Store::insert_reminder(tx, &r, now).await? else {
                 continue;
             };
             decided += 1;
             late_count += usize::from(late);
-            for (channel, recipient) in self.app.destinations(&mut tx, &case, &role).await? {
-                Store::insert_delivery(&mut tx, id, &intent.key, &channel, &recipient, now, skipped, now)
-                    .await?;
+            let dest_key = (role.clone(), case.establishment.clone(), case.departement.clone());
+            let destinations = match cache.destinations.get(&dest_key) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = self.app.destinations(tx, &case, &role).await?;
+                    cache.destinations.insert(dest_key, d.clone());
+                    d
+                }
+            };
+            for (channel, recipient) in destinations {
+                Store::insert_delivery(tx, id, &intent.key, &channel, &recipient, now, skipped, now).await?;
             }
             if skipped == Some("non envoyé à temps ; politique : ignorer avec avis") {
                 self.insert_notice(
-                    &mut tx,
+                    tx,
                     &case,
                     &role,
                     &format!("omission/{}", intent.key),
@@ -252,8 +281,7 @@ impl Scheduler {
             }
         }
         let next = all.iter().find(|i| i.send_at > now).map(|i| i.send_at);
-        Store::set_next_reminder(&mut tx, case_id, step, next).await?;
-        tx.commit().await?;
+        Store::set_next_reminder(tx, case_id, step, next).await?;
         Ok((decided, late_count))
     }
 
@@ -338,17 +366,24 @@ impl Scheduler {
         let now = self.now();
         let mut report = DeliverReport::default();
         self.app.store.release_expired(now).await?;
-        loop {
+        let mut claimed = 0usize;
+        while claimed < self.max_per_pass {
+            let limit = self
+                .batch
+                .min(i64::try_from(self.max_per_pass - claimed).unwrap_or(i64::MAX));
             let jobs = self
                 .app
                 .store
-                .claim_deliveries(now, now + self.lease, self.batch)
+                .claim_deliveries(now, now + self.lease, limit)
                 .await?;
             if jobs.is_empty() {
                 break;
             }
-            // Late staff reminders are coalesced per recipient.
+            claimed += jobs.len();
+            // Late staff reminders are coalesced per recipient; the
+            // messages of a batch go out concurrently (bounded).
             let mut late: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
+            let mut messages: Vec<Vec<Job>> = Vec::new();
             for job in jobs {
                 let staff = !matches!(
                     job.reminder.kind.as_str(),
@@ -359,23 +394,29 @@ impl Scheduler {
                         .or_default()
                         .push(job);
                 } else {
-                    self.deliver_one(vec![job], now, &mut report).await?;
+                    messages.push(vec![job]);
                 }
             }
-            for (_, group) in late {
-                self.deliver_one(group, now, &mut report).await?;
+            messages.extend(late.into_values());
+            let results: Vec<Result<DeliverReport, AppError>> = futures_util::stream::iter(messages)
+                .map(|group| self.deliver_one(group, now))
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            for r in results {
+                let r = r?;
+                report.sent += r.sent;
+                report.retried += r.retried;
+                report.failed += r.failed;
+                report.skipped += r.skipped;
             }
         }
         Ok(report)
     }
 
     /// Sends one message made of one or more jobs (same channel and recipient).
-    async fn deliver_one(
-        &self,
-        jobs: Vec<Job>,
-        now: DateTime<Utc>,
-        report: &mut DeliverReport,
-    ) -> Result<(), AppError> {
+    async fn deliver_one(&self, jobs: Vec<Job>, now: DateTime<Utc>) -> Result<DeliverReport, AppError> {
+        let mut report = DeliverReport::default();
         let mut parts = Vec::new();
         let mut live = Vec::new();
         for job in jobs {
@@ -398,7 +439,9 @@ impl Scheduler {
                 }
             }
         }
-        let Some(first) = live.first() else { return Ok(()) };
+        let Some(first) = live.first() else {
+            return Ok(report);
+        };
         let message = if parts.len() == 1 {
             parts.remove(0)
         } else {
@@ -462,7 +505,7 @@ impl Scheduler {
                 }
             }
         }
-        Ok(())
+        Ok(report)
     }
 
     async fn send(&self, channel: &str, recipient: &str, key: &str, m: &Rendered) -> Result<(), SendError> {
@@ -748,6 +791,18 @@ impl Scheduler {
         }
         tracing::info!("scheduler stopped");
     }
+}
+
+/// (calendar name, establishment)
+type CalendarKey = (String, Option<String>);
+/// (role, establishment, département)
+type ScopeKey = (String, Option<String>, String);
+
+/// Lookups shared by the steps of one tick.
+#[derive(Default)]
+struct Cache {
+    calendars: BTreeMap<CalendarKey, echeancier_core::calendar::Calendar>,
+    destinations: BTreeMap<ScopeKey, Vec<(String, String)>>,
 }
 
 /// A rendered message, whatever its channel.

@@ -802,6 +802,20 @@ impl Store {
         rows.iter().map(Self::step_from_row).collect()
     }
 
+    pub async fn step(conn: &mut SqliteConnection, case_id: i64, step: &str) -> Result<Option<StepRow>> {
+        let sql = concat!(
+            "SELECT ",
+            step_columns!(),
+            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = ? AND s.step = ?"
+        );
+        let row = sqlx::query(sql)
+            .bind(case_id)
+            .bind(step)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.as_ref().map(Self::step_from_row).transpose()
+    }
+
     /// Pending steps of open cases due on or before `until`, by due date
     /// (uses the partial index on due dates).
     pub async fn pending_steps_until(&self, until: NaiveDate) -> Result<Vec<(CaseRow, StepRow)>> {

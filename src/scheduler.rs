@@ -385,6 +385,14 @@ impl Scheduler {
             let mut late: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
             let mut messages: Vec<Vec<Job>> = Vec::new();
             for job in jobs {
+                // Parents are never written to outside working hours.
+                if job.reminder.kind == "avis-parents" {
+                    let open = self.retry_at(&job, now).await?;
+                    if open > now {
+                        self.app.store.postpone(job.delivery_id, open).await?;
+                        continue;
+                    }
+                }
                 let staff = !matches!(
                     job.reminder.kind.as_str(),
                     "avis-parents" | "recapitulatif" | "alerte"
@@ -492,7 +500,7 @@ impl Scheduler {
                             .await?;
                         report.failed += 1;
                     } else {
-                        let next = now + backoff(job.attempts, &job.key);
+                        let next = self.retry_at(job, now + backoff(job.attempts, &job.key)).await?;
                         self.app.store.mark_retry(job.delivery_id, next, &e).await?;
                         report.retried += 1;
                     }
@@ -534,6 +542,28 @@ impl Scheduler {
             },
             other => Err(SendError::Permanent(format!("canal « {other} » inconnu"))),
         }
+    }
+
+    /// When to try again: after the backoff, and for parents only inside
+    /// working hours (no retry lands at night or on a holiday).
+    async fn retry_at(&self, job: &Job, after: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+        if job.reminder.kind != "avis-parents" {
+            return Ok(after);
+        }
+        let mut conn = self.app.store.pool().acquire().await?;
+        let calendar = match job.reminder.case_id {
+            Some(id) => match Store::case_by_id(&mut conn, id).await? {
+                Some(case) => App::calendar(&mut conn, &case).await?,
+                None => echeancier_core::calendar::Calendar::new(CalendarId::Metropole),
+            },
+            None => echeancier_core::calendar::Calendar::new(CalendarId::Metropole),
+        };
+        Ok(self
+            .app
+            .options
+            .hours
+            .next_open(&calendar, after)
+            .unwrap_or(after))
     }
 
     /// Marks a delivery failed and alerts the responsible staff elsewhere.

@@ -953,17 +953,7 @@ impl Store {
         .bind(case_id)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Guardian {
-                id: r.get("id"),
-                email: r.get("email"),
-                phone: r.get("phone"),
-                language: r.get("language"),
-                needs_oral: r.get::<i64, _>("needs_oral") != 0,
-                restricted: r.get::<i64, _>("restricted") != 0,
-            })
-            .collect())
+        Ok(rows.iter().map(guardian_from_row).collect())
     }
 
     pub async fn guardian(conn: &mut SqliteConnection, id: i64) -> Result<Option<Guardian>> {
@@ -973,14 +963,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-        Ok(row.map(|r| Guardian {
-            id: r.get("id"),
-            email: r.get("email"),
-            phone: r.get("phone"),
-            language: r.get("language"),
-            needs_oral: r.get::<i64, _>("needs_oral") != 0,
-            restricted: r.get::<i64, _>("restricted") != 0,
-        }))
+        Ok(row.as_ref().map(guardian_from_row))
     }
 
     /// Email addresses of the staff holding `role` over a case's scope.
@@ -1053,6 +1036,17 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+fn guardian_from_row(r: &sqlx::sqlite::SqliteRow) -> Guardian {
+    Guardian {
+        id: r.get("id"),
+        email: r.get("email"),
+        phone: r.get("phone"),
+        language: r.get("language"),
+        needs_oral: r.get::<i64, _>("needs_oral") != 0,
+        restricted: r.get::<i64, _>("restricted") != 0,
     }
 }
 

@@ -210,6 +210,19 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a claimed delivery back without counting an attempt.
+    pub async fn postpone(&self, delivery_id: i64, next: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL,
+                    attempts = MAX(attempts - 1, 0) WHERE id = ?",
+        )
+        .bind(ts(next))
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn mark_failed(&self, delivery_id: i64, error: &str) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",

@@ -324,3 +324,22 @@ async fn a_restart_mid_batch_loses_nothing_and_sends_nothing_twice() {
         "{counts:?}"
     );
 }
+
+#[tokio::test]
+async fn retries_to_parents_wait_for_working_hours() {
+    let smtp = SmtpServer::start();
+    // Thursday 10 December 2026, 17:59 in Paris.
+    let t = mail_app_at(at("2026-12-10T16:59:00Z")).await;
+    let r = par_case(&t, vec![guardian("tempfail@example.org", "fr", false)]).await;
+    let s = scheduler(&t, &smtp);
+    t.app
+        .handle("console", "dasen", &format!("!rdv {r} entretien 2026-12-17 10h"))
+        .await
+        .expect("reply");
+    assert_eq!(cycle(&t, &s, at("2026-12-10T16:59:00Z")).await.retried, 1);
+    // The retry would fall after 18:00: it waits for Friday 08:30.
+    assert_eq!(cycle(&t, &s, at("2026-12-10T17:05:00Z")).await.retried, 0);
+    assert_eq!(cycle(&t, &s, at("2026-12-11T07:29:00Z")).await.retried, 0);
+    assert_eq!(cycle(&t, &s, at("2026-12-11T07:31:00Z")).await.retried, 1);
+    assert!(smtp.received().is_empty());
+}

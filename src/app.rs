@@ -180,6 +180,8 @@ pub struct Options {
     /// The console identity that receives reminders, when the console runs.
     pub console: Option<String>,
     pub email_from: String,
+    /// Reminders also go to the Telegram private chats of linked staff.
+    pub telegram: bool,
 }
 
 impl Default for Options {
@@ -193,6 +195,7 @@ impl Default for Options {
             oral: OralMode::AlsoEmail,
             console: None,
             email_from: "echeancier@localhost".into(),
+            telegram: false,
         }
     }
 }
@@ -205,6 +208,7 @@ impl Options {
             oral: settings.oral,
             console: settings.console.then(|| settings.console_identity.clone()),
             email_from: settings.email_from.clone(),
+            telegram: settings.telegram.is_some(),
         }
     }
 }
@@ -655,6 +659,10 @@ impl App {
         if let Command::Help(topic) = &cmd {
             return Ok(command::help(topic.as_deref()));
         }
+        // Linking is for accounts not linked yet.
+        if let Command::Link(code) = &cmd {
+            return self.link(channel, external_id, code).await;
+        }
         let found = self.store.actor(channel, external_id).await?;
         let Some((actor, _name)) = found else {
             return Err(AppError::Refused(Refusal::Unknown));
@@ -731,6 +739,7 @@ impl App {
                 ))
             }
             Command::Ack(id) => self.ack(&actor, id, &who).await,
+            Command::Link(code) => self.link(channel, external_id, &code).await,
             Command::Appointment {
                 case,
                 step,
@@ -995,6 +1004,81 @@ impl App {
         })
     }
 
+    /// Issues a one-time code that links a `channel` account to a person.
+    pub async fn issue_link_code(&self, slug: &str, channel: &str, who: &Who) -> Result<String> {
+        if !crate::config::CHANNELS.contains(&channel) {
+            return Err(AppError::Invalid(format!(
+                "Canal « {channel} » inconnu : console, matrix ou telegram."
+            )));
+        }
+        let (person, _) = self
+            .store
+            .person_by_slug(slug)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("Personne « {slug} » inconnue dans l'annuaire.")))?;
+        let now = self.clock.now();
+        // 8 characters from an unambiguous alphabet, from a hash of a random
+        // state: unguessable enough for a code that lives 24 hours.
+        use sha2::Digest;
+        let seed = format!(
+            "{person}/{channel}/{}/{:?}",
+            now.timestamp_nanos_opt().unwrap_or_default(),
+            std::time::Instant::now()
+        );
+        let digest = sha2::Sha256::digest(seed.as_bytes());
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let code: String = digest
+            .iter()
+            .take(8)
+            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+            .collect();
+        self.store
+            .insert_link_code(&code, person, channel, now + Duration::hours(24))
+            .await?;
+        let mut tx = self.store.begin().await?;
+        Store::audit(
+            &mut tx,
+            &AuditEntry {
+                at: now,
+                actor: who.actor.clone(),
+                channel: who.channel.clone(),
+                case_ref: None,
+                action: "code_liaison".into(),
+                detail: json!({"personne": slug, "canal": channel}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(code)
+    }
+
+    async fn link(&self, channel: &str, external_id: &str, code: &str) -> Result<String> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(person) = Store::use_link_code(&mut tx, code, channel, external_id, now).await? else {
+            return Err(AppError::Invalid(
+                "Code inconnu, déjà utilisé ou expiré. Demandez un nouveau code à un administrateur.".into(),
+            ));
+        };
+        Store::audit(
+            &mut tx,
+            &AuditEntry {
+                at: now,
+                actor: format!("personne:{person} ({channel}:{external_id})"),
+                channel: channel.to_string(),
+                case_ref: None,
+                action: "liaison".into(),
+                detail: json!({"canal": channel}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let name = self.store.person_name(person).await?.unwrap_or_default();
+        Ok(format!(
+            "✅ Compte relié à la fiche de {name}. Tapez !aide pour la liste des commandes."
+        ))
+    }
+
     /// Where a reminder for `role` on `case` goes: the console (when it
     /// runs) and the email of each staff member holding the role there.
     pub async fn destinations(
@@ -1010,6 +1094,17 @@ impl App {
         for email in Store::staff_emails(conn, role, case.establishment.as_deref(), &case.departement).await?
         {
             out.push(("email".to_string(), email));
+        }
+        if self.options.telegram {
+            let ids = Store::staff_identities(
+                conn,
+                "telegram",
+                role,
+                case.establishment.as_deref(),
+                &case.departement,
+            )
+            .await?;
+            out.extend(ids.into_iter().map(|id| ("telegram".to_string(), id)));
         }
         Ok(out)
     }

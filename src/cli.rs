@@ -71,6 +71,14 @@ pub enum Command {
     /// Administration des dossiers depuis un terminal.
     #[command(subcommand)]
     Case(CaseCommand),
+    /// Donne un code à usage unique qui relie un compte de messagerie à une personne de l'annuaire.
+    Lien {
+        /// Identifiant de la personne dans l'annuaire (par exemple cpe).
+        personne: String,
+        /// telegram, matrix ou console.
+        #[arg(long, default_value = "telegram")]
+        canal: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -553,13 +561,24 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     }
     let mailer = crate::email::Mailer::new(&settings.email, &settings.email_from).map_err(input)?;
     let (console_tx, mut console_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let scheduler = crate::scheduler::Scheduler::new(
+    let mut scheduler = crate::scheduler::Scheduler::new(
         app.clone(),
         Some(Arc::new(mailer)),
         settings.console.then_some(console_tx),
         settings.digests.clone(),
     );
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let mut telegram_task = None;
+    if let Some(t) = &settings.telegram {
+        let bot = Arc::new(
+            crate::telegram::Telegram::new(app.clone(), &t.token, t.api.as_deref(), t.groups.clone())
+                .map_err(input)?,
+        );
+        scheduler = scheduler.with_telegram(bot.clone());
+        let rx = shutdown_rx.clone();
+        telegram_task = Some(tokio::spawn(async move { bot.run(rx).await }));
+        tracing::info!("telegram front-end started");
+    }
     let interval = std::time::Duration::from_secs(settings.tick_seconds);
     let scheduler_task = tokio::spawn(async move { scheduler.run(interval, shutdown_rx).await });
     let printer = tokio::spawn(async move {
@@ -602,6 +621,9 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     // Graceful stop: the scheduler finishes its batch, then exits.
     let _ = shutdown_tx.send(true);
     let _ = scheduler_task.await;
+    if let Some(t) = telegram_task {
+        let _ = t.await;
+    }
     printer.abort();
     tracing::info!("echeancier stopped");
     Ok(())
@@ -806,6 +828,15 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
             println!("{} clos le {}.", snap.case.reference, long_date(app.today()));
         }
     }
+    Ok(())
+}
+
+pub async fn link_code(config: Option<&Path>, person: &str, channel: &str) -> Outcome {
+    let (settings, lib) = settings(config, false)?;
+    let app = open_app(&settings, lib).await?;
+    let code = app.issue_link_code(person, channel, &Who::cli()).await?;
+    println!("{code}");
+    eprintln!("Code valable 24 heures, une seule fois : la personne l'envoie au robot avec !lier {code}");
     Ok(())
 }
 

@@ -41,6 +41,7 @@ pub struct RawConfig {
     pub email: RawEmail,
     #[serde(default)]
     pub console: RawConsole,
+    pub telegram: Option<RawTelegram>,
     #[serde(default)]
     pub horaires: RawHours,
     #[serde(default)]
@@ -77,6 +78,40 @@ pub struct RawEmail {
     pub mot_de_passe_fichier: Option<String>,
     /// Never honoured: secrets do not belong in this file.
     pub mot_de_passe: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    /// Environment variable holding the bot token.
+    pub jeton_env: Option<String>,
+    /// File holding the bot token.
+    pub jeton_fichier: Option<String>,
+    /// Never honoured: secrets do not belong in this file.
+    pub jeton: Option<Spanned<String>>,
+    /// Bot API address (tests point it at a local fake).
+    pub api: Option<Spanned<String>>,
+    /// Group chats where commands are accepted.
+    #[serde(default)]
+    pub groupes: Vec<i64>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct TelegramSettings {
+    pub token: String,
+    pub api: Option<String>,
+    pub groups: Vec<i64>,
+}
+
+impl std::fmt::Debug for TelegramSettings {
+    // The token never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSettings")
+            .field("token", &"***")
+            .field("api", &self.api)
+            .field("groups", &self.groups)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -281,6 +316,7 @@ pub struct Settings {
     pub departements: Vec<DepartementSettings>,
     /// Findings that do not stop the daemon (e.g. a secret written in the file).
     pub warnings: Vec<ConfigError>,
+    pub telegram: Option<TelegramSettings>,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
@@ -510,6 +546,45 @@ impl Settings {
                 err(d.periode.span(), "periode : semaine ou mois".into());
             }
         }
+        let telegram = match &raw.telegram {
+            None => None,
+            Some(t) => {
+                if let Some(j) = &t.jeton {
+                    warnings.push(ConfigError {
+                        file: file.to_string(),
+                        line: line_of(src, j.span().start),
+                        message: "jeton Telegram écrit dans le fichier de configuration : il est ignoré ; utilisez jeton_env ou jeton_fichier".into(),
+                    });
+                }
+                let token = match (&t.jeton_env, &t.jeton_fichier) {
+                    (Some(var), _) => std::env::var(var).ok(),
+                    (None, Some(path)) => std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()),
+                    (None, None) => None,
+                };
+                if let Some(api) = &t.api
+                    && !(api.get_ref().starts_with("http://") || api.get_ref().starts_with("https://"))
+                {
+                    err(
+                        api.span(),
+                        format!("adresse d'API « {} » invalide", api.get_ref()),
+                    );
+                }
+                match token {
+                    Some(token) if !token.is_empty() => Some(TelegramSettings {
+                        token,
+                        api: t.api.as_ref().map(|a| a.get_ref().clone()),
+                        groups: t.groupes.clone(),
+                    }),
+                    _ => {
+                        err(
+                            0..0,
+                            "[telegram] : jeton introuvable (jeton_env ou jeton_fichier)".into(),
+                        );
+                        None
+                    }
+                }
+            }
+        };
         let mut departements = Vec::new();
         for d in &raw.departements {
             let code = d.code.get_ref();
@@ -720,6 +795,7 @@ impl Settings {
                 digests,
                 departements,
                 warnings,
+                telegram,
                 console: raw.console.actif.unwrap_or(true),
                 console_identity,
                 establishments,

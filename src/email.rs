@@ -36,6 +36,9 @@ pub enum SendError {
     Transient(String),
     #[error("échec définitif : {0}")]
     Permanent(String),
+    /// The service asked to wait (HTTP 429 `retry_after`).
+    #[error("limite de débit : réessayer dans {0:?}")]
+    RateLimited(std::time::Duration),
 }
 
 /// The stable Message-ID of an outbox key.

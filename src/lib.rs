@@ -13,6 +13,7 @@ pub mod library;
 pub mod notice;
 pub mod scheduler;
 pub mod store;
+pub mod telegram;
 pub mod view;
 
 pub use echeancier_core as core;

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run { demo, as_identity } => block_on(cli::run(config, *demo, as_identity.clone())),
         Command::Demo { as_identity } => block_on(cli::run(config, true, as_identity.clone())),
         Command::Case(cmd) => block_on(cli::case(config, cmd)),
+        Command::Lien { personne, canal } => block_on(cli::link_code(config, personne, canal)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

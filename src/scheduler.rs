@@ -53,6 +53,7 @@ pub struct Scheduler {
     pub app: App,
     mailer: Option<Arc<Mailer>>,
     console: Option<ConsoleSender>,
+    telegram: Option<Arc<crate::telegram::Telegram>>,
     digests: Vec<DigestSettings>,
     pub batch: i64,
     pub lease: Duration,
@@ -92,12 +93,18 @@ impl Scheduler {
             app,
             mailer,
             console,
+            telegram: None,
             digests,
             batch: 200,
             lease: Duration::minutes(5),
             max_per_pass: usize::MAX,
             concurrency: 8,
         }
+    }
+
+    pub fn with_telegram(mut self, telegram: Arc<crate::telegram::Telegram>) -> Self {
+        self.telegram = Some(telegram);
+        self
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -473,6 +480,7 @@ impl Scheduler {
                 html,
                 lang: "fr".into(),
                 ics: None,
+                buttons: None,
             }
         };
         let key = if live.len() == 1 {
@@ -512,6 +520,17 @@ impl Scheduler {
                     report.failed += 1;
                 }
             }
+            Err(SendError::RateLimited(wait)) => {
+                // The service said when: no backoff guess, and no attempt used up.
+                let next = now
+                    + Duration::from_std(wait)
+                        .unwrap_or(Duration::seconds(1))
+                        .max(Duration::seconds(1));
+                for job in &live {
+                    self.app.store.postpone(job.delivery_id, next).await?;
+                    report.retried += 1;
+                }
+            }
         }
         Ok(report)
     }
@@ -539,6 +558,10 @@ impl Scheduler {
                         .await
                 }
                 None => Err(SendError::Transient("courriel non configuré".into())),
+            },
+            "telegram" => match &self.telegram {
+                Some(t) => t.send(recipient, &m.text, m.buttons).await,
+                None => Err(SendError::Transient("Telegram non configuré".into())),
             },
             other => Err(SendError::Permanent(format!("canal « {other} » inconnu"))),
         }
@@ -680,6 +703,7 @@ impl Scheduler {
                     html: rendered.html,
                     lang: rendered.lang,
                     ics: Some(ics),
+                    buttons: None,
                 }))
             }
             "recapitulatif" => {
@@ -791,10 +815,12 @@ impl Scheduler {
                         .late
                         .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).date_naive()),
                 });
-                Ok(Some(staff(StaffMessage::from_lines(
+                let mut m = staff(StaffMessage::from_lines(
                     format!("{} : {} — {}", case.reference, def.name, long_date(due)),
                     &lines,
-                ))))
+                ));
+                m.buttons = Some(r.id);
+                Ok(Some(m))
             }
         }
     }
@@ -843,6 +869,8 @@ pub struct Rendered {
     pub html: String,
     pub lang: String,
     pub ics: Option<String>,
+    /// The reminder whose buttons (done, reschedule, seen) go with it.
+    pub buttons: Option<i64>,
 }
 
 fn staff(m: StaffMessage) -> Rendered {
@@ -852,6 +880,7 @@ fn staff(m: StaffMessage) -> Rendered {
         html: m.html,
         lang: "fr".into(),
         ics: None,
+        buttons: None,
     }
 }
 

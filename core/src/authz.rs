@@ -50,7 +50,7 @@ pub enum Refusal {
     #[error("Désolé, vous ne pouvez répondre que pour votre propre organisme.")]
     OtherPartner,
     #[error(
-        "Désolé, votre compte n'est relié à aucune fiche du personnel : demandez à un administrateur de le relier."
+        "Désolé, votre compte n'est relié à aucune fiche du personnel. Demandez un code de liaison à un administrateur, puis envoyez : !lier CODE"
     )]
     Unknown,
 }

@@ -60,6 +60,8 @@ pub enum Command {
     },
     /// `!ack ID`
     Ack(i64),
+    /// `!lier CODE`
+    Link(String),
     /// `!communication CONVENTION titre`
     Communication { convention: CaseRef, title: String },
     /// `!recu COM PARTENAIRE DATE`
@@ -141,6 +143,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["vu", "lu"],
         usage: "!ack ID",
         purpose: "accuse réception d'un rappel (son numéro figure dans le rappel)",
+    },
+    Verb {
+        name: "lier",
+        aliases: &["link"],
+        usage: "!lier CODE",
+        purpose: "relie ce compte de messagerie à votre fiche, avec le code donné par un administrateur",
     },
     Verb {
         name: "communication",
@@ -333,6 +341,14 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 Ok(n) if n > 0 => Ok(Command::Ack(n)),
                 _ => Err(usage_error(verb, "Numéro de rappel invalide.")),
             }
+        }
+        "lier" => {
+            exact(1..=1)?;
+            let code = args[0].trim().to_ascii_uppercase();
+            if code.len() != 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(usage_error(verb, "Code invalide : 8 lettres ou chiffres."));
+            }
+            Ok(Command::Link(code))
         }
         "communication" => {
             if args.len() < 2 {
@@ -545,6 +561,7 @@ mod tests {
         );
         assert_eq!(ok("!ack 42"), Command::Ack(42));
         assert_eq!(ok("!vu #42"), Command::Ack(42));
+        assert_eq!(ok("/lier ab12cd34"), Command::Link("AB12CD34".into()));
         assert_eq!(
             ok("!communication CONV-2024-0001 Plaquette de rentrée"),
             Command::Communication {
@@ -633,6 +650,7 @@ mod tests {
         assert!(err("!communication CONV-2024-0001").contains("titre"));
         assert!(err("!date PDI-2026-0002 stage_debut").contains("Il manque"));
         assert!(err("!aide a b").contains("Trop"));
+        assert!(err("!lier 123").contains("Code invalide"));
         assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15 25h").contains("Heure invalide"));
         assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15 14h30 2").contains("Durée invalide"));
         assert!(err("!rdv PAR-2026-0014 entretien 2026-12-15").contains("Il manque"));

@@ -51,6 +51,22 @@ CREATE TABLE identities (
     PRIMARY KEY (channel, external_id)
 );
 
+-- One-time codes that link a chat account to a person.
+CREATE TABLE link_codes (
+    code        TEXT PRIMARY KEY,
+    person_id   INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    channel     TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT,
+    used_by     TEXT
+);
+
+-- Small durable state of the chat front-ends (e.g. Telegram's update offset).
+CREATE TABLE chat_state (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+
 CREATE TABLE case_sequences (
     prefix  TEXT NOT NULL,
     year    INTEGER NOT NULL,

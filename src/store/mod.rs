@@ -996,6 +996,110 @@ impl Store {
         )
     }
 
+    /// Chat identities (`channel`) of the staff holding `role` over a scope.
+    pub async fn staff_identities(
+        conn: &mut SqliteConnection,
+        channel: &str,
+        role: &str,
+        establishment: Option<&str>,
+        departement: &str,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT i.external_id FROM grants g JOIN identities i ON i.person_id = g.person_id
+             WHERE i.channel = ? AND g.role = ?
+               AND ((g.establishment IS NOT NULL AND g.establishment = ?) OR (g.departement IS NOT NULL AND g.departement = ?))
+             ORDER BY i.external_id",
+        )
+        .bind(channel)
+        .bind(role)
+        .bind(establishment)
+        .bind(departement)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    pub async fn person_by_slug(&self, slug: &str) -> Result<Option<(i64, String)>> {
+        let row = sqlx::query("SELECT id, display_name FROM people WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get("id"), r.get("display_name"))))
+    }
+
+    pub async fn person_name(&self, person_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT display_name FROM people WHERE id = ?")
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn insert_link_code(
+        &self,
+        code: &str,
+        person_id: i64,
+        channel: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO link_codes (code, person_id, channel, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(code)
+            .bind(person_id)
+            .bind(channel)
+            .bind(ts(expires_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uses a link code once: ties `channel:external_id` to its person.
+    /// `None` when the code is unknown, used, expired or for another channel.
+    pub async fn use_link_code(
+        conn: &mut SqliteConnection,
+        code: &str,
+        channel: &str,
+        external_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let person: Option<i64> = sqlx::query_scalar(
+            "UPDATE link_codes SET used_at = ?, used_by = ?
+             WHERE code = ? AND channel = ? AND used_at IS NULL AND expires_at > ? RETURNING person_id",
+        )
+        .bind(ts(now))
+        .bind(external_id)
+        .bind(code)
+        .bind(channel)
+        .bind(ts(now))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(person) = person {
+            sqlx::query(
+                "INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?)
+                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
+            )
+            .bind(channel)
+            .bind(external_id)
+            .bind(person)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(person)
+    }
+
+    pub async fn chat_state(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM chat_state WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn set_chat_state(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO chat_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     // ------------------------------------------------------------ audit
 
     pub async fn audit(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<()> {

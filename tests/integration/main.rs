@@ -5,5 +5,7 @@ mod app;
 mod cli;
 mod console;
 mod email;
+mod fake_telegram;
 mod scheduler;
+mod telegram;
 mod util;

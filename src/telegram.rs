@@ -1,0 +1,269 @@
+//! The Telegram front-end (teloxide). Long-polls updates, hands every text
+//! message to the command core as `telegram:USER_ID`, and answers in the
+//! chat. Reminders carry inline buttons (Fait, Reporter, Vu) handled as
+//! callback queries; the message is then edited to show who acted, when.
+//! The update offset is stored, so a restart neither loses nor replays
+//! updates.
+
+use echeancier_core::french::long_date;
+use teloxide::payloads::{AnswerCallbackQuerySetters, GetUpdatesSetters, SendMessageSetters};
+use teloxide::prelude::Requester;
+use teloxide::types::{
+    CallbackQuery, ChatId, ChatKind, InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage,
+    Message, UpdateKind,
+};
+use teloxide::{ApiError, Bot, RequestError};
+
+use crate::app::{App, AppError};
+use crate::email::SendError;
+use crate::store::Store;
+
+const OFFSET_KEY: &str = "telegram.offset";
+
+pub struct Telegram {
+    bot: Bot,
+    app: App,
+    groups: Vec<i64>,
+}
+
+impl std::fmt::Debug for Telegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telegram").field("groups", &self.groups).finish()
+    }
+}
+
+/// Maps a Bot API failure to the outbox's retry policy.
+fn classify(e: RequestError) -> SendError {
+    match e {
+        RequestError::RetryAfter(s) => {
+            SendError::RateLimited(std::time::Duration::from_secs(u64::from(s.seconds())))
+        }
+        RequestError::Network(e) => SendError::Transient(format!("réseau : {e}")),
+        RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated) => {
+            SendError::Permanent(e.to_string())
+        }
+        RequestError::Api(ApiError::Unknown(ref text))
+            if text.contains("Bad Request") || text.contains("Forbidden") =>
+        {
+            SendError::Permanent(e.to_string())
+        }
+        other => SendError::Transient(other.to_string()),
+    }
+}
+
+impl Telegram {
+    pub fn new(app: App, token: &str, api: Option<&str>, groups: Vec<i64>) -> Result<Telegram, String> {
+        let mut bot = Bot::new(token);
+        if let Some(api) = api {
+            let url = reqwest_url(api)?;
+            bot = bot.set_api_url(url);
+        }
+        Ok(Telegram { bot, app, groups })
+    }
+
+    /// One long poll: fetches and handles pending updates. Returns how many.
+    pub async fn poll_once(&self, timeout_secs: u32) -> Result<usize, AppError> {
+        let offset: i32 = self
+            .app
+            .store
+            .chat_state(OFFSET_KEY)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let updates = match self.bot.get_updates().offset(offset).timeout(timeout_secs).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %e, "telegram getUpdates failed");
+                return Ok(0);
+            }
+        };
+        let mut handled = 0;
+        for update in updates {
+            match &update.kind {
+                UpdateKind::Message(m) => self.on_message(m).await,
+                UpdateKind::CallbackQuery(q) => self.on_callback(q).await,
+                _ => {}
+            }
+            // Stored after handling: a crash replays at most this update,
+            // and every action is idempotent or refused the second time.
+            let next = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
+            self.app
+                .store
+                .set_chat_state(OFFSET_KEY, &next.to_string())
+                .await?;
+            handled += 1;
+        }
+        Ok(handled)
+    }
+
+    /// Polls until `shutdown` flips.
+    pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                r = self.poll_once(25) => {
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "telegram polling failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    }
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    async fn on_message(&self, m: &Message) {
+        let (Some(text), Some(from)) = (m.text(), m.from.as_ref()) else {
+            return;
+        };
+        let group = !matches!(m.chat.kind, ChatKind::Private(_));
+        if group && !self.groups.contains(&m.chat.id.0) {
+            // Unmapped group: no case data leaves, even by mistake.
+            if echeancier_core::command::parse(text).is_some() {
+                let _ = self
+                    .bot
+                    .send_message(
+                        m.chat.id,
+                        "Ce groupe n'est pas déclaré dans la configuration : écrivez-moi en privé.",
+                    )
+                    .await;
+            }
+            return;
+        }
+        let Some(reply) = self.app.handle("telegram", &from.id.0.to_string(), text).await else {
+            return;
+        };
+        let sent = self
+            .bot
+            .send_message(m.chat.id, reply)
+            .reply_parameters(teloxide::types::ReplyParameters::new(m.id))
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "telegram reply failed");
+        }
+    }
+
+    async fn on_callback(&self, q: &CallbackQuery) {
+        let user = q.from.id.0.to_string();
+        let data = q.data.clone().unwrap_or_default();
+        let (answer, edit) = match self.button(&user, &data).await {
+            Ok(r) => r,
+            Err(e) => (e.to_string(), None),
+        };
+        let short: String = answer.chars().take(190).collect();
+        let _ = self
+            .bot
+            .answer_callback_query(q.id.clone())
+            .text(short)
+            .show_alert(edit.is_none())
+            .await;
+        if let (Some(line), Some(MaybeInaccessibleMessage::Regular(m))) = (edit, q.message.as_ref()) {
+            let text = format!("{}\n\n{line}", m.text().unwrap_or_default());
+            let _ = self.bot.edit_message_text(m.chat.id, m.id, text).await;
+        }
+    }
+
+    /// Acts on a button: returns the answer and, on success, the line to
+    /// append to the reminder.
+    async fn button(&self, user: &str, data: &str) -> Result<(String, Option<String>), AppError> {
+        let (verb, id) = data
+            .split_once(':')
+            .and_then(|(v, id)| id.parse::<i64>().ok().map(|id| (v, id)))
+            .ok_or_else(|| AppError::Invalid("Bouton inconnu.".into()))?;
+        let (_, name) = self
+            .app
+            .store
+            .actor("telegram", user)
+            .await?
+            .ok_or(AppError::Refused(echeancier_core::authz::Refusal::Unknown))?;
+        let mut conn = self.app.store.pool().acquire().await?;
+        let reminder = Store::reminder(&mut conn, id)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
+        let (Some(case_id), Some(step)) = (reminder.case_id, reminder.step.clone()) else {
+            return Err(AppError::Invalid("Ce message n'a pas d'étape associée.".into()));
+        };
+        let case = Store::case_by_id(&mut conn, case_id)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
+        drop(conn);
+        let stamp = |what: &str| {
+            let local = self
+                .app
+                .clock
+                .now()
+                .with_timezone(&echeancier_core::CalendarId::Metropole.time_zone());
+            format!(
+                "{what} — {name}, {} à {}",
+                long_date(local.date_naive()),
+                local.format("%H h %M")
+            )
+        };
+        match verb {
+            "fait" => {
+                let text = format!("!etape {} {step} fait", case.reference);
+                let reply = self.app.handle("telegram", user, &text).await.unwrap_or_default();
+                if reply.starts_with('✅') {
+                    Ok(("Étape marquée faite.".into(), Some(stamp("✅ Fait"))))
+                } else {
+                    Ok((reply, None))
+                }
+            }
+            "vu" => {
+                let reply = self
+                    .app
+                    .handle("telegram", user, &format!("!ack {id}"))
+                    .await
+                    .unwrap_or_default();
+                if reply.starts_with('👀') || reply.contains("déjà vu") {
+                    Ok(("Vu, merci.".into(), Some(stamp("👀 Vu"))))
+                } else {
+                    Ok((reply, None))
+                }
+            }
+            "reporter" => {
+                // Authorization first: the instructions are for who may act.
+                let check = self
+                    .app
+                    .handle("telegram", user, &format!("!dossier {}", case.reference))
+                    .await;
+                if check.as_deref().is_some_and(|r| r.starts_with("Désolé")) {
+                    return Ok((check.unwrap_or_default(), None));
+                }
+                let chat = ChatId(user.parse().unwrap_or_default());
+                let _ = self
+                    .bot
+                    .send_message(
+                        chat,
+                        format!(
+                            "Pour reporter, envoyez : !report {} {step} AAAA-MM-JJ motif",
+                            case.reference
+                        ),
+                    )
+                    .await;
+                Ok(("Envoyez la nouvelle date avec son motif.".into(), None))
+            }
+            _ => Err(AppError::Invalid("Bouton inconnu.".into())),
+        }
+    }
+
+    /// Sends an outbox message; step reminders get their buttons.
+    pub async fn send(&self, chat: &str, text: &str, reminder: Option<i64>) -> Result<(), SendError> {
+        let chat: i64 = chat
+            .parse()
+            .map_err(|_| SendError::Permanent(format!("identifiant Telegram « {chat} » invalide")))?;
+        let mut request = self.bot.send_message(ChatId(chat), text);
+        if let Some(id) = reminder {
+            request = request.reply_markup(InlineKeyboardMarkup::new(vec![vec![
+                InlineKeyboardButton::callback("✅ Fait", format!("fait:{id}")),
+                InlineKeyboardButton::callback("📅 Reporter", format!("reporter:{id}")),
+                InlineKeyboardButton::callback("👀 Vu", format!("vu:{id}")),
+            ]]));
+        }
+        request.await.map(|_| ()).map_err(classify)
+    }
+}
+
+fn reqwest_url(s: &str) -> Result<url::Url, String> {
+    s.parse()
+        .map_err(|e| format!("adresse d'API Telegram « {s} » : {e}"))
+}

@@ -1,0 +1,277 @@
+//! The Telegram front-end against a local fake of the Bot API: commands,
+//! linking, refusals, reminder buttons, and delivery retries.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use echeancier::app::{OpenCase, Who};
+use echeancier::scheduler::Scheduler;
+use echeancier::telegram::Telegram;
+
+use crate::fake_telegram::{FakeTelegram, TOKEN};
+use crate::util::{TestApp, app_at};
+
+const CPE: i64 = 5001;
+const DASEN: i64 = 5002;
+const STRANGER: i64 = 6666;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("instant")
+        .with_timezone(&Utc)
+}
+
+fn who() -> Who {
+    Who {
+        actor: "test".into(),
+        channel: "test".into(),
+    }
+}
+
+struct Harness {
+    t: TestApp,
+    fake: FakeTelegram,
+    bot: Arc<Telegram>,
+    mail: tempfile::TempDir,
+}
+
+async fn harness(now: DateTime<Utc>) -> Harness {
+    let mut t = app_at(now).await;
+    let options = echeancier::app::Options {
+        telegram: true,
+        ..Default::default()
+    };
+    t.app = t.app.clone().with_options(options);
+    let fake = FakeTelegram::start().await;
+    let bot = Arc::new(Telegram::new(t.app.clone(), TOKEN, Some(&fake.url), vec![-100_200]).expect("bot"));
+    let mail = tempfile::tempdir().expect("dir");
+    Harness { t, fake, bot, mail }
+}
+
+impl Harness {
+    /// A scheduler sending to Telegram (and email to files, out of the way).
+    fn scheduler(&self) -> Scheduler {
+        let mailer = echeancier::email::Mailer::new(
+            &echeancier::config::EmailMode::Files(self.mail.path().into()),
+            "x@example.org",
+        )
+        .expect("mailer");
+        Scheduler::new(self.t.app.clone(), Some(Arc::new(mailer)), None, vec![])
+            .with_telegram(self.bot.clone())
+    }
+
+    /// Links a Telegram account through the CLI's code, as a person would.
+    async fn link(&self, slug: &str, user: i64) {
+        let code = self
+            .t
+            .app
+            .issue_link_code(slug, "telegram", &who())
+            .await
+            .expect("code");
+        self.fake.message(user, user, &format!("/lier {code}"));
+        self.bot.poll_once(0).await.expect("poll");
+    }
+
+    fn last_reply(&self) -> String {
+        self.fake
+            .sent()
+            .last()
+            .and_then(|m| m["text"].as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
+    async fn say(&self, user: i64, chat: i64, text: &str) -> String {
+        self.fake.message(user, chat, text);
+        assert_eq!(self.bot.poll_once(0).await.expect("poll"), 1);
+        self.last_reply()
+    }
+}
+
+async fn open_par(t: &TestApp) -> String {
+    t.app
+        .open_case(
+            OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
+                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference
+}
+
+#[tokio::test]
+async fn linking_commands_and_refusals() {
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let r = open_par(&h.t).await;
+    // An unknown account learns how to get linked.
+    let reply = h.say(STRANGER, STRANGER, &format!("/dossier {r}")).await;
+    assert!(reply.contains("!lier CODE"), "{reply}");
+    let reply = h.say(STRANGER, STRANGER, "/lier ABCD2345").await;
+    assert!(reply.contains("Code inconnu"), "{reply}");
+    h.link("cpe", CPE).await;
+    assert!(h.last_reply().contains("Karim Benali"), "{}", h.last_reply());
+    // A code works once.
+    let code =
+        h.t.app
+            .issue_link_code("dasen", "telegram", &who())
+            .await
+            .expect("code");
+    h.say(DASEN, DASEN, &format!("/lier {code}")).await;
+    let reply = h.say(STRANGER, STRANGER, &format!("/lier {code}")).await;
+    assert!(reply.contains("Code inconnu"), "{reply}");
+    // Every command works, with the same authorization as elsewhere.
+    let reply = h.say(CPE, CPE, "/aide").await;
+    assert!(reply.contains("Commandes disponibles"), "{reply}");
+    let reply = h.say(CPE, CPE, &format!("/dossier {r}")).await;
+    assert!(
+        reply.contains("Entretien des parents") && !reply.contains("Jeanne"),
+        "{reply}"
+    );
+    let reply = h.say(CPE, CPE, &format!("/etape {r} entretien fait")).await;
+    assert!(reply.contains("autre rôle"), "{reply}");
+    let reply = h
+        .say(DASEN, DASEN, &format!("!etape {r} convocation fait 2026-12-01"))
+        .await;
+    assert!(reply.contains("faite le mardi 1er décembre 2026"), "{reply}");
+    let reply = h.say(DASEN, -100_200, "/echeances@echeancier_bot mois").await;
+    assert!(reply.contains(&r), "mapped group: {reply}");
+    let reply = h.say(DASEN, -100_999, &format!("/dossier {r}")).await;
+    assert!(reply.contains("pas déclaré"), "unmapped group: {reply}");
+    let reply = h.say(CPE, CPE, "/report").await;
+    assert!(reply.contains("Syntaxe"), "{reply}");
+    // Replies go in the thread of the command.
+    let last = h.fake.sent().last().cloned().expect("sent");
+    assert!(
+        last["reply_parameters"]["message_id"].as_i64().is_some(),
+        "{last}"
+    );
+    // The audit trail names the Telegram account.
+    let trail = h.t.app.store.audit_trail(&r).await.expect("audit");
+    let done = trail.iter().find(|e| e.action == "etape_faite").expect("done");
+    assert_eq!(done.channel, "telegram");
+    assert!(
+        done.actor.contains(&format!("telegram:{DASEN}")),
+        "{}",
+        done.actor
+    );
+}
+
+#[tokio::test]
+async fn reminder_buttons_act_and_edit_the_message() {
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let r = open_par(&h.t).await;
+    h.link("dasen", DASEN).await;
+    h.link("cpe", CPE).await;
+    let scheduler = h.scheduler();
+    h.t.clock.set(at("2026-12-10T07:31:00Z"));
+    scheduler.tick().await.expect("tick");
+    let report = scheduler.deliver().await.expect("deliver");
+    assert_eq!(
+        (report.sent, report.retried),
+        (2, 0),
+        "telegram and email: {report:?}"
+    );
+    let reminder = h
+        .fake
+        .sent()
+        .into_iter()
+        .find(|m| m["chat_id"] == DASEN && m["reply_markup"].is_object())
+        .expect("reminder");
+    let text = reminder["text"].as_str().expect("text");
+    assert!(
+        text.contains(&r) && text.contains("Convocation des parents") && !text.contains("Jeanne"),
+        "{text}"
+    );
+    let buttons = reminder["reply_markup"]["inline_keyboard"][0]
+        .as_array()
+        .expect("buttons");
+    let data: Vec<&str> = buttons
+        .iter()
+        .filter_map(|b| b["callback_data"].as_str())
+        .collect();
+    assert_eq!(data.len(), 3);
+    assert!(data[0].starts_with("fait:") && data[1].starts_with("reporter:") && data[2].starts_with("vu:"));
+    // The CPE may not act on the DASEN's step: an alert, no edit.
+    h.fake.press(CPE, &reminder, data[0]);
+    h.bot.poll_once(0).await.expect("poll");
+    let answer = h
+        .fake
+        .calls("answerCallbackQuery")
+        .last()
+        .cloned()
+        .expect("answer");
+    assert!(
+        answer["text"].as_str().unwrap_or_default().contains("autre rôle"),
+        "{answer}"
+    );
+    assert!(h.fake.calls("editMessageText").is_empty());
+    // Reporter: instructions, nothing changes.
+    h.fake.press(DASEN, &reminder, data[1]);
+    h.bot.poll_once(0).await.expect("poll");
+    assert!(
+        h.last_reply().contains(&format!("!report {r} convocation")),
+        "{}",
+        h.last_reply()
+    );
+    // Fait: the step is done, the message shows who and when.
+    h.fake.press(DASEN, &reminder, data[0]);
+    h.bot.poll_once(0).await.expect("poll");
+    let edit = h.fake.calls("editMessageText").last().cloned().expect("edit");
+    let edited = edit["text"].as_str().expect("text");
+    assert!(
+        edited.contains("✅ Fait — Bureau du DASEN 49, jeudi 10 décembre 2026 à 08 h 31"),
+        "{edited}"
+    );
+    let snap = h.t.app.snapshot(&r).await.expect("snapshot");
+    let step = snap.steps.iter().find(|s| s.step == "convocation").expect("step");
+    assert_eq!(step.state, "done");
+    // Vu on the same reminder: acknowledged.
+    h.fake.press(DASEN, &reminder, data[2]);
+    h.bot.poll_once(0).await.expect("poll");
+    let edit = h.fake.calls("editMessageText").last().cloned().expect("edit");
+    assert!(
+        edit["text"].as_str().unwrap_or_default().contains("👀 Vu"),
+        "{edit}"
+    );
+    // Updates are consumed once: polling again handles nothing.
+    assert_eq!(h.bot.poll_once(0).await.expect("poll"), 0);
+}
+
+#[tokio::test]
+async fn deliveries_retry_after_429_and_500() {
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    open_par(&h.t).await;
+    h.link("dasen", DASEN).await;
+    let scheduler = h.scheduler();
+    h.fake.fail_next_send(429);
+    let now = at("2026-12-10T07:31:00Z");
+    h.t.clock.set(now);
+    scheduler.tick().await.expect("tick");
+    // The email leaves; the Telegram message meets a 429.
+    let first = scheduler.deliver().await.expect("deliver");
+    assert_eq!((first.sent, first.retried), (1, 1), "{first:?}");
+    // retry_after is 3 s: not before.
+    h.t.clock.set(now + chrono::Duration::seconds(2));
+    assert_eq!(scheduler.deliver().await.expect("deliver").retried, 0);
+    h.fake.fail_next_send(500);
+    h.t.clock.set(now + chrono::Duration::seconds(4));
+    let second = scheduler.deliver().await.expect("deliver");
+    assert_eq!((second.sent, second.retried), (0, 1), "{second:?}");
+    h.t.clock.set(now + chrono::Duration::minutes(5));
+    let third = scheduler.deliver().await.expect("deliver");
+    assert_eq!(third.sent, 1, "{third:?}");
+    assert_eq!(h.fake.calls("sendMessage.failed").len(), 2);
+    let delivered: Vec<_> = h
+        .fake
+        .sent()
+        .into_iter()
+        .filter(|m| m["reply_markup"].is_object())
+        .collect();
+    assert_eq!(delivered.len(), 1, "sent once");
+}

@@ -824,7 +824,7 @@ impl Store {
             step_columns!(),
             ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
                     c.status, c.opened_on, c.closed_on, c.needs_decision AS case_needs_decision
-             FROM steps s JOIN cases c ON c.id = s.case_id
+             FROM steps s INDEXED BY steps_due JOIN cases c ON c.id = s.case_id
              WHERE s.state IN ('open', 'overdue') AND s.due <= ? AND c.status = 'open'
              ORDER BY s.due, c.reference, s.position"
         );

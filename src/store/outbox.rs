@@ -355,11 +355,13 @@ impl Store {
     }
 
     /// Cases with a step whose date passed while stored as open: their
-    /// state (late, tacit approval) must be recomputed.
+    /// state (late, tacit approval) must be recomputed. By the due-date
+    /// index (the `IN` term repeats its condition): the cost follows the
+    /// steps that just passed, not the number of open cases.
     pub async fn cases_to_refresh(&self, today: NaiveDate, limit: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT c.reference FROM steps s JOIN cases c ON c.id = s.case_id
-             WHERE s.state = 'open' AND s.due < ? AND c.status = 'open' LIMIT ?",
+            "SELECT DISTINCT c.reference FROM steps s INDEXED BY steps_due JOIN cases c ON c.id = s.case_id
+             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < ? AND c.status = 'open' LIMIT ?",
         )
         .bind(today.to_string())
         .bind(limit)

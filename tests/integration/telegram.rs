@@ -275,3 +275,65 @@ async fn deliveries_retry_after_429_and_500() {
         .collect();
     assert_eq!(delivered.len(), 1, "sent once");
 }
+
+/// Every verb of the command language answers through Telegram, with the
+/// result it has everywhere else.
+#[tokio::test]
+async fn every_command_works_through_telegram() {
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let r = open_par(&h.t).await;
+    let conv =
+        h.t.app
+            .open_case(
+                OpenCase {
+                    procedure: "convention".into(),
+                    departement: Some("049".into()),
+                    partners: vec!["prefet".into(), "caf".into()],
+                    events: vec![("entree_en_vigueur".into(), "2024-09-02".parse().expect("date"))],
+                    ..Default::default()
+                },
+                &who(),
+            )
+            .await
+            .expect("convention")
+            .case
+            .reference;
+    h.link("dasen", DASEN).await;
+    let cases: Vec<(String, &str)> = vec![
+        ("/aide".into(), "Commandes disponibles"),
+        ("/echeances mois".into(), "Convocation des parents"),
+        (format!("/dossier {r}"), "Entretien des parents"),
+        (
+            format!("/date {r} saisine_envoyee 2026-11-30"),
+            "date enregistrée",
+        ),
+        (format!("/etape {r} convocation fait 2026-12-01"), "faite le"),
+        (
+            format!("/report {r} entretien 2026-12-21 absence"),
+            "reportée au lundi 21 décembre 2026",
+        ),
+        (format!("/rdv {r} entretien 2026-12-18 10h"), "rendez-vous fixé"),
+        (format!("/communication {conv} Affiche"), "COM-2026-0001"),
+        (
+            "/recu COM-2026-0001 caf 2026-12-01".into(),
+            "réception enregistrée",
+        ),
+        ("/approuve COM-2026-0001 caf".into(), "approbation enregistrée"),
+        (
+            "/objection COM-2026-0001 @prefet logo absent".into(),
+            "objection enregistrée",
+        ),
+        (format!("/resiliation {conv} 2026-03-10"), "Prise d'effet"),
+        ("/ack 999".into(), "introuvable"),
+        ("/lier ZZZZ2222".into(), "Code inconnu"),
+    ];
+    assert_eq!(
+        cases.len(),
+        echeancier::core::command::VERBS.len(),
+        "one case per verb"
+    );
+    for (text, expected) in cases {
+        let reply = h.say(DASEN, DASEN, &text).await;
+        assert!(reply.contains(expected), "{text}: {reply}");
+    }
+}

@@ -661,3 +661,45 @@ fn case_administration_from_the_shell() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("introuvable"));
 }
+
+/// The daemon stops cleanly on SIGTERM: the scheduler finishes its pass and
+/// the process exits 0.
+#[test]
+fn daemon_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{}\"\n[console]\nactif = false\n[planificateur]\nintervalle_secondes = 1\n",
+            dir.path().display()
+        ),
+    )
+    .expect("write");
+    let mut child = bin()
+        .env("ECHEANCIER_LOG", "info")
+        .args(["--config", cfg.to_str().expect("utf8"), "run"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("daemon starts");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    // Wait for the start line, not for a duration.
+    for line in lines.by_ref() {
+        if line.expect("log line").contains("echeancier started") {
+            break;
+        }
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().expect("exit");
+    assert!(exit.success(), "{exit:?} {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("scheduler stopped")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("echeancier stopped")), "{rest:?}");
+}

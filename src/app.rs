@@ -182,6 +182,7 @@ pub struct Options {
     pub email_from: String,
     /// Reminders also go to the Telegram private chats of linked staff.
     pub telegram: bool,
+    pub retention: echeancier_core::retention::Retention,
 }
 
 impl Default for Options {
@@ -196,6 +197,7 @@ impl Default for Options {
             console: None,
             email_from: "echeancier@localhost".into(),
             telegram: false,
+            retention: echeancier_core::retention::Retention::FollowingSchoolYear,
         }
     }
 }
@@ -209,6 +211,7 @@ impl Options {
             console: settings.console.then(|| settings.console_identity.clone()),
             email_from: settings.email_from.clone(),
             telegram: settings.telegram.is_some(),
+            retention: settings.retention,
         }
     }
 }
@@ -1002,6 +1005,46 @@ impl App {
         } else {
             format!("Rappel n° {id} : déjà vu, rien à changer.")
         })
+    }
+
+    /// Purges the cases whose retention period has ended, leaving an audit
+    /// record for each. Returns their references.
+    pub async fn purge(&self, who: &Who) -> Result<Vec<String>> {
+        let today = self.today();
+        let mut purged = Vec::new();
+        for (id, reference, closed, calendar) in self.store.closed_cases().await? {
+            let calendar: CalendarId = calendar.parse().unwrap_or(CalendarId::Metropole);
+            let from = match echeancier_core::retention::purge_from(
+                closed,
+                calendar,
+                &self.school,
+                self.options.retention,
+            ) {
+                Ok(d) => d,
+                // The school calendar does not say yet when: keep.
+                Err(_) => continue,
+            };
+            if from > today {
+                continue;
+            }
+            let mut tx = self.store.begin().await?;
+            Store::purge_case(&mut tx, id).await?;
+            Store::audit(
+                &mut tx,
+                &AuditEntry {
+                    at: self.clock.now(),
+                    actor: who.actor.clone(),
+                    channel: who.channel.clone(),
+                    case_ref: Some(reference.clone()),
+                    action: "purge".into(),
+                    detail: json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            purged.push(reference);
+        }
+        Ok(purged)
     }
 
     /// Issues a one-time code that links a `channel` account to a person.

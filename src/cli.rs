@@ -175,6 +175,10 @@ pub enum CaseCommand {
     },
     /// Clôt un dossier.
     Close { reference: String },
+    /// Le journal d'audit d'un dossier, en JSON (reste disponible après la purge).
+    Export { reference: String },
+    /// Purge les dossiers clos dont la durée de conservation est échue.
+    Purge,
 }
 
 #[derive(Debug, Args)]
@@ -637,6 +641,9 @@ fn split_pair(s: &str, what: &str) -> Result<(String, String), Failure> {
 
 pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
     let (settings, lib) = settings(config, false)?;
+    for w in &settings.warnings {
+        eprintln!("avertissement : {w}");
+    }
     let app = open_app(&settings, lib).await?;
     let who = Who::cli();
     match cmd {
@@ -820,6 +827,29 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                 )
                 .await?;
             println!("{}", app.render(&snap));
+        }
+        CaseCommand::Export { reference } => {
+            let reference = reference.to_uppercase();
+            let trail = app
+                .store
+                .audit_trail(&reference)
+                .await
+                .map_err(|e| Failure::Runtime(e.into()))?;
+            if trail.is_empty() {
+                return Err(input(format!("aucune trace pour le dossier {reference}")));
+            }
+            let entries: Vec<_> = trail
+                .iter()
+                .map(|e| {
+                    json!({"at": e.at.to_rfc3339(), "actor": e.actor, "channel": e.channel, "action": e.action, "detail": e.detail})
+                })
+                .collect();
+            print_json(&json!({"reference": reference, "audit": entries}));
+        }
+        CaseCommand::Purge => {
+            for r in app.purge(&who).await? {
+                println!("{r}");
+            }
         }
         CaseCommand::Close { reference } => {
             let snap = app

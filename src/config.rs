@@ -43,6 +43,8 @@ pub struct RawConfig {
     pub console: RawConsole,
     pub telegram: Option<RawTelegram>,
     #[serde(default)]
+    pub conservation: RawRetention,
+    #[serde(default)]
     pub horaires: RawHours,
     #[serde(default)]
     pub avis_parents: RawNotices,
@@ -78,6 +80,14 @@ pub struct RawEmail {
     pub mot_de_passe_fichier: Option<String>,
     /// Never honoured: secrets do not belong in this file.
     pub mot_de_passe: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetention {
+    /// Months kept after closing; by default, until the end of the school
+    /// year following the closing.
+    pub mois_apres_cloture: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -317,6 +327,7 @@ pub struct Settings {
     /// Findings that do not stop the daemon (e.g. a secret written in the file).
     pub warnings: Vec<ConfigError>,
     pub telegram: Option<TelegramSettings>,
+    pub retention: echeancier_core::retention::Retention,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
@@ -796,6 +807,10 @@ impl Settings {
                 departements,
                 warnings,
                 telegram,
+                retention: match raw.conservation.mois_apres_cloture {
+                    Some(n) => echeancier_core::retention::Retention::Months(n.clamp(1, 1200)),
+                    None => echeancier_core::retention::Retention::FollowingSchoolYear,
+                },
                 console: raw.console.actif.unwrap_or(true),
                 console_identity,
                 establishments,
@@ -846,6 +861,28 @@ mod tests {
         let e = Settings::parse("c.toml", "data_dir = \"x\"\nmot_de_passe = \"y\"\n", None)
             .expect_err("unknown key");
         assert_eq!(e[0].line, 2);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let smtp = SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: SmtpSecurity::None,
+            user: Some("u".into()),
+            password: Some("tres-secret".into()),
+        };
+        assert!(!format!("{smtp:?}").contains("tres-secret"));
+        let tg = TelegramSettings {
+            token: "123:jeton-secret".into(),
+            api: None,
+            groups: vec![],
+        };
+        assert!(!format!("{tg:?}").contains("jeton-secret"));
+        let e = Settings::parse("c.toml", "[email]\nmot_de_passe = \"x\"\n", None)
+            .expect("valid, with a warning");
+        assert_eq!(e.warnings.len(), 1);
+        assert_eq!(e.warnings[0].line, 2);
     }
 
     #[test]

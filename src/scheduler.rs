@@ -157,6 +157,15 @@ impl Scheduler {
             tx.commit().await?;
         }
         report.digests = self.decide_digests(last, now).await?;
+        // Retention, once a day.
+        let day = today.to_string();
+        if self.app.store.chat_state("retention.last").await?.as_deref() != Some(day.as_str()) {
+            let purged = self.app.purge(&who()).await?;
+            if !purged.is_empty() {
+                tracing::info!(cases = ?purged, "retention: cases purged");
+            }
+            self.app.store.set_chat_state("retention.last", &day).await?;
+        }
         self.app.store.set_last_tick(now).await?;
         Ok(report)
     }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod plain;
 pub mod procedure;
 pub mod reminder;
+pub mod retention;
 pub mod school;
 pub mod termination;
 

@@ -709,6 +709,39 @@ impl Store {
         Ok(())
     }
 
+    /// Closed cases with their closing date and calendar, for retention.
+    pub async fn closed_cases(&self) -> Result<Vec<(i64, String, NaiveDate, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, reference, closed_on, calendar FROM cases WHERE status = 'closed' AND closed_on IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.get("id"),
+                    r.get("reference"),
+                    req_date(r.get("closed_on"))?,
+                    r.get("calendar"),
+                ))
+            })
+            .collect()
+    }
+
+    /// Deletes a case and everything about it (cascades); the audit trail,
+    /// which has no foreign key, stays.
+    pub async fn purge_case(conn: &mut SqliteConnection, case_id: i64) -> Result<()> {
+        sqlx::query("UPDATE cases SET parent_id = NULL WHERE parent_id = ?")
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM cases WHERE id = ?")
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn close_case(conn: &mut SqliteConnection, case_id: i64, on: NaiveDate) -> Result<()> {
         sqlx::query("UPDATE cases SET status = 'closed', closed_on = ? WHERE id = ?")
             .bind(on.to_string())

@@ -357,3 +357,46 @@ async fn termination_by_command_flags_divergence() {
         .expect("reply");
     assert!(reply.contains("pas dans votre périmètre"), "{reply}");
 }
+
+#[tokio::test]
+async fn closed_cases_are_purged_after_the_following_school_year() {
+    let t = app_at(paris_noon(2024, 3, 1)).await;
+    let r = t
+        .app
+        .open_case(par("2024-03-01"), &who())
+        .await
+        .expect("open")
+        .case
+        .reference;
+    t.app.apply(&r, vec![Change::Close], &who()).await.expect("close");
+    // Kept through 2024-2025.
+    t.clock.set(paris_noon(2025, 8, 31));
+    assert!(t.app.purge(&who()).await.expect("purge").is_empty());
+    assert!(t.app.snapshot(&r).await.is_ok());
+    t.clock.set(paris_noon(2025, 9, 1));
+    assert_eq!(t.app.purge(&who()).await.expect("purge"), vec![r.clone()]);
+    assert!(t.app.snapshot(&r).await.is_err());
+    for table in ["pupils", "guardians", "steps", "case_events"] {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(t.app.store.pool())
+            .await
+            .expect("count");
+        assert_eq!(n, 0, "{table}");
+    }
+    // The audit trail stays, and says so.
+    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["ouverture", "cloture", "purge"]);
+    // An open case is never purged.
+    let open = t
+        .app
+        .open_case(par("2025-09-01"), &who())
+        .await
+        .expect("open")
+        .case
+        .reference;
+    t.clock.set(paris_noon(2026, 9, 2));
+    assert!(t.app.purge(&who()).await.expect("purge").is_empty());
+    assert!(t.app.snapshot(&open).await.is_ok());
+}

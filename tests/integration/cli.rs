@@ -703,3 +703,54 @@ fn daemon_stops_cleanly_on_sigterm() {
     assert!(rest.iter().any(|l| l.contains("scheduler stopped")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("echeancier stopped")), "{rest:?}");
 }
+
+#[test]
+fn export_gives_the_audit_trail_and_secrets_stay_out() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    let demo =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
+            .expect("demo config")
+            .replace(
+                "data_dir = \"echeancier-data/demo\"",
+                &format!("data_dir = \"{}\"", dir.path().display()),
+            )
+            .replace(
+                "mode = \"fichiers\"",
+                "mode = \"fichiers\"\nmot_de_passe = \"S3cret-En-Clair\"",
+            );
+    std::fs::write(&cfg, demo).expect("write");
+    let c = cfg.to_str().expect("utf8");
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "new",
+        "--procedure",
+        "par",
+        "--uai",
+        "0490001K",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = stdout(&o).trim().to_string();
+    assert!(
+        stderr(&o).contains("mot de passe écrit dans le fichier"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("S3cret-En-Clair") && !stdout(&o).contains("S3cret-En-Clair"));
+    let o = run(&["--config", c, "check"]);
+    assert!(
+        stdout(&o).contains("avertissement") && !stdout(&o).contains("S3cret-En-Clair"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["--config", c, "case", "export", &reference]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["reference"], reference.as_str());
+    assert_eq!(v["audit"][0]["action"], "ouverture");
+    assert_eq!(v["audit"][0]["channel"], "cli");
+    let o = run(&["--config", c, "case", "export", "PAR-2026-9999"]);
+    assert_eq!(o.status.code(), Some(2));
+}

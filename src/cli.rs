@@ -593,20 +593,18 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             let _ = out.flush().await;
         }
     });
-    tracing::info!(database = %settings.database_url, "echeancier started");
-    let terminate = async {
+    // Installed before "started" is logged: a SIGTERM from then on is ours.
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminate = async move {
         #[cfg(unix)]
-        {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
+        if let Some(s) = sigterm.as_mut() {
+            s.recv().await;
+            return;
         }
-        #[cfg(not(unix))]
         std::future::pending::<()>().await
     };
+    tracing::info!(database = %settings.database_url, "echeancier started");
     if settings.console {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         tokio::select! {

@@ -2,6 +2,7 @@
 //! the case store and application service, the console front-end.
 
 mod app;
+mod authz;
 mod cli;
 mod console;
 mod email;

@@ -223,6 +223,7 @@ pub struct App {
     pub school: Arc<SchoolCalendar>,
     pub clock: Arc<dyn Clock>,
     pub options: Arc<Options>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 const MAX_TEXT: usize = 500;
@@ -235,6 +236,7 @@ impl App {
             school: Arc::new(SchoolCalendar::embedded()),
             clock,
             options: Arc::new(Options::default()),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
         }
     }
 
@@ -644,6 +646,9 @@ impl App {
     /// text is not a command. Never fails: errors become French replies.
     pub async fn handle(&self, channel: &str, external_id: &str, text: &str) -> Option<String> {
         let parsed = command::parse(text)?;
+        let started = std::time::Instant::now();
+        let label = crate::metrics::Metrics::channel(channel);
+        self.metrics.commands.get_or_create(&label).inc();
         let reply = match parsed {
             Err(e) => e.message,
             Ok(cmd) => match self.execute(channel, external_id, cmd).await {
@@ -655,6 +660,10 @@ impl App {
                 Err(e) => e.to_string(),
             },
         };
+        self.metrics
+            .command_seconds
+            .get_or_create(&label)
+            .observe(started.elapsed().as_secs_f64());
         Some(reply)
     }
 

@@ -584,7 +584,8 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         tracing::info!("telegram front-end started");
     }
     let interval = std::time::Duration::from_secs(settings.tick_seconds);
-    let scheduler_task = tokio::spawn(async move { scheduler.run(interval, shutdown_rx).await });
+    let scheduler_rx = shutdown_rx.clone();
+    let scheduler_task = tokio::spawn(async move { scheduler.run(interval, scheduler_rx).await });
     let printer = tokio::spawn(async move {
         use tokio::io::AsyncWriteExt;
         let mut out = tokio::io::stdout();
@@ -604,6 +605,30 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         }
         std::future::pending::<()>().await
     };
+    let mut http_task = None;
+    if let Some(addr) = settings.http {
+        let channels = serde_json::json!({
+            "email": match &settings.email {
+                crate::config::EmailMode::Files(_) => "fichiers",
+                crate::config::EmailMode::Smtp(_) => "smtp",
+            },
+            "telegram": if settings.telegram.is_some() { "configuré" } else { "absent" },
+            "console": settings.console,
+        });
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| input(format!("écoute HTTP sur {addr} : {e}")))?;
+        let mut rx = shutdown_rx.clone();
+        let router = crate::http::router(app.clone(), channels);
+        http_task = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.changed().await;
+                })
+                .await;
+        }));
+        tracing::info!(%addr, "health and metrics served");
+    }
     tracing::info!(database = %settings.database_url, "echeancier started");
     if settings.console {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
@@ -624,6 +649,9 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     let _ = shutdown_tx.send(true);
     let _ = scheduler_task.await;
     if let Some(t) = telegram_task {
+        let _ = t.await;
+    }
+    if let Some(t) = http_task {
         let _ = t.await;
     }
     printer.abort();

@@ -45,6 +45,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub conservation: RawRetention,
     #[serde(default)]
+    pub http: RawHttp,
+    #[serde(default)]
     pub horaires: RawHours,
     #[serde(default)]
     pub avis_parents: RawNotices,
@@ -80,6 +82,13 @@ pub struct RawEmail {
     pub mot_de_passe_fichier: Option<String>,
     /// Never honoured: secrets do not belong in this file.
     pub mot_de_passe: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    /// Address of /healthz and /metrics, e.g. "127.0.0.1:9187"; off when absent.
+    pub adresse: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,6 +337,7 @@ pub struct Settings {
     pub warnings: Vec<ConfigError>,
     pub telegram: Option<TelegramSettings>,
     pub retention: echeancier_core::retention::Retention,
+    pub http: Option<std::net::SocketAddr>,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
@@ -596,6 +606,22 @@ impl Settings {
                 }
             }
         };
+        let http = match &raw.http.adresse {
+            None => None,
+            Some(a) => match a.get_ref().parse::<std::net::SocketAddr>() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    err(
+                        a.span(),
+                        format!(
+                            "adresse « {} » invalide : attendu par exemple 127.0.0.1:9187",
+                            a.get_ref()
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         let mut departements = Vec::new();
         for d in &raw.departements {
             let code = d.code.get_ref();
@@ -807,6 +833,7 @@ impl Settings {
                 departements,
                 warnings,
                 telegram,
+                http,
                 retention: match raw.conservation.mois_apres_cloture {
                     Some(n) => echeancier_core::retention::Retention::Months(n.clamp(1, 1200)),
                     None => echeancier_core::retention::Retention::FollowingSchoolYear,

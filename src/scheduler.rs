@@ -156,6 +156,7 @@ impl Scheduler {
             }
             tx.commit().await?;
         }
+        self.app.metrics.reminders_decided.inc_by(report.decided as u64);
         report.digests = self.decide_digests(last, now).await?;
         // Retention, once a day.
         let day = today.to_string();
@@ -509,6 +510,11 @@ impl Scheduler {
                     self.app.store.mark_sent(job.delivery_id, now).await?;
                     report.sent += 1;
                 }
+                self.app
+                    .metrics
+                    .sent
+                    .get_or_create(&crate::metrics::Metrics::channel(&first.channel))
+                    .inc_by(live.len() as u64);
             }
             Err(SendError::Transient(e)) => {
                 for job in &live {
@@ -602,6 +608,11 @@ impl Scheduler {
     async fn fail(&self, job: &Job, error: &str, now: DateTime<Utc>) -> Result<(), AppError> {
         tracing::warn!(key = %job.key, error, "delivery failed for good");
         self.app.store.mark_failed(job.delivery_id, error).await?;
+        self.app
+            .metrics
+            .failed
+            .get_or_create(&crate::metrics::Metrics::channel(&job.channel))
+            .inc();
         let Some(case_id) = job.reminder.case_id else {
             return Ok(());
         };

@@ -258,6 +258,34 @@ impl Store {
         Ok(r.rows_affected())
     }
 
+    /// Seconds since the oldest delivery that is due and still pending.
+    pub async fn outbox_lag(&self, now: DateTime<Utc>) -> Result<i64> {
+        let oldest: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
+        )
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(match oldest {
+            Some(t) => (now - parse_ts(&t)?).num_seconds().max(0),
+            None => 0,
+        })
+    }
+
+    /// Open cases and late steps, for the gauges.
+    pub async fn case_gauges(&self, today: NaiveDate) -> Result<(i64, i64)> {
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'open'")
+            .fetch_one(&self.pool)
+            .await?;
+        let overdue: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM steps INDEXED BY steps_due WHERE state IN ('open', 'overdue') AND due < ?",
+        )
+        .bind(today.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((open, overdue))
+    }
+
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
             .fetch_all(&self.pool)

@@ -7,6 +7,7 @@ mod cli;
 mod console;
 mod email;
 mod fake_telegram;
+mod http;
 mod scheduler;
 mod telegram;
 mod util;

@@ -1,0 +1,49 @@
+//! /healthz and /metrics over real HTTP on loopback.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::util::{app_at, paris_noon};
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .expect("request");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("response");
+    out
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let t = app_at(paris_noon(2026, 11, 23)).await;
+    echeancier::demo::load(&t.app).await.expect("demo");
+    t.app
+        .handle("console", "chef", "!echeances")
+        .await
+        .expect("reply");
+    let router = echeancier::http::router(t.app.clone(), serde_json::json!({"email": "fichiers"}));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let health = get(addr, "/healthz").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health.contains("\"database\":\"ok\"") && health.contains("\"email\":\"fichiers\""),
+        "{health}"
+    );
+    let metrics = get(addr, "/metrics").await;
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains("echeancier_commands_total{channel=\"console\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("echeancier_open_cases 5"), "{metrics}");
+    assert!(
+        metrics.contains("echeancier_command_seconds_count{channel=\"console\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("echeancier_overdue_steps"), "{metrics}");
+}

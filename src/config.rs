@@ -890,6 +890,24 @@ mod tests {
         assert_eq!(e[0].line, 2);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// A damaged configuration file gives errors with lines, never a panic.
+        #[test]
+        fn mutated_configuration_never_panics(cut in 0usize..4000, insert in "\\PC{0,20}") {
+            let lib = crate::library::embedded().expect("procedures");
+            let mut src = crate::demo::CONFIG.to_string();
+            let at = src.char_indices().map(|(i, _)| i).nth(cut % src.chars().count()).unwrap_or(0);
+            src.insert_str(at, &insert);
+            if let Err(errors) = Settings::parse("c.toml", &src, Some(&lib)) {
+                proptest::prop_assert!(!errors.is_empty());
+                for e in errors {
+                    proptest::prop_assert!(e.line <= src.lines().count() + 1, "{e}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn secrets_never_print() {
         let smtp = SmtpSettings {

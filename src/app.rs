@@ -183,6 +183,8 @@ pub struct Options {
     /// Reminders also go to the Telegram private chats of linked staff.
     pub telegram: bool,
     pub retention: echeancier_core::retention::Retention,
+    /// Matrix rooms and the establishments, roles and items they receive.
+    pub matrix_rooms: Vec<crate::config::MatrixRoom>,
 }
 
 impl Default for Options {
@@ -198,6 +200,7 @@ impl Default for Options {
             email_from: "echeancier@localhost".into(),
             telegram: false,
             retention: echeancier_core::retention::Retention::FollowingSchoolYear,
+            matrix_rooms: Vec::new(),
         }
     }
 }
@@ -212,6 +215,11 @@ impl Options {
             email_from: settings.email_from.clone(),
             telegram: settings.telegram.is_some(),
             retention: settings.retention,
+            matrix_rooms: settings
+                .matrix
+                .as_ref()
+                .map(|m| m.rooms.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -1146,6 +1154,24 @@ impl App {
         for email in Store::staff_emails(conn, role, case.establishment.as_deref(), &case.departement).await?
         {
             out.push(("email".to_string(), email));
+        }
+        let partnership = self
+            .library
+            .get(&case.procedure)
+            .is_some_and(|p| p.audience == echeancier_core::procedure::Audience::Partnership);
+        for room in &self.options.matrix_rooms {
+            // Partner rooms get partnership items only, never an individual case.
+            if room.partners && !partnership {
+                continue;
+            }
+            let in_scope = match (&room.establishment, &room.departement) {
+                (Some(uai), _) => case.establishment.as_deref() == Some(uai.as_str()),
+                (None, Some(dep)) => &case.departement == dep,
+                (None, None) => false,
+            };
+            if in_scope && room.roles.iter().any(|r| r == role) {
+                out.push(("matrix".to_string(), room.room_id.clone()));
+            }
         }
         if self.options.telegram {
             let ids = Store::staff_identities(

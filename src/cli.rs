@@ -572,6 +572,28 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         settings.digests.clone(),
     );
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let mut matrix_task = None;
+    if let Some(m) = &settings.matrix {
+        let bot = crate::matrix::MatrixBot::connect(
+            app.clone(),
+            &crate::matrix::Settings {
+                homeserver: m.homeserver.clone(),
+                user: m.user.clone(),
+                password: m.password.clone(),
+                store_dir: settings.data_dir.join("matrix"),
+            },
+        )
+        .await
+        .map_err(|e| Failure::Runtime(e.into()))?;
+        scheduler = scheduler.with_matrix(bot.clone());
+        let rx = shutdown_rx.clone();
+        matrix_task = Some(tokio::spawn(async move {
+            if let Err(e) = bot.run(rx).await {
+                tracing::error!(error = %e, "matrix front-end stopped");
+            }
+        }));
+        tracing::info!("matrix front-end started");
+    }
     let mut telegram_task = None;
     if let Some(t) = &settings.telegram {
         let bot = Arc::new(
@@ -649,6 +671,9 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     let _ = shutdown_tx.send(true);
     let _ = scheduler_task.await;
     if let Some(t) = telegram_task {
+        let _ = t.await;
+    }
+    if let Some(t) = matrix_task {
         let _ = t.await;
     }
     if let Some(t) = http_task {

@@ -46,6 +46,7 @@ pub struct RawConfig {
     pub conservation: RawRetention,
     #[serde(default)]
     pub http: RawHttp,
+    pub matrix: Option<RawMatrix>,
     #[serde(default)]
     pub horaires: RawHours,
     #[serde(default)]
@@ -82,6 +83,60 @@ pub struct RawEmail {
     pub mot_de_passe_fichier: Option<String>,
     /// Never honoured: secrets do not belong in this file.
     pub mot_de_passe: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrix {
+    pub serveur: Spanned<String>,
+    /// The bot's account, e.g. "@echeancier:tchap.gouv.fr" or "echeancier".
+    pub compte: String,
+    pub mot_de_passe_env: Option<String>,
+    pub mot_de_passe_fichier: Option<String>,
+    #[serde(default)]
+    pub salons: Vec<RawMatrixRoom>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrixRoom {
+    pub id: Spanned<String>,
+    pub etablissement: Option<String>,
+    pub departement: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// A partners' room: partnership items only.
+    #[serde(default)]
+    pub partenaires: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixRoom {
+    pub room_id: String,
+    pub establishment: Option<String>,
+    pub departement: Option<String>,
+    pub roles: Vec<String>,
+    pub partners: bool,
+}
+
+#[derive(Clone)]
+pub struct MatrixSettings {
+    pub homeserver: String,
+    pub user: String,
+    pub password: String,
+    pub rooms: Vec<MatrixRoom>,
+}
+
+impl std::fmt::Debug for MatrixSettings {
+    // The password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixSettings")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("rooms", &self.rooms)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -338,6 +393,7 @@ pub struct Settings {
     pub telegram: Option<TelegramSettings>,
     pub retention: echeancier_core::retention::Retention,
     pub http: Option<std::net::SocketAddr>,
+    pub matrix: Option<MatrixSettings>,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
@@ -606,6 +662,61 @@ impl Settings {
                 }
             }
         };
+        let matrix = match &raw.matrix {
+            None => None,
+            Some(m) => {
+                let password = match (&m.mot_de_passe_env, &m.mot_de_passe_fichier) {
+                    (Some(var), _) => std::env::var(var).ok(),
+                    (None, Some(path)) => std::fs::read_to_string(path)
+                        .ok()
+                        .map(|s| s.trim_end().to_string()),
+                    (None, None) => None,
+                };
+                let mut rooms = Vec::new();
+                for r in &m.salons {
+                    if !r.id.get_ref().starts_with('!') || !r.id.get_ref().contains(':') {
+                        err(
+                            r.id.span(),
+                            format!(
+                                "salon « {} » invalide : attendu !identifiant:serveur",
+                                r.id.get_ref()
+                            ),
+                        );
+                        continue;
+                    }
+                    if r.etablissement.is_none() && r.departement.is_none() {
+                        err(
+                            r.id.span(),
+                            "un salon est rattaché à un etablissement ou à un departement".into(),
+                        );
+                        continue;
+                    }
+                    rooms.push(MatrixRoom {
+                        room_id: r.id.get_ref().clone(),
+                        establishment: r.etablissement.clone(),
+                        departement: r.departement.as_deref().map(normalize_departement),
+                        roles: r.roles.clone(),
+                        partners: r.partenaires,
+                    });
+                }
+                match password {
+                    Some(password) if !password.is_empty() => Some(MatrixSettings {
+                        homeserver: m.serveur.get_ref().clone(),
+                        user: m.compte.clone(),
+                        password,
+                        rooms,
+                    }),
+                    _ => {
+                        err(
+                            m.serveur.span(),
+                            "[matrix] : mot de passe introuvable (mot_de_passe_env ou mot_de_passe_fichier)"
+                                .into(),
+                        );
+                        None
+                    }
+                }
+            }
+        };
         let http = match &raw.http.adresse {
             None => None,
             Some(a) => match a.get_ref().parse::<std::net::SocketAddr>() {
@@ -834,6 +945,7 @@ impl Settings {
                 warnings,
                 telegram,
                 http,
+                matrix,
                 retention: match raw.conservation.mois_apres_cloture {
                     Some(n) => echeancier_core::retention::Retention::Months(n.clamp(1, 1200)),
                     None => echeancier_core::retention::Retention::FollowingSchoolYear,

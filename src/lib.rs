@@ -11,6 +11,7 @@ pub mod demo;
 pub mod email;
 pub mod http;
 pub mod library;
+pub mod matrix;
 pub mod metrics;
 pub mod notice;
 pub mod scheduler;

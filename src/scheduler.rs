@@ -54,6 +54,7 @@ pub struct Scheduler {
     mailer: Option<Arc<Mailer>>,
     console: Option<ConsoleSender>,
     telegram: Option<Arc<crate::telegram::Telegram>>,
+    matrix: Option<Arc<crate::matrix::MatrixBot>>,
     digests: Vec<DigestSettings>,
     pub batch: i64,
     pub lease: Duration,
@@ -94,12 +95,18 @@ impl Scheduler {
             mailer,
             console,
             telegram: None,
+            matrix: None,
             digests,
             batch: 200,
             lease: Duration::minutes(5),
             max_per_pass: usize::MAX,
             concurrency: 8,
         }
+    }
+
+    pub fn with_matrix(mut self, matrix: Arc<crate::matrix::MatrixBot>) -> Self {
+        self.matrix = Some(matrix);
+        self
     }
 
     pub fn with_telegram(mut self, telegram: Arc<crate::telegram::Telegram>) -> Self {
@@ -505,7 +512,15 @@ impl Scheduler {
             )
         };
         match self.send(&first.channel, &first.recipient, &key, &message).await {
-            Ok(()) => {
+            Ok(external) => {
+                if let Some(external) = external {
+                    for job in &live {
+                        self.app
+                            .store
+                            .set_external_ref(job.delivery_id, &external)
+                            .await?;
+                    }
+                }
                 for job in &live {
                     self.app.store.mark_sent(job.delivery_id, now).await?;
                     report.sent += 1;
@@ -550,7 +565,36 @@ impl Scheduler {
         Ok(report)
     }
 
-    async fn send(&self, channel: &str, recipient: &str, key: &str, m: &Rendered) -> Result<(), SendError> {
+    /// Sends a message; returns the chat event that carried it, if any.
+    async fn send(
+        &self,
+        channel: &str,
+        recipient: &str,
+        key: &str,
+        m: &Rendered,
+    ) -> Result<Option<String>, SendError> {
+        if channel == "matrix" {
+            return match &self.matrix {
+                Some(bot) => {
+                    let text = match m.buttons {
+                        Some(id) => format!("{}\nRéagissez ✅ pour dire « vu » (comme !ack {id}).", m.text),
+                        None => m.text.clone(),
+                    };
+                    bot.send(recipient, &text, &m.html, key).await.map(Some)
+                }
+                None => Err(SendError::Transient("Matrix non configuré".into())),
+            };
+        }
+        self.send_other(channel, recipient, key, m).await.map(|()| None)
+    }
+
+    async fn send_other(
+        &self,
+        channel: &str,
+        recipient: &str,
+        key: &str,
+        m: &Rendered,
+    ) -> Result<(), SendError> {
         match channel {
             "console" => match &self.console {
                 Some(tx) => tx

@@ -204,8 +204,11 @@ CREATE TABLE deliveries (
     lease_until      TEXT,
     last_error       TEXT,
     sent_at          TEXT,
+    -- The chat event that carried it (Matrix event id), for reactions.
+    external_ref     TEXT,
     created_at       TEXT NOT NULL
 );
+CREATE INDEX deliveries_external ON deliveries(external_ref) WHERE external_ref IS NOT NULL;
 CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE state = 'pending';
 CREATE INDEX deliveries_sending ON deliveries(lease_until) WHERE state = 'sending';
 

@@ -400,3 +400,62 @@ async fn closed_cases_are_purged_after_the_following_school_year() {
     assert!(t.app.purge(&who()).await.expect("purge").is_empty());
     assert!(t.app.snapshot(&open).await.is_ok());
 }
+
+#[tokio::test]
+async fn partner_rooms_never_receive_individual_cases() {
+    use echeancier::config::MatrixRoom;
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let room = |id: &str, partners: bool| MatrixRoom {
+        room_id: id.into(),
+        establishment: None,
+        departement: Some("049".into()),
+        roles: vec!["dasen".into(), "coordination_partenariats".into()],
+        partners,
+    };
+    let app = t.app.clone().with_options(echeancier::app::Options {
+        matrix_rooms: vec![
+            room("!staff:localhost", false),
+            room("!partenaires:localhost", true),
+        ],
+        ..Default::default()
+    });
+    let par = app.open_case(par("2026-12-09"), &who()).await.expect("par").case;
+    let com = app
+        .open_case(
+            OpenCase {
+                procedure: "communication".into(),
+                departement: Some("049".into()),
+                partners: vec!["caf".into()],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("com")
+        .case;
+    let mut conn = app.store.pool().acquire().await.expect("conn");
+    let rooms = |d: Vec<(String, String)>| -> Vec<String> {
+        d.into_iter()
+            .filter(|(c, _)| c == "matrix")
+            .map(|(_, r)| r)
+            .collect()
+    };
+    let to_par = rooms(
+        app.destinations(&mut conn, &par, "dasen")
+            .await
+            .expect("destinations"),
+    );
+    assert_eq!(to_par, vec!["!staff:localhost".to_string()]);
+    let to_com = rooms(
+        app.destinations(&mut conn, &com, "coordination_partenariats")
+            .await
+            .expect("destinations"),
+    );
+    assert_eq!(
+        to_com,
+        vec![
+            "!staff:localhost".to_string(),
+            "!partenaires:localhost".to_string()
+        ]
+    );
+}

@@ -8,6 +8,7 @@ mod console;
 mod email;
 mod fake_telegram;
 mod http;
+mod matrix;
 mod scheduler;
 mod telegram;
 mod util;

@@ -1,0 +1,289 @@
+//! The Matrix front-end (Tchap): matrix-sdk with end-to-end encryption and
+//! a persistent store, so the bot keeps one device across restarts. It
+//! joins rooms when an authorized staff account invites it and declines
+//! other invitations; hands every command to the command core as
+//! `matrix:@user:server` and answers in the thread of the command; a ✅
+//! reaction on a reminder acknowledges it. Reminders are sent with the
+//! outbox key as transaction id, so a retried send never shows twice.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::{RequestConfig, SyncSettings};
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::relation::Thread;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId, RoomId};
+use matrix_sdk::{Client, Room, RoomState};
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::email::SendError;
+use crate::store::Store;
+
+/// How the bot reaches its homeserver.
+#[derive(Clone)]
+pub struct Settings {
+    pub homeserver: String,
+    pub user: String,
+    pub password: String,
+    /// Session and crypto store live here.
+    pub store_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("matrix::Settings")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("store_dir", &self.store_dir)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("Matrix : {0}")]
+    Sdk(#[from] matrix_sdk::Error),
+    #[error("Matrix : {0}")]
+    Client(#[from] matrix_sdk::ClientBuildError),
+    #[error("Matrix : session : {0}")]
+    Session(String),
+}
+
+pub struct MatrixBot {
+    pub client: Client,
+    app: App,
+}
+
+impl std::fmt::Debug for MatrixBot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixBot")
+            .field("user", &self.client.user_id())
+            .finish()
+    }
+}
+
+fn session_path(dir: &Path) -> PathBuf {
+    dir.join("session.json")
+}
+
+/// Sync with a timeline large enough that a burst of commands between two
+/// syncs is never cut into a "limited" timeline (which would hide some).
+pub fn sync_settings() -> SyncSettings {
+    use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+    use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+    let mut filter = FilterDefinition::default();
+    filter.room.timeline.limit = Some(matrix_sdk::ruma::UInt::from(1000u32));
+    SyncSettings::default().filter(Filter::FilterDefinition(filter))
+}
+
+/// The transaction id of an outbox delivery: the same key, the same event.
+pub fn transaction_id(key: &str) -> OwnedTransactionId {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    OwnedTransactionId::from(format!("ech{hex}"))
+}
+
+impl MatrixBot {
+    /// Logs in once and keeps the device: the session is restored from the
+    /// store folder on later starts.
+    pub async fn connect(app: App, s: &Settings) -> Result<Arc<MatrixBot>, MatrixError> {
+        std::fs::create_dir_all(&s.store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
+        let client = Client::builder()
+            .homeserver_url(&s.homeserver)
+            .sqlite_store(s.store_dir.join("store"), None)
+            .request_config(RequestConfig::new().retry_limit(5))
+            .build()
+            .await?;
+        let path = session_path(&s.store_dir);
+        match std::fs::read_to_string(&path) {
+            Ok(json) => {
+                let session: MatrixSession =
+                    serde_json::from_str(&json).map_err(|e| MatrixError::Session(e.to_string()))?;
+                client.restore_session(session).await?;
+            }
+            Err(_) => {
+                client
+                    .matrix_auth()
+                    .login_username(&s.user, &s.password)
+                    .initial_device_display_name("echeancier")
+                    .send()
+                    .await?;
+                if let Some(session) = client.matrix_auth().session() {
+                    let json =
+                        serde_json::to_string(&session).map_err(|e| MatrixError::Session(e.to_string()))?;
+                    std::fs::write(&path, json).map_err(|e| MatrixError::Session(e.to_string()))?;
+                }
+            }
+        }
+        Ok(Arc::new(MatrixBot { client, app }))
+    }
+
+    /// Registers the handlers, skips the history with a first sync, then
+    /// syncs until `shutdown` flips.
+    pub async fn run(
+        self: Arc<Self>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), MatrixError> {
+        self.start().await?;
+        // `sync` returns on the first error (network, homeserver restart):
+        // reconnect with a growing pause, up to a minute.
+        let mut pause = std::time::Duration::from_secs(1);
+        loop {
+            let settings = sync_settings().timeout(std::time::Duration::from_secs(10));
+            tokio::select! {
+                r = self.client.sync(settings) => {
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, ?pause, "matrix sync interrupted, reconnecting");
+                    }
+                }
+                _ = shutdown.changed() => return Ok(()),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => return Ok(()),
+            }
+            pause = (pause * 2).min(std::time::Duration::from_secs(60));
+        }
+    }
+
+    /// Handlers and the first sync (old messages are not answered again).
+    pub async fn start(self: &Arc<Self>) -> Result<(), MatrixError> {
+        self.client.sync_once(SyncSettings::default()).await?;
+        let bot = self.clone();
+        self.client
+            .add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room| {
+                let bot = bot.clone();
+                async move { bot.on_invite(ev, room).await }
+            });
+        let bot = self.clone();
+        self.client
+            .add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+                let bot = bot.clone();
+                async move { bot.on_message(ev, room).await }
+            });
+        let bot = self.clone();
+        self.client
+            .add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
+                let bot = bot.clone();
+                async move { bot.on_reaction(ev, room).await }
+            });
+        Ok(())
+    }
+
+    async fn on_invite(&self, ev: StrippedRoomMemberEvent, room: Room) {
+        let Some(me) = self.client.user_id() else { return };
+        if ev.state_key != me || room.state() != RoomState::Invited {
+            return;
+        }
+        let known = self
+            .app
+            .store
+            .actor("matrix", ev.sender.as_str())
+            .await
+            .ok()
+            .flatten()
+            .is_some();
+        let result = if known {
+            room.join().await
+        } else {
+            room.leave().await
+        };
+        if let Err(e) = result {
+            tracing::warn!(room = %room.room_id(), error = %e, "invitation handling failed");
+        }
+    }
+
+    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+        if Some(ev.sender.as_ref()) == self.client.user_id() || room.state() != RoomState::Joined {
+            return;
+        }
+        let MessageType::Text(text) = &ev.content.msgtype else {
+            return;
+        };
+        let Some(reply) = self.app.handle("matrix", ev.sender.as_str(), &text.body).await else {
+            return;
+        };
+        // In the thread of the command (or of its thread, if it is in one).
+        let root = match &ev.content.relates_to {
+            Some(Relation::Thread(t)) => t.event_id.clone(),
+            _ => ev.event_id.clone(),
+        };
+        let mut content = RoomMessageEventContent::text_plain(reply);
+        content.relates_to = Some(Relation::Thread(Thread::plain(root, ev.event_id.clone())));
+        if let Err(e) = room.send(content).await {
+            tracing::warn!(room = %room.room_id(), error = %e, "matrix reply failed");
+        }
+    }
+
+    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+        if Some(ev.sender.as_ref()) == self.client.user_id() {
+            return;
+        }
+        let key = ev.content.relates_to.key.trim_end_matches('\u{fe0f}');
+        if key != "✅" {
+            return;
+        }
+        let target = ev.content.relates_to.event_id.to_string();
+        let Ok(Some(reminder)) = self.app.store.reminder_by_external_ref(&target).await else {
+            return;
+        };
+        let Some(reply) = self
+            .app
+            .handle("matrix", ev.sender.as_str(), &format!("!ack {reminder}"))
+            .await
+        else {
+            return;
+        };
+        let mut content = RoomMessageEventContent::text_plain(reply);
+        content.relates_to = Some(Relation::Thread(Thread::plain(
+            ev.content.relates_to.event_id.clone(),
+            ev.content.relates_to.event_id.clone(),
+        )));
+        let _ = room.send(content).await;
+    }
+
+    /// Sends an outbox message; the transaction id comes from its key.
+    /// Returns the event id, kept so that reactions find the reminder.
+    pub async fn send(&self, room: &str, text: &str, html: &str, key: &str) -> Result<String, SendError> {
+        let room_id: OwnedRoomId =
+            RoomId::parse(room).map_err(|_| SendError::Permanent(format!("salon « {room} » invalide")))?;
+        let Some(room) = self.client.get_room(&room_id) else {
+            return Err(SendError::Transient(format!(
+                "salon {room_id} pas encore rejoint"
+            )));
+        };
+        let content = RoomMessageEventContent::text_html(text, html);
+        match room.send(content).with_transaction_id(transaction_id(key)).await {
+            Ok(r) => Ok(r.response.event_id.to_string()),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+}
+
+/// Looks up a reminder by the Matrix event that carried it.
+impl Store {
+    pub async fn reminder_by_external_ref(&self, event_id: &str) -> crate::store::Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT reminder_id FROM deliveries WHERE external_ref = ?")
+                .bind(event_id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    pub async fn set_external_ref(&self, delivery_id: i64, external: &str) -> crate::store::Result<()> {
+        sqlx::query("UPDATE deliveries SET external_ref = ? WHERE id = ?")
+            .bind(external)
+            .bind(delivery_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

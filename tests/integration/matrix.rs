@@ -1,0 +1,487 @@
+//! The Matrix front-end against a real Synapse (started by scripts/test, on
+//! loopback), in end-to-end encrypted rooms: invitations, commands answered
+//! in thread, refusals, reminders decrypted by a second client, ✅
+//! reactions, and a restart in the middle of a batch.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use echeancier::app::{OpenCase, Who};
+use echeancier::clock::Clock;
+use echeancier::config::MatrixRoom;
+use echeancier::core::authz::Grant;
+use echeancier::matrix::MatrixBot;
+use echeancier::scheduler::Scheduler;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
+use matrix_sdk::{Client, Room, RoomMemberships};
+
+use crate::util::{TestApp, app_at};
+
+/// The tests share the homeserver's accounts (one bot, one head of school):
+/// two of them at once would see each other's rooms, so they take turns.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn homeserver() -> String {
+    std::env::var("ECHEANCIER_TEST_SYNAPSE")
+        .expect("no Synapse: run scripts/test, which starts one on loopback and sets ECHEANCIER_TEST_SYNAPSE")
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("instant")
+        .with_timezone(&Utc)
+}
+
+/// A message seen by a test client: sender, body, event id, thread root.
+#[derive(Debug, Clone)]
+struct Seen {
+    sender: String,
+    body: String,
+    event_id: OwnedEventId,
+    thread: Option<OwnedEventId>,
+}
+
+struct User {
+    client: Client,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl User {
+    async fn login(name: &str) -> User {
+        let dir = tempfile::tempdir().expect("dir");
+        let client = Client::builder()
+            .homeserver_url(homeserver())
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .login_username(name, "motdepasse")
+            .send()
+            .await
+            .expect("login");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let store = seen.clone();
+        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, _room: Room| {
+            let store = store.clone();
+            async move {
+                if let MessageType::Text(t) = &ev.content.msgtype {
+                    let thread = match &ev.content.relates_to {
+                        Some(Relation::Thread(th)) => Some(th.event_id.clone()),
+                        _ => None,
+                    };
+                    store.lock().unwrap_or_else(|e| e.into_inner()).push(Seen {
+                        sender: ev.sender.to_string(),
+                        body: t.body.clone(),
+                        event_id: ev.event_id.clone(),
+                        thread,
+                    });
+                }
+            }
+        });
+        client.sync_once(SyncSettings::default()).await.expect("sync");
+        User {
+            client,
+            seen,
+            _dir: dir,
+        }
+    }
+
+    fn id(&self) -> OwnedUserId {
+        self.client.user_id().expect("logged in").to_owned()
+    }
+
+    async fn sync(&self) {
+        // The test client must not miss replies in a limited timeline either.
+        let settings = echeancier::matrix::sync_settings().timeout(std::time::Duration::from_millis(500));
+        self.client.sync_once(settings).await.expect("sync");
+    }
+
+    /// Syncs until `pred` holds; bounded by a number of sync rounds (each
+    /// waits on the server, never on a timer of ours).
+    async fn until(&self, what: &str, mut pred: impl FnMut(&[Seen]) -> bool) -> Vec<Seen> {
+        for _ in 0..60 {
+            self.sync().await;
+            let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if pred(&seen) {
+                return seen;
+            }
+        }
+        panic!(
+            "not seen: {what}: {:#?}",
+            self.seen.lock().unwrap_or_else(|e| e.into_inner())
+        );
+    }
+
+    async fn encrypted_room_with(&self, bot: &OwnedUserId) -> Room {
+        let room = self
+            .client
+            .create_room(matrix_sdk::ruma::api::client::room::create_room::v3::Request::new())
+            .await
+            .expect("room");
+        room.enable_encryption().await.expect("encryption");
+        room.invite_user_by_id(bot).await.expect("invite");
+        room
+    }
+
+    async fn wait_membership(&self, room: &OwnedRoomId, who: &OwnedUserId, joined: bool) {
+        for _ in 0..60 {
+            self.sync().await;
+            if let Some(r) = self.client.get_room(room) {
+                let members = r.members(RoomMemberships::JOIN).await.unwrap_or_default();
+                if members.iter().any(|m| m.user_id() == who) == joined {
+                    return;
+                }
+            }
+        }
+        panic!("membership of {who} in {room} never became joined={joined}");
+    }
+
+    async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("send")
+            .response
+            .event_id
+    }
+}
+
+struct Harness {
+    t: TestApp,
+    bot: Arc<MatrixBot>,
+    store_dir: tempfile::TempDir,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+async fn harness(now: DateTime<Utc>) -> Harness {
+    let t = app_at(now).await;
+    for (slug, user, grant) in [
+        (
+            "claire_m",
+            "@claire:localhost",
+            Grant {
+                role: "chef_etablissement".into(),
+                establishment: Some("0490001K".into()),
+                departement: None,
+                partner: None,
+            },
+        ),
+        (
+            "dasen_m",
+            "@dasen:localhost",
+            Grant {
+                role: "dasen".into(),
+                establishment: None,
+                departement: Some("049".into()),
+                partner: None,
+            },
+        ),
+    ] {
+        t.app
+            .store
+            .upsert_person(slug, slug, None, &[grant], &[("matrix".into(), user.into())])
+            .await
+            .expect("person");
+    }
+    let store_dir = tempfile::tempdir().expect("dir");
+    let bot = start_bot(&t, store_dir.path()).await;
+    let (shutdown, rx) = tokio::sync::watch::channel(false);
+    let runner = bot.clone();
+    tokio::spawn(async move {
+        let _ = runner.run(rx).await;
+    });
+    Harness {
+        t,
+        bot,
+        store_dir,
+        shutdown,
+    }
+}
+
+async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
+    MatrixBot::connect(
+        t.app.clone(),
+        &echeancier::matrix::Settings {
+            homeserver: homeserver(),
+            user: "bot".into(),
+            password: "motdepasse".into(),
+            store_dir: dir.to_path_buf(),
+        },
+    )
+    .await
+    .expect("bot connects")
+}
+
+async fn open_par(t: &TestApp) -> String {
+    t.app
+        .open_case(
+            OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
+                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+                ..Default::default()
+            },
+            &Who {
+                actor: "test".into(),
+                channel: "test".into(),
+            },
+        )
+        .await
+        .expect("open")
+        .case
+        .reference
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_in_an_encrypted_room() {
+    let _turn = TURN.lock().await;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let r = open_par(&h.t).await;
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let claire = User::login("claire").await;
+    let room = claire.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+    claire.wait_membership(&room_id, &bot_id, true).await;
+    assert!(
+        room.latest_encryption_state()
+            .await
+            .expect("state")
+            .is_encrypted()
+    );
+
+    let aide = claire.say(&room, "!aide").await;
+    claire
+        .until("help in thread", |s| {
+            s.iter().any(|m| {
+                m.sender == bot_id.as_str()
+                    && m.thread.as_ref() == Some(&aide)
+                    && m.body.contains("Commandes disponibles")
+            })
+        })
+        .await;
+    let report = claire
+        .say(&room, &format!("!report {r} point_suivi 2027-01-20 vacances"))
+        .await;
+    let seen = claire
+        .until("reschedule reply", |s| {
+            s.iter().any(|m| m.thread.as_ref() == Some(&report))
+        })
+        .await;
+    let reply = seen
+        .iter()
+        .find(|m| m.thread.as_ref() == Some(&report))
+        .expect("reply");
+    assert!(
+        reply.body.contains("reportée au mercredi 20 janvier 2027"),
+        "{}",
+        reply.body
+    );
+    let trail = h.t.app.store.audit_trail(&r).await.expect("audit");
+    let last = trail.last().expect("entry");
+    assert_eq!(
+        (last.action.as_str(), last.channel.as_str()),
+        ("report", "matrix")
+    );
+    assert!(last.actor.contains("@claire:localhost"), "{}", last.actor);
+    assert!(
+        !seen
+            .iter()
+            .any(|m| m.body.contains("Jeanne") || m.body.contains("4e Z"))
+    );
+
+    // An unknown account: its invitation is declined, its commands refused.
+    let intrus = User::login("intrus").await;
+    let other = intrus.encrypted_room_with(&bot_id).await;
+    intrus
+        .wait_membership(&other.room_id().to_owned(), &bot_id, false)
+        .await;
+    room.invite_user_by_id(&intrus.id()).await.expect("invite");
+    intrus.sync().await;
+    intrus.client.join_room_by_id(&room_id).await.expect("join");
+    claire.wait_membership(&room_id, &intrus.id(), true).await;
+    let before = h.t.app.store.audit_trail(&r).await.expect("audit").len();
+    let intrus_room = intrus.client.get_room(&room_id).expect("room");
+    let cmd = intrus
+        .say(&intrus_room, &format!("!etape {r} actions_etablissement fait"))
+        .await;
+    let seen = intrus
+        .until("refusal", |s| s.iter().any(|m| m.thread.as_ref() == Some(&cmd)))
+        .await;
+    let refusal = seen
+        .iter()
+        .find(|m| m.thread.as_ref() == Some(&cmd))
+        .expect("refusal");
+    assert!(
+        refusal.body.starts_with("Désolé") && refusal.body.contains("!lier"),
+        "{}",
+        refusal.body
+    );
+    assert_eq!(h.t.app.store.audit_trail(&r).await.expect("audit").len(), before);
+    let _ = h.shutdown.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_reactions_and_a_restart() {
+    let _turn = TURN.lock().await;
+    let mut h = harness(at("2026-12-01T09:00:00Z")).await;
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let dasen = User::login("dasen").await;
+    let room = dasen.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+    dasen.wait_membership(&room_id, &bot_id, true).await;
+    let options = echeancier::app::Options {
+        matrix_rooms: vec![MatrixRoom {
+            room_id: room_id.to_string(),
+            establishment: None,
+            departement: Some("049".into()),
+            roles: vec!["dasen".into()],
+            partners: false,
+        }],
+        ..Default::default()
+    };
+    h.t.app = h.t.app.clone().with_options(options);
+    let mut refs = Vec::new();
+    for _ in 0..4 {
+        refs.push(open_par(&h.t).await);
+    }
+    // 10 December 08:31: one convocation reminder per case for the DASEN office.
+    h.t.clock.set(at("2026-12-10T07:31:00Z"));
+    let scheduler = Scheduler::new(h.t.app.clone(), None, None, vec![]).with_matrix(h.bot.clone());
+    scheduler.tick().await.expect("tick");
+    // The first instance claims two deliveries and dies before sending them.
+    let now = h.t.clock.now();
+    let claimed =
+        h.t.app
+            .store
+            .claim_deliveries(now, now + scheduler.lease, 2)
+            .await
+            .expect("claim");
+    assert_eq!(claimed.len(), 2);
+    let _ = h.shutdown.send(true);
+    drop(scheduler);
+    // Restart: same store folder, same device; leases expire.
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    h.shutdown = tx;
+    let bot = start_bot(&h.t, h.store_dir.path()).await;
+    assert_eq!(
+        bot.client.device_id(),
+        h.bot.client.device_id(),
+        "the device survives a restart"
+    );
+    let runner = bot.clone();
+    tokio::spawn(async move {
+        let _ = runner.run(rx).await;
+    });
+    // Email goes to files here, beside the Matrix room.
+    let mail = tempfile::tempdir().expect("dir");
+    let mailer = echeancier::email::Mailer::new(
+        &echeancier::config::EmailMode::Files(mail.path().into()),
+        "x@example.org",
+    )
+    .expect("mailer");
+    let scheduler =
+        Scheduler::new(h.t.app.clone(), Some(Arc::new(mailer)), None, vec![]).with_matrix(bot.clone());
+    let first = scheduler.deliver().await.expect("deliver");
+    h.t.clock.set(now + chrono::Duration::minutes(10));
+    let second = scheduler.deliver().await.expect("deliver");
+    let counts = h.t.app.store.outbox_counts().await.expect("counts");
+    assert_eq!(
+        (counts.pending, counts.sending, counts.failed),
+        (0, 0, 0),
+        "{counts:?}"
+    );
+    assert_eq!(
+        first.sent + second.sent,
+        counts.sent as usize,
+        "{first:?} {second:?}"
+    );
+    assert!(
+        second.sent >= 1,
+        "the dead instance's claims were delivered after their lease"
+    );
+    let seen = dasen
+        .until("four reminders", |s| {
+            refs.iter().all(|r| {
+                s.iter()
+                    .any(|m| m.sender == bot_id.as_str() && m.body.contains(r.as_str()))
+            })
+        })
+        .await;
+    for r in &refs {
+        let n = seen
+            .iter()
+            .filter(|m| m.sender == bot_id.as_str() && m.body.contains(r.as_str()))
+            .count();
+        assert_eq!(n, 1, "{r} shown once");
+    }
+    // ✅ on a reminder acknowledges it.
+    let reminder = seen
+        .iter()
+        .find(|m| m.body.contains(&refs[0]))
+        .expect("reminder")
+        .clone();
+    assert!(reminder.body.contains("Réagissez ✅"), "{}", reminder.body);
+    room.send(ReactionEventContent::new(Annotation::new(
+        reminder.event_id.clone(),
+        "✅".into(),
+    )))
+    .await
+    .expect("react");
+    dasen
+        .until("acknowledgement", |s| {
+            s.iter()
+                .any(|m| m.thread.as_ref() == Some(&reminder.event_id) && m.body.contains("vu, merci"))
+        })
+        .await;
+    let id: i64 = reminder
+        .body
+        .trim_start_matches("⏰ Rappel n° ")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("reminder id");
+    let mut conn = h.t.app.store.pool().acquire().await.expect("conn");
+    let row = echeancier::store::Store::reminder(&mut conn, id)
+        .await
+        .expect("db")
+        .expect("reminder");
+    assert!(row.acknowledged);
+    let _ = h.shutdown.send(true);
+}
+
+/// A burst of commands sent back to back: every one is answered (a bot that
+/// only reacts to what a limited sync delivers would miss some).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_commands_is_answered_in_full() {
+    let _turn = TURN.lock().await;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let claire = User::login("claire").await;
+    let room = claire.encrypted_room_with(&bot_id).await;
+    claire
+        .wait_membership(&room.room_id().to_owned(), &bot_id, true)
+        .await;
+    let mut sent = Vec::new();
+    for i in 0..100 {
+        sent.push(claire.say(&room, &format!("!aide n{i}")).await);
+    }
+    let seen = claire
+        .until("100 replies", |s| {
+            sent.iter()
+                .all(|id| s.iter().any(|m| m.thread.as_ref() == Some(id)))
+        })
+        .await;
+    let replies = seen.iter().filter(|m| m.sender == bot_id.as_str()).count();
+    assert_eq!(replies, 100);
+    let _ = h.shutdown.send(true);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A real Synapse homeserver on loopback for echeancier's tests.
+#   synapse.sh start DIR PORT   generate a configuration, start, wait, register users
+#   synapse.sh stop DIR
+# Users (password "motdepasse"): bot, claire (head of school), dasen, intrus.
+set -euo pipefail
+cmd=$1
+dir=$2
+here=$(cd "$(dirname "$0")/../.." && pwd)
+py="$here/.venv/bin/python"
+
+case "$cmd" in
+start)
+    port=$3
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    "$py" -m synapse.app.homeserver --server-name localhost --config-path "$dir/hs.yaml" \
+        --data-directory "$dir" --generate-config --report-stats=no >/dev/null
+    # Loopback only, no federation, generous rate limits for the tests.
+    "$py" - "$dir/hs.yaml" "$port" <<'PY'
+import sys, yaml
+path, port = sys.argv[1], int(sys.argv[2])
+with open(path) as f:
+    c = yaml.safe_load(f)
+c["listeners"] = [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+                   "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}]
+c["trusted_key_servers"] = []
+c["suppress_key_server_warning"] = True
+c["federation_domain_whitelist"] = []
+c["enable_registration"] = False
+c["url_preview_enabled"] = False
+c["presence"] = {"enabled": False}
+big = {"per_second": 1000, "burst_count": 10000}
+for key in ["rc_message", "rc_registration", "rc_joins", "rc_invites", "rc_3pid_validation",
+            "rc_admin_redaction", "rc_room_creation", "rc_reports", "rc_key_requests"]:
+    c[key] = big
+c["rc_login"] = {"address": big, "account": big, "failed_attempts": big}
+c["rc_joins"] = {"local": big, "remote": big}
+c["rc_invites"] = {"per_room": big, "per_user": big, "per_issuer": big}
+with open(path, "w") as f:
+    yaml.safe_dump(c, f)
+PY
+    sed -i 's/level: INFO/level: WARNING/' "$dir"/*.log.config
+    # Detached from our standard output, so that "$(synapse.sh start ...)" returns.
+    cd "$dir"
+    nohup "$py" -m synapse.app.homeserver -c "$dir/hs.yaml" </dev/null >"$dir/stdout.log" 2>&1 &
+    echo $! >"$dir/pid"
+    cd "$here"
+    for _ in $(seq 1 120); do
+        if "$py" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then
+            break
+        fi
+        "$py" -c "import time; time.sleep(0.5)"
+    done
+    for user in bot claire dasen intrus; do
+        "$here/.venv/bin/register_new_matrix_user" -u "$user" -p motdepasse --no-admin \
+            -c "$dir/hs.yaml" "http://127.0.0.1:$port" >/dev/null
+    done
+    echo "http://127.0.0.1:$port"
+    ;;
+stop)
+    if [ -f "$dir/pid" ]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; fi
+    ;;
+esac

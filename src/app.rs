@@ -1077,19 +1077,14 @@ impl App {
             .await?
             .ok_or_else(|| AppError::Invalid(format!("Personne « {slug} » inconnue dans l'annuaire.")))?;
         let now = self.clock.now();
-        // 8 characters from an unambiguous alphabet, from a hash of a random
-        // state: unguessable enough for a code that lives 24 hours.
-        use sha2::Digest;
-        let seed = format!(
-            "{person}/{channel}/{}/{:?}",
-            now.timestamp_nanos_opt().unwrap_or_default(),
-            std::time::Instant::now()
-        );
-        let digest = sha2::Sha256::digest(seed.as_bytes());
+        // 8 characters from an unambiguous alphabet (32 symbols: 40 bits),
+        // drawn from the operating system's random source.
         const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        let code: String = digest
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| AppError::Invalid(format!("Source aléatoire indisponible : {e}")))?;
+        let code: String = bytes
             .iter()
-            .take(8)
             .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
             .collect();
         self.store

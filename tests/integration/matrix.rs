@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use echeancier::app::{OpenCase, Who};
 use echeancier::clock::Clock;
 use echeancier::config::MatrixRoom;
 use echeancier::core::authz::Grant;
@@ -21,7 +20,7 @@ use matrix_sdk::ruma::events::room::message::{
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use matrix_sdk::{Client, Room, RoomMemberships};
 
-use crate::util::{TestApp, app_at};
+use crate::util::{TestApp, app_at, open_par};
 
 /// The tests share the homeserver's accounts (one bot, one head of school):
 /// two of them at once would see each other's rooms, so they take turns.
@@ -218,27 +217,6 @@ async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
     )
     .await
     .expect("bot connects")
-}
-
-async fn open_par(t: &TestApp) -> String {
-    t.app
-        .open_case(
-            OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
-                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                ..Default::default()
-            },
-            &Who {
-                actor: "test".into(),
-                channel: "test".into(),
-            },
-        )
-        .await
-        .expect("open")
-        .case
-        .reference
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

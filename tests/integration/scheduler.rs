@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use echeancier::app::{OpenCase, Who};
 use echeancier::email::Mailer;
 use echeancier::scheduler::Scheduler;
 use tokio::sync::mpsc;
 
-use crate::util::{TestApp, app_at};
+use crate::util::{TestApp, app_at, open_par};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -54,27 +53,6 @@ impl Harness {
         }
         out
     }
-}
-
-async fn open_par(t: &TestApp) -> String {
-    t.app
-        .open_case(
-            OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
-                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                ..Default::default()
-            },
-            &Who {
-                actor: "test".into(),
-                channel: "test".into(),
-            },
-        )
-        .await
-        .expect("open")
-        .case
-        .reference
 }
 
 fn about<'a>(messages: &'a [String], needle: &str) -> Vec<&'a String> {

@@ -9,7 +9,7 @@ use echeancier::scheduler::Scheduler;
 use echeancier::telegram::Telegram;
 
 use crate::fake_telegram::{FakeTelegram, TOKEN};
-use crate::util::{TestApp, app_at};
+use crate::util::{TestApp, app_at, open_par};
 
 const CPE: i64 = 5001;
 const DASEN: i64 = 5002;
@@ -85,24 +85,6 @@ impl Harness {
         assert_eq!(self.bot.poll_once(0).await.expect("poll"), 1);
         self.last_reply()
     }
-}
-
-async fn open_par(t: &TestApp) -> String {
-    t.app
-        .open_case(
-            OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
-                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                ..Default::default()
-            },
-            &who(),
-        )
-        .await
-        .expect("open")
-        .case
-        .reference
 }
 
 #[tokio::test]

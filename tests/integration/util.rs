@@ -173,3 +173,26 @@ pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
         _dir: t._dir,
     }
 }
+
+/// A PAR case at the demo collège, referral received on 9 December 2026,
+/// with a pupil whose name and class must never reach a chat message.
+pub async fn open_par(t: &TestApp) -> String {
+    t.app
+        .open_case(
+            echeancier::app::OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
+                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+                ..Default::default()
+            },
+            &echeancier::app::Who {
+                actor: "test".into(),
+                channel: "test".into(),
+            },
+        )
+        .await
+        .expect("open")
+        .case
+        .reference
+}

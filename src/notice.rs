@@ -52,6 +52,8 @@ pub struct Rendered {
 
 pub struct Templates {
     bundles: BTreeMap<String, FluentBundle<FluentResource>>,
+    /// The notices the French file defines: the reference list.
+    notices: Vec<String>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -93,7 +95,11 @@ impl Templates {
 
     fn build(files: impl IntoIterator<Item = (String, String)>) -> Result<Templates, NoticeError> {
         let mut bundles = BTreeMap::new();
+        let mut notices = Vec::new();
         for (lang, src) in files {
+            if lang == "fr" {
+                notices = notice_ids(&src);
+            }
             let err = |message: String| NoticeError::Template {
                 lang: lang.clone(),
                 message,
@@ -116,7 +122,7 @@ impl Templates {
                 message: "le français est obligatoire".into(),
             });
         }
-        Ok(Templates { bundles })
+        Ok(Templates { bundles, notices })
     }
 
     pub fn languages(&self) -> impl Iterator<Item = &str> {
@@ -225,11 +231,7 @@ impl Templates {
             phone: "02 41 00 00 00".into(),
         };
         let mut out = Vec::new();
-        let Some(fr) = self.bundles.get("fr") else {
-            return out;
-        };
-        let notices: Vec<String> = notice_ids(fr);
-        for notice in &notices {
+        for notice in &self.notices {
             match self.one("fr", notice, &sample) {
                 Ok((subject, body)) => {
                     for f in plain::check(&format!("{subject}.\n{body}")) {
@@ -286,30 +288,14 @@ fn missing(message: String) -> Finding {
     }
 }
 
-/// Notices are the messages with a `-objet` companion.
-fn notice_ids(bundle: &FluentBundle<FluentResource>) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (lang, src) in EMBEDDED {
-        if *lang != "fr" {
-            continue;
-        }
-        for line in src.lines() {
-            if let Some((id, _)) = line.split_once(" = ")
-                && let Some(base) = id.strip_suffix("-objet")
-                && bundle.has_message(base)
-            {
-                ids.push(base.to_string());
-            }
-        }
-    }
-    ids
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Notices are the messages with a `-objet` companion in the French file.
+fn notice_ids(fr_source: &str) -> Vec<String> {
+    fr_source
+        .lines()
+        .filter_map(|line| line.split_once(" = "))
+        .filter_map(|(id, _)| id.trim().strip_suffix("-objet"))
+        .map(str::to_string)
+        .collect()
 }
 
 fn html_page(parts: &[(&str, &str, Option<&str>)]) -> String {
@@ -318,10 +304,14 @@ fn html_page(parts: &[(&str, &str, Option<&str>)]) -> String {
         let dir = if RTL.contains(lang) { "rtl" } else { "ltr" };
         let _ = write!(html, "<div lang=\"{lang}\" dir=\"{dir}\">");
         if let Some(h) = heading {
-            let _ = write!(html, "<hr><p><strong>{}</strong></p>", escape(h));
+            let _ = write!(
+                html,
+                "<hr><p><strong>{}</strong></p>",
+                crate::view::escape_html(h)
+            );
         }
         for line in body.lines().filter(|l| !l.trim().is_empty()) {
-            let _ = write!(html, "<p>{}</p>", escape(line));
+            let _ = write!(html, "<p>{}</p>", crate::view::escape_html(line));
         }
         html.push_str("</div>");
     }

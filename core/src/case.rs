@@ -70,19 +70,6 @@ pub enum StepState {
 }
 
 impl StepState {
-    pub fn label(&self) -> &'static str {
-        match self {
-            StepState::Waiting(_) => "en attente",
-            StepState::Open => "à faire",
-            StepState::Overdue => "en retard",
-            StepState::Done(_) => "fait",
-            StepState::Approved { tacit: true, .. } => "approuvé tacitement",
-            StepState::Approved { tacit: false, .. } => "approuvé",
-            StepState::Blocked(_) => "objection",
-            StepState::Error(_) => "incalculable",
-        }
-    }
-
     /// Still expects someone to act.
     pub fn is_pending(&self) -> bool {
         matches!(self, StepState::Open | StepState::Overdue)
@@ -293,7 +280,7 @@ impl Planner<'_> {
             {
                 lines.push(format!(
                     "{} : {} ({}).",
-                    capital(&also.label),
+                    crate::french::capitalize(&also.label),
                     long_date(dl.end),
                     rule.describe()
                 ));
@@ -438,14 +425,6 @@ impl Planner<'_> {
         } else {
             StepState::Open
         };
-    }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 

@@ -236,7 +236,9 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
         s.parse::<CaseRef>()
             .map_err(|e| usage_error(verb, e.to_string() + "."))
     };
-    let date = |s: &str| parse_date(s).map_err(|e| usage_error(verb, capital(&e.to_string()) + "."));
+    let date = |s: &str| {
+        parse_date(s).map_err(|e| usage_error(verb, crate::french::capitalize(&e.to_string()) + "."))
+    };
     let ident = |s: &str, what: &str| {
         let s = s.trim_start_matches('@').to_lowercase();
         if !s.is_empty()
@@ -428,14 +430,6 @@ pub fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
 
 fn short(s: &str) -> String {
     s.chars().take(30).collect()
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// The help text: every verb, or one in detail.

@@ -302,7 +302,7 @@ impl Deadline {
         for skip in &self.skipped {
             lines.push(format!(
                 "{} : {}, {verb}.",
-                capitalize(&long_date(skip.day)),
+                crate::french::capitalize(&long_date(skip.day)),
                 skip.reason
             ));
         }
@@ -319,14 +319,6 @@ impl Deadline {
             self.calendar.time_zone()
         ));
         lines
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -52,6 +52,16 @@ pub fn long_date(date: NaiveDate) -> String {
     )
 }
 
+/// The text with its first letter upper-cased (for sentences starting
+/// with a date or a label).
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("date invalide « {input} » : {why} (attendu AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-03-05)")]
 pub struct DateError {

@@ -1019,16 +1019,6 @@ impl Store {
         .await?)
     }
 
-    /// Every person with a console or chat identity, for digests.
-    pub async fn people_with_identity(&self, channel: &str) -> Result<Vec<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT external_id FROM identities WHERE channel = ? ORDER BY external_id")
-                .bind(channel)
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
     /// Chat identities (`channel`) of the staff holding `role` over a scope.
     pub async fn staff_identities(
         conn: &mut SqliteConnection,

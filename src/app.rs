@@ -15,7 +15,7 @@ use echeancier_core::ids::{CaseRef, Uai};
 use echeancier_core::procedure::{Anchor, Audience, Library, Procedure, Scope};
 use echeancier_core::school::{SchoolCalendar, Zone};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use echeancier_core::reminder::{self, PendingStep, WorkingHours};
 
@@ -303,7 +303,7 @@ impl App {
         })
     }
 
-    pub async fn calendar(conn: &mut SqliteConnection, case: &CaseRow) -> Result<Calendar> {
+    pub async fn calendar(conn: &mut AnyConnection, case: &CaseRow) -> Result<Calendar> {
         let id: CalendarId = case
             .calendar
             .parse()
@@ -321,7 +321,7 @@ impl App {
     }
 
     /// Recomputes and stores the plan of a case, inside `conn`'s transaction.
-    async fn replan(&self, conn: &mut SqliteConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
+    async fn replan(&self, conn: &mut AnyConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
         let proc = self.procedure(&case.procedure)?;
         let inputs = Store::inputs(conn, case).await?;
         let calendar = Self::calendar(conn, case).await?;
@@ -1138,7 +1138,7 @@ impl App {
     /// runs) and the email of each staff member holding the role there.
     pub async fn destinations(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case: &CaseRow,
         role: &str,
     ) -> Result<Vec<(String, String)>> {
@@ -1409,7 +1409,7 @@ fn check_param(proc: &Procedure, param: &str) -> Result<()> {
     )))
 }
 
-async fn unknown_partner(conn: &mut SqliteConnection, case_id: i64, partner: &str) -> AppError {
+async fn unknown_partner(conn: &mut AnyConnection, case_id: i64, partner: &str) -> AppError {
     let available = Store::case_partners(conn, case_id)
         .await
         .unwrap_or_default()

@@ -20,6 +20,7 @@ use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::library;
 use crate::store::Store;
+use crate::store::leader::Leader;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -529,7 +530,7 @@ pub fn settings(config: Option<&Path>, demo: bool) -> Result<(Settings, Library)
 
 /// Opens the store and syncs the directory.
 pub async fn open_app(settings: &Settings, lib: Library) -> Result<App, Failure> {
-    if settings.database_url.starts_with("sqlite://") {
+    if settings.database_url.starts_with("sqlite://") && !settings.database_url.contains(":memory:") {
         let path = settings.database_url.trim_start_matches("sqlite://");
         if let Some(parent) = Path::new(path).parent()
             && !parent.as_os_str().is_empty()
@@ -571,28 +572,45 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         settings.console.then_some(console_tx),
         settings.digests.clone(),
     );
+    scheduler.lease = chrono::Duration::seconds(i64::try_from(settings.lease_seconds).unwrap_or(300));
+    // Several instances may share a PostgreSQL database: one decides (the
+    // tick), all deliver, and each chat account syncs in one instance.
+    scheduler = scheduler.with_tick_leader(Arc::new(Leader::new(&app.store, "planificateur")));
+    let every = std::time::Duration::from_secs(settings.tick_seconds.min(5));
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let mut matrix_task = None;
     if let Some(m) = &settings.matrix {
-        let bot = crate::matrix::MatrixBot::connect(
-            app.clone(),
-            &crate::matrix::Settings {
-                homeserver: m.homeserver.clone(),
-                user: m.user.clone(),
-                password: m.password.clone(),
-                store_dir: settings.data_dir.join("matrix"),
-            },
-        )
-        .await
-        .map_err(|e| Failure::Runtime(e.into()))?;
-        scheduler = scheduler.with_matrix(bot.clone());
+        let leader = Arc::new(Leader::new(&app.store, &format!("matrix:{}", m.user)));
+        let ms = crate::matrix::Settings {
+            homeserver: m.homeserver.clone(),
+            user: m.user.clone(),
+            password: m.password.clone(),
+            store_dir: settings.data_dir.join("matrix"),
+        };
+        let slot = scheduler.matrix_slot();
+        let app = app.clone();
         let rx = shutdown_rx.clone();
-        matrix_task = Some(tokio::spawn(async move {
-            if let Err(e) = bot.run(rx).await {
-                tracing::error!(error = %e, "matrix front-end stopped");
-            }
-        }));
-        tracing::info!("matrix front-end started");
+        matrix_task = Some(tokio::spawn(crate::daemon::while_leading(
+            leader,
+            every,
+            rx,
+            move |stop| {
+                let (app, ms, slot) = (app.clone(), ms.clone(), slot.clone());
+                async move {
+                    match crate::matrix::MatrixBot::connect(app, &ms).await {
+                        Ok(bot) => {
+                            *slot.write().unwrap_or_else(|e| e.into_inner()) = Some(bot.clone());
+                            tracing::info!("matrix front-end started");
+                            if let Err(e) = bot.run(stop).await {
+                                tracing::error!(error = %e, "matrix front-end stopped");
+                            }
+                            *slot.write().unwrap_or_else(|e| e.into_inner()) = None;
+                        }
+                        Err(e) => tracing::error!(error = %e, "matrix connection failed"),
+                    }
+                }
+            },
+        )));
     }
     let mut telegram_task = None;
     if let Some(t) = &settings.telegram {
@@ -600,10 +618,23 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             crate::telegram::Telegram::new(app.clone(), &t.token, t.api.as_deref(), t.groups.clone())
                 .map_err(input)?,
         );
+        // Any instance sends; one polls (Telegram refuses two pollers).
         scheduler = scheduler.with_telegram(bot.clone());
+        let token_id = crate::store::leader::lock_key(&t.token);
+        let leader = Arc::new(Leader::new(&app.store, &format!("telegram:{token_id}")));
         let rx = shutdown_rx.clone();
-        telegram_task = Some(tokio::spawn(async move { bot.run(rx).await }));
-        tracing::info!("telegram front-end started");
+        telegram_task = Some(tokio::spawn(crate::daemon::while_leading(
+            leader,
+            every,
+            rx,
+            move |stop| {
+                let bot = bot.clone();
+                async move {
+                    tracing::info!("telegram polling started");
+                    bot.run(stop).await;
+                }
+            },
+        )));
     }
     let interval = std::time::Duration::from_secs(settings.tick_seconds);
     let scheduler_rx = shutdown_rx.clone();
@@ -651,7 +682,7 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         }));
         tracing::info!(%addr, "health and metrics served");
     }
-    tracing::info!(database = %settings.database_url, "echeancier started");
+    tracing::info!(database = %crate::store::redact_url(&settings.database_url), "echeancier started");
     if settings.console {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         tokio::select! {

@@ -207,6 +207,9 @@ pub struct RawNotices {
 #[serde(deny_unknown_fields)]
 pub struct RawScheduler {
     pub intervalle_secondes: Option<u64>,
+    /// How long a claimed delivery stays with its instance before another
+    /// one may take it (the instance died): longer than any single send.
+    pub bail_secondes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,6 +389,7 @@ pub struct Settings {
     pub hours: echeancier_core::reminder::WorkingHours,
     pub oral: OralMode,
     pub tick_seconds: u64,
+    pub lease_seconds: u64,
     pub digests: Vec<DigestSettings>,
     pub departements: Vec<DepartementSettings>,
     /// Findings that do not stop the daemon (e.g. a secret written in the file).
@@ -465,16 +469,33 @@ impl Settings {
                 .or_else(|| std::env::var("ECHEANCIER_DATA").ok())
                 .unwrap_or_else(|| "echeancier-data".into()),
         );
-        let database_url = raw
-            .database_url
+        // The environment wins, so that a password in the URL need not be
+        // written in the file.
+        let url_in_file = raw.database_url.clone();
+        let database_url = std::env::var("ECHEANCIER_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .or(raw.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("echeancier.db").display()));
-        if !database_url.starts_with("sqlite:") {
+        if crate::store::Backend::of_url(&database_url).is_none() {
             err(
                 0..0,
-                format!("database_url « {database_url} » non prise en charge : attendu sqlite://CHEMIN"),
+                format!(
+                    "database_url « {} » non prise en charge : attendu sqlite://CHEMIN ou postgres://HÔTE/BASE",
+                    crate::store::redact_url(&database_url)
+                ),
             );
         }
         let mut warnings = Vec::new();
+        if let Some(u) = &url_in_file
+            && url::Url::parse(u).is_ok_and(|u| u.password().is_some())
+        {
+            warnings.push(ConfigError {
+                file: file.to_string(),
+                line: line_of(src, src.find("database_url").unwrap_or(0)),
+                message: "mot de passe écrit dans database_url : passez l'adresse par la variable ECHEANCIER_DATABASE_URL".into(),
+            });
+        }
         if let Some(p) = &raw.email.mot_de_passe {
             warnings.push(ConfigError {
                 file: file.to_string(),
@@ -940,6 +961,7 @@ impl Settings {
                 hours,
                 oral,
                 tick_seconds: raw.planificateur.intervalle_secondes.unwrap_or(30).clamp(1, 3600),
+                lease_seconds: raw.planificateur.bail_secondes.unwrap_or(300).clamp(5, 86_400),
                 digests,
                 departements,
                 warnings,

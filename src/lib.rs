@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod daemon;
 pub mod demo;
 pub mod email;
 pub mod http;

@@ -271,7 +271,7 @@ impl MatrixBot {
 impl Store {
     pub async fn reminder_by_external_ref(&self, event_id: &str) -> crate::store::Result<Option<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT reminder_id FROM deliveries WHERE external_ref = ?")
+            sqlx::query_scalar("SELECT reminder_id FROM deliveries WHERE external_ref = $1")
                 .bind(event_id)
                 .fetch_optional(self.pool())
                 .await?,
@@ -279,7 +279,7 @@ impl Store {
     }
 
     pub async fn set_external_ref(&self, delivery_id: i64, external: &str) -> crate::store::Result<()> {
-        sqlx::query("UPDATE deliveries SET external_ref = ? WHERE id = ?")
+        sqlx::query("UPDATE deliveries SET external_ref = $1 WHERE id = $2")
             .bind(external)
             .bind(delivery_id)
             .execute(self.pool())

@@ -22,6 +22,7 @@ use crate::app::{App, AppError, Change, Who};
 use crate::config::DigestSettings;
 use crate::email::{Mailer, Outgoing, SendError};
 use crate::notice::{self, NoticeArgs};
+use crate::store::leader::Leader;
 use crate::store::outbox::{Job, NewReminder};
 use crate::store::{CaseRow, Store};
 use crate::view::{self, ReminderView, StaffMessage};
@@ -46,6 +47,9 @@ pub struct DeliverReport {
     pub skipped: usize,
 }
 
+/// The Matrix bot of this instance, when it leads the account.
+pub type MatrixSlot = Arc<std::sync::RwLock<Option<Arc<crate::matrix::MatrixBot>>>>;
+
 /// A line printed on the console front-end.
 pub type ConsoleSender = mpsc::UnboundedSender<String>;
 
@@ -54,7 +58,11 @@ pub struct Scheduler {
     mailer: Option<Arc<Mailer>>,
     console: Option<ConsoleSender>,
     telegram: Option<Arc<crate::telegram::Telegram>>,
-    matrix: Option<Arc<crate::matrix::MatrixBot>>,
+    /// Set while this instance leads the Matrix account (see `store::leader`):
+    /// only the instance that syncs may send, its crypto state being its own.
+    matrix: MatrixSlot,
+    /// Several instances deliver; one decides. `None`: always decide.
+    tick_leader: Option<Arc<Leader>>,
     digests: Vec<DigestSettings>,
     pub batch: i64,
     pub lease: Duration,
@@ -95,7 +103,8 @@ impl Scheduler {
             mailer,
             console,
             telegram: None,
-            matrix: None,
+            matrix: MatrixSlot::default(),
+            tick_leader: None,
             digests,
             batch: 200,
             lease: Duration::minutes(5),
@@ -104,9 +113,42 @@ impl Scheduler {
         }
     }
 
-    pub fn with_matrix(mut self, matrix: Arc<crate::matrix::MatrixBot>) -> Self {
-        self.matrix = Some(matrix);
+    pub fn with_matrix(self, matrix: Arc<crate::matrix::MatrixBot>) -> Self {
+        *self.matrix.write().unwrap_or_else(|e| e.into_inner()) = Some(matrix);
         self
+    }
+
+    /// The slot a Matrix front-end fills while it leads its account.
+    pub fn matrix_slot(&self) -> MatrixSlot {
+        self.matrix.clone()
+    }
+
+    /// Decide only while holding this leadership (several instances).
+    pub fn with_tick_leader(mut self, leader: Arc<Leader>) -> Self {
+        self.tick_leader = Some(leader);
+        self
+    }
+
+    fn matrix_bot(&self) -> Option<Arc<crate::matrix::MatrixBot>> {
+        self.matrix.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The channels this instance can send on now: it claims only those.
+    pub fn channels(&self) -> Vec<&'static str> {
+        let mut c = Vec::new();
+        if self.console.is_some() {
+            c.push("console");
+        }
+        if self.mailer.is_some() {
+            c.push("email");
+        }
+        if self.telegram.is_some() {
+            c.push("telegram");
+        }
+        if self.matrix_bot().is_some() {
+            c.push("matrix");
+        }
+        c
     }
 
     pub fn with_telegram(mut self, telegram: Arc<crate::telegram::Telegram>) -> Self {
@@ -180,7 +222,7 @@ impl Scheduler {
 
     async fn decide_step(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         cache: &mut Cache,
         case_id: i64,
         step: &str,
@@ -312,7 +354,7 @@ impl Scheduler {
     #[allow(clippy::too_many_arguments)]
     async fn insert_notice(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut sqlx::AnyConnection,
         case: &CaseRow,
         role: &str,
         key: &str,
@@ -390,6 +432,7 @@ impl Scheduler {
         let now = self.now();
         let mut report = DeliverReport::default();
         self.app.store.release_expired(now).await?;
+        let channels = self.channels();
         let mut claimed = 0usize;
         while claimed < self.max_per_pass {
             let limit = self
@@ -398,7 +441,7 @@ impl Scheduler {
             let jobs = self
                 .app
                 .store
-                .claim_deliveries(now, now + self.lease, limit)
+                .claim_deliveries(now, now + self.lease, limit, &channels)
                 .await?;
             if jobs.is_empty() {
                 break;
@@ -574,7 +617,7 @@ impl Scheduler {
         m: &Rendered,
     ) -> Result<Option<String>, SendError> {
         if channel == "matrix" {
-            return match &self.matrix {
+            return match self.matrix_bot() {
                 Some(bot) => {
                     let text = match m.buttons {
                         Some(id) => format!("{}\nRéagissez ✅ pour dire « vu » (comme !ack {id}).", m.text),
@@ -899,7 +942,14 @@ impl Scheduler {
                 _ = timer.tick() => {}
                 _ = shutdown.changed() => break,
             }
-            if let Err(e) = self.tick().await {
+            let leads = match &self.tick_leader {
+                None => true,
+                Some(l) => l.held().await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "leadership check failed");
+                    false
+                }),
+            };
+            if leads && let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "scheduler tick failed");
             }
             if let Err(e) = self.deliver().await {
@@ -908,6 +958,9 @@ impl Scheduler {
             if *shutdown.borrow() {
                 break;
             }
+        }
+        if let Some(l) = &self.tick_leader {
+            l.release().await;
         }
         tracing::info!("scheduler stopped");
     }

@@ -1,10 +1,16 @@
-//! Storage adapter: sqlx over SQLite (WAL). Holds the directory (schools,
+//! Storage adapter: sqlx over SQLite (WAL) or PostgreSQL, through sqlx's
+//! `Any` driver so that one set of queries serves both. Holds the directory (schools,
 //! people, roles, chat identities, partners), cases and their inputs, the
 //! computed step plans, personal data (in separate tables), reminders and
 //! the append-only audit trail.
 //!
-//! Functions that belong to a larger change take a `&mut SqliteConnection`
+//! Functions that belong to a larger change take a `&mut AnyConnection`
 //! so the caller can run them inside one transaction.
+//!
+//! Portability rules: placeholders are `$1…`; dates and instants are text
+//! (ISO 8601, fixed width, so text order is time order; `COLLATE "C"` on
+//! PostgreSQL); flags are integers 0/1. The few statements that differ
+//! (index hints, row locks) choose by [`Backend`].
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -13,9 +19,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use echeancier_core::authz::{Actor, Grant};
 use echeancier_core::case::{CaseInputs, PartnerAnswer, Reschedule, StepPlan, StepState};
 use echeancier_core::ids::CaseRef;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Row};
 
+pub mod leader;
 pub mod outbox;
 
 /// Instants are stored as fixed-width RFC 3339 in UTC, so that text order
@@ -38,9 +45,22 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("donnée stockée illisible : {0}")]
     Corrupt(String),
+    #[error("adresse de base de données non reconnue : « {0} » (attendu sqlite://… ou postgres://…)")]
+    Url(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
 
 // Column lists as macros so queries stay static strings (sqlx refuses
 // dynamic SQL unless audited).
@@ -57,10 +77,40 @@ macro_rules! step_columns {
 }
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// The statement for this backend, where the two dialects differ.
+    pub fn pick(self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
 }
 
 /// A school as stored.
@@ -176,27 +226,71 @@ fn req_date(s: String) -> Result<NaiveDate> {
 impl Store {
     /// Opens (creating if needed) the database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<Store> {
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        // An in-memory database lives in one connection only.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(opts)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        Store::open_with(url, 8).await
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Opens with at most `max_connections` pooled connections.
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Url(redact_url(url)))?;
+        let mut connect_url = url.to_string();
+        let mut max = max_connections.max(1);
+        if backend == Backend::Sqlite {
+            // Create the file on first use, as the embedded default promises.
+            if !connect_url.contains("mode=") {
+                connect_url.push(if connect_url.contains('?') { '&' } else { '?' });
+                connect_url.push_str("mode=rwc");
+            }
+            // An in-memory database lives in one connection only.
+            if url.contains(":memory:") {
+                max = 1;
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&connect_url)
+            .await?;
+        match backend {
+            Backend::Sqlite => MIGRATOR.run(&pool).await?,
+            Backend::Postgres => PG_MIGRATOR.run(&pool).await?,
+        }
+        Ok(Store {
+            pool,
+            backend,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL this store was opened with (it may hold a password: never log it).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(self.pool.begin().await?)
     }
 
@@ -206,7 +300,7 @@ impl Store {
         let closed = serde_json::to_string(&e.closed_days).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO establishments (uai, name, departement, calendar, good_friday, zone, closed_days, address, phone)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT(uai) DO UPDATE SET name = excluded.name, departement = excluded.departement,
                calendar = excluded.calendar, good_friday = excluded.good_friday, zone = excluded.zone,
                closed_days = excluded.closed_days, address = excluded.address, phone = excluded.phone",
@@ -215,7 +309,7 @@ impl Store {
         .bind(&e.name)
         .bind(&e.departement)
         .bind(&e.calendar)
-        .bind(e.good_friday)
+        .bind(e.good_friday.map(i64::from))
         .bind(&e.zone)
         .bind(closed)
         .bind(&e.address)
@@ -225,10 +319,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn establishment(conn: &mut SqliteConnection, uai: &str) -> Result<Option<Establishment>> {
+    pub async fn establishment(conn: &mut AnyConnection, uai: &str) -> Result<Option<Establishment>> {
         let row = sqlx::query(
             "SELECT uai, name, departement, calendar, good_friday, zone, closed_days, address, phone
-             FROM establishments WHERE uai = ?",
+             FROM establishments WHERE uai = $1",
         )
         .bind(uai)
         .fetch_optional(&mut *conn)
@@ -240,7 +334,7 @@ impl Store {
                 name: r.get("name"),
                 departement: r.get("departement"),
                 calendar: r.get("calendar"),
-                good_friday: r.get("good_friday"),
+                good_friday: r.get::<Option<i64>, _>("good_friday").map(|v| v != 0),
                 zone: r.get("zone"),
                 closed_days: serde_json::from_str(&closed).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 address: r.get("address"),
@@ -252,7 +346,7 @@ impl Store {
 
     pub async fn upsert_departement(&self, d: &Departement) -> Result<()> {
         sqlx::query(
-            "INSERT INTO departements (code, name, address, phone) VALUES (?, ?, ?, ?)
+            "INSERT INTO departements (code, name, address, phone) VALUES ($1, $2, $3, $4)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, address = excluded.address, phone = excluded.phone",
         )
         .bind(&d.code)
@@ -264,8 +358,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn departement(conn: &mut SqliteConnection, code: &str) -> Result<Option<Departement>> {
-        let row = sqlx::query("SELECT code, name, address, phone FROM departements WHERE code = ?")
+    pub async fn departement(conn: &mut AnyConnection, code: &str) -> Result<Option<Departement>> {
+        let row = sqlx::query("SELECT code, name, address, phone FROM departements WHERE code = $1")
             .bind(code)
             .fetch_optional(&mut *conn)
             .await?;
@@ -279,7 +373,7 @@ impl Store {
 
     pub async fn upsert_partner(&self, id: &str, name: &str, departement: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO partners (id, name, departement) VALUES (?, ?, ?)
+            "INSERT INTO partners (id, name, departement) VALUES ($1, $2, $3)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, departement = excluded.departement",
         )
         .bind(id)
@@ -291,7 +385,7 @@ impl Store {
     }
 
     pub async fn partner_exists(&self, id: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE id = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
@@ -310,7 +404,7 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO people (slug, display_name, email) VALUES (?, ?, ?)
+            "INSERT INTO people (slug, display_name, email) VALUES ($1, $2, $3)
              ON CONFLICT(slug) DO UPDATE SET display_name = excluded.display_name, email = excluded.email
              RETURNING id",
         )
@@ -319,12 +413,12 @@ impl Store {
         .bind(email)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM grants WHERE person_id = ?")
+        sqlx::query("DELETE FROM grants WHERE person_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         for g in grants {
-            sqlx::query("INSERT INTO grants (person_id, role, establishment, departement, partner) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO grants (person_id, role, establishment, departement, partner) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(&g.role)
                 .bind(&g.establishment)
@@ -333,13 +427,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM identities WHERE person_id = ?")
+        sqlx::query("DELETE FROM identities WHERE person_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         for (channel, external) in identities {
             sqlx::query(
-                "INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?)
+                "INSERT INTO identities (channel, external_id, person_id) VALUES ($1, $2, $3)
                  ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
             )
             .bind(channel)
@@ -354,7 +448,7 @@ impl Store {
 
     /// A person as an actor, with their email.
     pub async fn actor_by_person(&self, person_id: i64) -> Result<Option<(Actor, Option<String>)>> {
-        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM people WHERE id = ?")
+        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM people WHERE id = $1")
             .bind(person_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -374,7 +468,7 @@ impl Store {
 
     async fn grants(&self, person_id: i64) -> Result<Vec<Grant>> {
         Ok(
-            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = ?")
+            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = $1")
                 .bind(person_id)
                 .fetch_all(&self.pool)
                 .await?
@@ -393,7 +487,7 @@ impl Store {
     pub async fn actor(&self, channel: &str, external_id: &str) -> Result<Option<(Actor, String)>> {
         let row = sqlx::query(
             "SELECT p.id, p.display_name FROM identities i JOIN people p ON p.id = i.person_id
-             WHERE i.channel = ? AND i.external_id = ?",
+             WHERE i.channel = $1 AND i.external_id = $2",
         )
         .bind(channel)
         .bind(external_id)
@@ -403,7 +497,7 @@ impl Store {
         let person_id: i64 = row.get("id");
         let name: String = row.get("display_name");
         let grants =
-            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = ?")
+            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = $1")
                 .bind(person_id)
                 .fetch_all(&self.pool)
                 .await?
@@ -422,15 +516,15 @@ impl Store {
 
     /// Inserts a case with the next reference number of its prefix and year.
     pub async fn insert_case(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         c: &NewCase,
         now: DateTime<Utc>,
     ) -> Result<(i64, CaseRef)> {
         use chrono::Datelike;
         let year = c.opened_on.year();
         let number: i64 = sqlx::query_scalar(
-            "INSERT INTO case_sequences (prefix, year, last) VALUES (?, ?, 1)
-             ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
+            "INSERT INTO case_sequences (prefix, year, last) VALUES ($1, $2, 1)
+             ON CONFLICT(prefix, year) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
         )
         .bind(&c.prefix)
         .bind(year)
@@ -439,7 +533,7 @@ impl Store {
         let reference = CaseRef::new(&c.prefix, year, number as u32);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (reference, procedure, establishment, departement, parent_id, title, calendar, zone, opened_on, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(reference.as_str())
         .bind(&c.procedure)
@@ -456,7 +550,7 @@ impl Store {
         Ok((id, reference))
     }
 
-    fn case_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<CaseRow> {
+    fn case_from_row(r: &AnyRow) -> Result<CaseRow> {
         Ok(CaseRow {
             id: r.get("id"),
             reference: r.get("reference"),
@@ -474,8 +568,8 @@ impl Store {
         })
     }
 
-    pub async fn case_by_ref(conn: &mut SqliteConnection, reference: &str) -> Result<Option<CaseRow>> {
-        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE reference = ?");
+    pub async fn case_by_ref(conn: &mut AnyConnection, reference: &str) -> Result<Option<CaseRow>> {
+        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE reference = $1");
         let row = sqlx::query(sql)
             .bind(reference)
             .fetch_optional(&mut *conn)
@@ -483,8 +577,8 @@ impl Store {
         row.as_ref().map(Self::case_from_row).transpose()
     }
 
-    pub async fn case_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<CaseRow>> {
-        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE id = ?");
+    pub async fn case_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<CaseRow>> {
+        let sql = concat!("SELECT ", case_columns!(), " FROM cases WHERE id = $1");
         let row = sqlx::query(sql).bind(id).fetch_optional(&mut *conn).await?;
         row.as_ref().map(Self::case_from_row).transpose()
     }
@@ -510,19 +604,19 @@ impl Store {
     }
 
     /// Everything the planner needs about a case.
-    pub async fn inputs(conn: &mut SqliteConnection, case: &CaseRow) -> Result<CaseInputs> {
+    pub async fn inputs(conn: &mut AnyConnection, case: &CaseRow) -> Result<CaseInputs> {
         let mut inputs = CaseInputs {
             opened: Some(case.opened_on),
             ..Default::default()
         };
-        for r in sqlx::query("SELECT event, on_date FROM case_events WHERE case_id = ?")
+        for r in sqlx::query("SELECT event, on_date FROM case_events WHERE case_id = $1")
             .bind(case.id)
             .fetch_all(&mut *conn)
             .await?
         {
             inputs.events.insert(r.get("event"), req_date(r.get("on_date"))?);
         }
-        for r in sqlx::query("SELECT param, value FROM case_params WHERE case_id = ?")
+        for r in sqlx::query("SELECT param, value FROM case_params WHERE case_id = $1")
             .bind(case.id)
             .fetch_all(&mut *conn)
             .await?
@@ -533,7 +627,7 @@ impl Store {
                 .insert(r.get("param"), u32::try_from(v).unwrap_or(0));
         }
         for r in sqlx::query(
-            "SELECT step, done_on, rescheduled_to, reschedule_reason FROM steps WHERE case_id = ?",
+            "SELECT step, done_on, rescheduled_to, reschedule_reason FROM steps WHERE case_id = $1",
         )
         .bind(case.id)
         .fetch_all(&mut *conn)
@@ -556,7 +650,7 @@ impl Store {
         }
         for r in sqlx::query(
             "SELECT partner_id, received_on, answer, answered_on, answer_reason FROM case_partners
-             WHERE case_id = ? ORDER BY partner_id",
+             WHERE case_id = $1 ORDER BY partner_id",
         )
         .bind(case.id)
         .fetch_all(&mut *conn)
@@ -588,14 +682,9 @@ impl Store {
         Ok(inputs)
     }
 
-    pub async fn set_event(
-        conn: &mut SqliteConnection,
-        case_id: i64,
-        event: &str,
-        on: NaiveDate,
-    ) -> Result<()> {
+    pub async fn set_event(conn: &mut AnyConnection, case_id: i64, event: &str, on: NaiveDate) -> Result<()> {
         sqlx::query(
-            "INSERT INTO case_events (case_id, event, on_date) VALUES (?, ?, ?)
+            "INSERT INTO case_events (case_id, event, on_date) VALUES ($1, $2, $3)
              ON CONFLICT(case_id, event) DO UPDATE SET on_date = excluded.on_date",
         )
         .bind(case_id)
@@ -606,9 +695,9 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_param(conn: &mut SqliteConnection, case_id: i64, param: &str, value: u32) -> Result<()> {
+    pub async fn set_param(conn: &mut AnyConnection, case_id: i64, param: &str, value: u32) -> Result<()> {
         sqlx::query(
-            "INSERT INTO case_params (case_id, param, value) VALUES (?, ?, ?)
+            "INSERT INTO case_params (case_id, param, value) VALUES ($1, $2, $3)
              ON CONFLICT(case_id, param) DO UPDATE SET value = excluded.value",
         )
         .bind(case_id)
@@ -619,8 +708,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn add_case_partner(conn: &mut SqliteConnection, case_id: i64, partner: &str) -> Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO case_partners (case_id, partner_id) VALUES (?, ?)")
+    pub async fn add_case_partner(conn: &mut AnyConnection, case_id: i64, partner: &str) -> Result<()> {
+        sqlx::query("INSERT INTO case_partners (case_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(case_id)
             .bind(partner)
             .execute(&mut *conn)
@@ -628,9 +717,9 @@ impl Store {
         Ok(())
     }
 
-    pub async fn case_partners(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<String>> {
+    pub async fn case_partners(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT partner_id FROM case_partners WHERE case_id = ? ORDER BY partner_id")
+            sqlx::query_scalar("SELECT partner_id FROM case_partners WHERE case_id = $1 ORDER BY partner_id")
                 .bind(case_id)
                 .fetch_all(&mut *conn)
                 .await?,
@@ -638,22 +727,23 @@ impl Store {
     }
 
     pub async fn set_receipt(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         partner: &str,
         on: NaiveDate,
     ) -> Result<bool> {
-        let r = sqlx::query("UPDATE case_partners SET received_on = ? WHERE case_id = ? AND partner_id = ?")
-            .bind(on.to_string())
-            .bind(case_id)
-            .bind(partner)
-            .execute(&mut *conn)
-            .await?;
+        let r =
+            sqlx::query("UPDATE case_partners SET received_on = $1 WHERE case_id = $2 AND partner_id = $3")
+                .bind(on.to_string())
+                .bind(case_id)
+                .bind(partner)
+                .execute(&mut *conn)
+                .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn set_answer(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         partner: &str,
         answer: &PartnerAnswer,
@@ -663,7 +753,7 @@ impl Store {
             PartnerAnswer::Objection { on, reason } => ("objection", on, Some(reason.as_str())),
         };
         let r = sqlx::query(
-            "UPDATE case_partners SET answer = ?, answered_on = ?, answer_reason = ? WHERE case_id = ? AND partner_id = ?",
+            "UPDATE case_partners SET answer = $1, answered_on = $2, answer_reason = $3 WHERE case_id = $4 AND partner_id = $5",
         )
         .bind(kind)
         .bind(on.to_string())
@@ -675,13 +765,8 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn set_done(
-        conn: &mut SqliteConnection,
-        case_id: i64,
-        step: &str,
-        on: NaiveDate,
-    ) -> Result<()> {
-        sqlx::query("UPDATE steps SET done_on = ? WHERE case_id = ? AND step = ?")
+    pub async fn set_done(conn: &mut AnyConnection, case_id: i64, step: &str, on: NaiveDate) -> Result<()> {
+        sqlx::query("UPDATE steps SET done_on = $1 WHERE case_id = $2 AND step = $3")
             .bind(on.to_string())
             .bind(case_id)
             .bind(step)
@@ -691,14 +776,14 @@ impl Store {
     }
 
     pub async fn set_rescheduled(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         step: &str,
         to: NaiveDate,
         reason: &str,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE steps SET rescheduled_to = ?, reschedule_reason = ? WHERE case_id = ? AND step = ?",
+            "UPDATE steps SET rescheduled_to = $1, reschedule_reason = $2 WHERE case_id = $3 AND step = $4",
         )
         .bind(to.to_string())
         .bind(reason)
@@ -730,20 +815,20 @@ impl Store {
 
     /// Deletes a case and everything about it (cascades); the audit trail,
     /// which has no foreign key, stays.
-    pub async fn purge_case(conn: &mut SqliteConnection, case_id: i64) -> Result<()> {
-        sqlx::query("UPDATE cases SET parent_id = NULL WHERE parent_id = ?")
+    pub async fn purge_case(conn: &mut AnyConnection, case_id: i64) -> Result<()> {
+        sqlx::query("UPDATE cases SET parent_id = NULL WHERE parent_id = $1")
             .bind(case_id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("DELETE FROM cases WHERE id = ?")
+        sqlx::query("DELETE FROM cases WHERE id = $1")
             .bind(case_id)
             .execute(&mut *conn)
             .await?;
         Ok(())
     }
 
-    pub async fn close_case(conn: &mut SqliteConnection, case_id: i64, on: NaiveDate) -> Result<()> {
-        sqlx::query("UPDATE cases SET status = 'closed', closed_on = ? WHERE id = ?")
+    pub async fn close_case(conn: &mut AnyConnection, case_id: i64, on: NaiveDate) -> Result<()> {
+        sqlx::query("UPDATE cases SET status = 'closed', closed_on = $1 WHERE id = $2")
             .bind(on.to_string())
             .bind(case_id)
             .execute(&mut *conn)
@@ -754,7 +839,7 @@ impl Store {
     /// Writes the computed plan of a case, keeping each step's inputs.
     /// `next_reminders[i]` is when the scheduler should look at step `i`.
     pub async fn save_plan(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         plans: &[StepPlan],
         next_reminders: &[Option<DateTime<Utc>>],
@@ -771,7 +856,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also,
                                     needs_decision, next_reminder_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT(case_id, step) DO UPDATE SET position = excluded.position, role = excluded.role,
                    state = excluded.state, state_detail = excluded.state_detail, due = excluded.due,
                    computed_due = excluded.computed_due, explanation = excluded.explanation,
@@ -788,20 +873,20 @@ impl Store {
             .bind(p.computed_due.map(|d| d.to_string()))
             .bind(explanation)
             .bind(also)
-            .bind(p.needs_decision)
+            .bind(i64::from(p.needs_decision))
             .bind(next)
             .execute(&mut *conn)
             .await?;
         }
-        sqlx::query("UPDATE cases SET needs_decision = ? WHERE id = ?")
-            .bind(needs_decision)
+        sqlx::query("UPDATE cases SET needs_decision = $1 WHERE id = $2")
+            .bind(i64::from(needs_decision))
             .bind(case_id)
             .execute(&mut *conn)
             .await?;
         Ok(())
     }
 
-    fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
+    fn step_from_row(r: &AnyRow) -> Result<StepRow> {
         let explanation: String = r.get("explanation");
         let also: String = r.get("also");
         let also: Vec<(String, String)> =
@@ -825,21 +910,21 @@ impl Store {
         })
     }
 
-    pub async fn steps(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<StepRow>> {
+    pub async fn steps(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<StepRow>> {
         let sql = concat!(
             "SELECT ",
             step_columns!(),
-            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = ? ORDER BY s.position"
+            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = $1 ORDER BY s.position"
         );
         let rows = sqlx::query(sql).bind(case_id).fetch_all(&mut *conn).await?;
         rows.iter().map(Self::step_from_row).collect()
     }
 
-    pub async fn step(conn: &mut SqliteConnection, case_id: i64, step: &str) -> Result<Option<StepRow>> {
+    pub async fn step(conn: &mut AnyConnection, case_id: i64, step: &str) -> Result<Option<StepRow>> {
         let sql = concat!(
             "SELECT ",
             step_columns!(),
-            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = ? AND s.step = ?"
+            " FROM steps s JOIN cases c ON c.id = s.case_id WHERE s.case_id = $1 AND s.step = $2"
         );
         let row = sqlx::query(sql)
             .bind(case_id)
@@ -852,15 +937,25 @@ impl Store {
     /// Pending steps of open cases due on or before `until`, by due date
     /// (uses the partial index on due dates).
     pub async fn pending_steps_until(&self, until: NaiveDate) -> Result<Vec<(CaseRow, StepRow)>> {
-        let sql = concat!(
-            "SELECT ",
-            step_columns!(),
-            ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
+        macro_rules! pending_sql {
+            ($hint:literal) => {
+                concat!(
+                    "SELECT ",
+                    step_columns!(),
+                    ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
                     c.status, c.opened_on, c.closed_on, c.needs_decision AS case_needs_decision
-             FROM steps s INDEXED BY steps_due JOIN cases c ON c.id = s.case_id
-             WHERE s.state IN ('open', 'overdue') AND s.due <= ? AND c.status = 'open'
+             FROM steps s ",
+                    $hint,
+                    " JOIN cases c ON c.id = s.case_id
+             WHERE s.state IN ('open', 'overdue') AND s.due <= $1 AND c.status = 'open'
              ORDER BY s.due, c.reference, s.position"
-        );
+                )
+            };
+        }
+        // SQLite's planner needs the hint to prefer the partial index.
+        let sql = self
+            .backend
+            .pick(pending_sql!("INDEXED BY steps_due"), pending_sql!(""));
         let rows = sqlx::query(sql)
             .bind(until.to_string())
             .fetch_all(&self.pool)
@@ -890,13 +985,13 @@ impl Store {
     // ------------------------------------------------------------ personal data
 
     pub async fn set_pupil(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         name: &str,
         class: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO pupils (case_id, full_name, class_name) VALUES (?, ?, ?)
+            "INSERT INTO pupils (case_id, full_name, class_name) VALUES ($1, $2, $3)
              ON CONFLICT(case_id) DO UPDATE SET full_name = excluded.full_name, class_name = excluded.class_name",
         )
         .bind(case_id)
@@ -909,7 +1004,7 @@ impl Store {
 
     #[allow(clippy::too_many_arguments)]
     pub async fn add_guardian(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         name: &str,
         email: Option<&str>,
@@ -918,27 +1013,27 @@ impl Store {
         needs_oral: bool,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(case_id)
         .bind(name)
         .bind(email)
         .bind(phone)
         .bind(language)
-        .bind(needs_oral)
+        .bind(i64::from(needs_oral))
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
     pub async fn set_appointment(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         step: &str,
         a: &Appointment,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT(case_id, step) DO UPDATE SET starts_at = excluded.starts_at, minutes = excluded.minutes,
                place = excluded.place, phone = excluded.phone",
         )
@@ -954,12 +1049,12 @@ impl Store {
     }
 
     pub async fn appointment(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         step: &str,
     ) -> Result<Option<Appointment>> {
         let row = sqlx::query(
-            "SELECT starts_at, minutes, place, phone FROM appointments WHERE case_id = ? AND step = ?",
+            "SELECT starts_at, minutes, place, phone FROM appointments WHERE case_id = $1 AND step = $2",
         )
         .bind(case_id)
         .bind(step)
@@ -979,9 +1074,9 @@ impl Store {
     }
 
     /// The guardians of a case (personal data: for notices only).
-    pub async fn guardians(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Guardian>> {
+    pub async fn guardians(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Guardian>> {
         let rows = sqlx::query(
-            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE case_id = ? ORDER BY id",
+            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id)
         .fetch_all(&mut *conn)
@@ -989,9 +1084,9 @@ impl Store {
         Ok(rows.iter().map(guardian_from_row).collect())
     }
 
-    pub async fn guardian(conn: &mut SqliteConnection, id: i64) -> Result<Option<Guardian>> {
+    pub async fn guardian(conn: &mut AnyConnection, id: i64) -> Result<Option<Guardian>> {
         let row = sqlx::query(
-            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE id = ?",
+            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -1001,15 +1096,15 @@ impl Store {
 
     /// Email addresses of the staff holding `role` over a case's scope.
     pub async fn staff_emails(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         role: &str,
         establishment: Option<&str>,
         departement: &str,
     ) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT p.email FROM grants g JOIN people p ON p.id = g.person_id
-             WHERE g.role = ? AND p.email IS NOT NULL AND p.email <> ''
-               AND ((g.establishment IS NOT NULL AND g.establishment = ?) OR (g.departement IS NOT NULL AND g.departement = ?))
+             WHERE g.role = $1 AND p.email IS NOT NULL AND p.email <> ''
+               AND ((g.establishment IS NOT NULL AND g.establishment = $2) OR (g.departement IS NOT NULL AND g.departement = $3))
              ORDER BY p.email",
         )
         .bind(role)
@@ -1021,7 +1116,7 @@ impl Store {
 
     /// Chat identities (`channel`) of the staff holding `role` over a scope.
     pub async fn staff_identities(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         channel: &str,
         role: &str,
         establishment: Option<&str>,
@@ -1029,8 +1124,8 @@ impl Store {
     ) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT i.external_id FROM grants g JOIN identities i ON i.person_id = g.person_id
-             WHERE i.channel = ? AND g.role = ?
-               AND ((g.establishment IS NOT NULL AND g.establishment = ?) OR (g.departement IS NOT NULL AND g.departement = ?))
+             WHERE i.channel = $1 AND g.role = $2
+               AND ((g.establishment IS NOT NULL AND g.establishment = $3) OR (g.departement IS NOT NULL AND g.departement = $4))
              ORDER BY i.external_id",
         )
         .bind(channel)
@@ -1042,7 +1137,7 @@ impl Store {
     }
 
     pub async fn person_by_slug(&self, slug: &str) -> Result<Option<(i64, String)>> {
-        let row = sqlx::query("SELECT id, display_name FROM people WHERE slug = ?")
+        let row = sqlx::query("SELECT id, display_name FROM people WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?;
@@ -1050,10 +1145,12 @@ impl Store {
     }
 
     pub async fn person_name(&self, person_id: i64) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT display_name FROM people WHERE id = ?")
-            .bind(person_id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT display_name FROM people WHERE id = $1")
+                .bind(person_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn insert_link_code(
@@ -1063,7 +1160,7 @@ impl Store {
         channel: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO link_codes (code, person_id, channel, expires_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO link_codes (code, person_id, channel, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(code)
             .bind(person_id)
             .bind(channel)
@@ -1076,15 +1173,15 @@ impl Store {
     /// Uses a link code once: ties `channel:external_id` to its person.
     /// `None` when the code is unknown, used, expired or for another channel.
     pub async fn use_link_code(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         code: &str,
         channel: &str,
         external_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let person: Option<i64> = sqlx::query_scalar(
-            "UPDATE link_codes SET used_at = ?, used_by = ?
-             WHERE code = ? AND channel = ? AND used_at IS NULL AND expires_at > ? RETURNING person_id",
+            "UPDATE link_codes SET used_at = $1, used_by = $2
+             WHERE code = $3 AND channel = $4 AND used_at IS NULL AND expires_at > $5 RETURNING person_id",
         )
         .bind(ts(now))
         .bind(external_id)
@@ -1095,7 +1192,7 @@ impl Store {
         .await?;
         if let Some(person) = person {
             sqlx::query(
-                "INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?)
+                "INSERT INTO identities (channel, external_id, person_id) VALUES ($1, $2, $3)
                  ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
             )
             .bind(channel)
@@ -1108,14 +1205,14 @@ impl Store {
     }
 
     pub async fn chat_state(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM chat_state WHERE key = ?")
+        Ok(sqlx::query_scalar("SELECT value FROM chat_state WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn set_chat_state(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO chat_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        sqlx::query("INSERT INTO chat_state (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
             .execute(&self.pool)
@@ -1125,9 +1222,9 @@ impl Store {
 
     // ------------------------------------------------------------ audit
 
-    pub async fn audit(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<()> {
+    pub async fn audit(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<()> {
         sqlx::query(
-            "INSERT INTO audit (at, actor, channel, case_ref, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, channel, case_ref, action, detail) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(entry.at.to_rfc3339())
         .bind(&entry.actor)
@@ -1142,7 +1239,7 @@ impl Store {
 
     pub async fn audit_trail(&self, case_ref: &str) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
-            "SELECT at, actor, channel, case_ref, action, detail FROM audit WHERE case_ref = ? ORDER BY id",
+            "SELECT at, actor, channel, case_ref, action, detail FROM audit WHERE case_ref = $1 ORDER BY id",
         )
         .bind(case_ref)
         .fetch_all(&self.pool)
@@ -1166,7 +1263,7 @@ impl Store {
     }
 }
 
-fn guardian_from_row(r: &sqlx::sqlite::SqliteRow) -> Guardian {
+fn guardian_from_row(r: &AnyRow) -> Guardian {
     Guardian {
         id: r.get("id"),
         email: r.get("email"),

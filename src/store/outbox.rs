@@ -4,9 +4,13 @@
 //! with a lease, then marked sent, retried or failed.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{Result, Store, StoreError, parse_ts, ts};
+
+/// Delivery channels: console, email, Matrix, Telegram.
+pub const CHANNEL_SLOTS: usize = 4;
 
 /// A reminder to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,13 +66,13 @@ pub struct OutboxCounts {
 impl Store {
     /// Inserts a reminder unless its key exists; returns its id if new.
     pub async fn insert_reminder(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         r: &NewReminder,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reminders (idempotency_key, case_id, step, due_on, kind, role, send_at, late, payload, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT(idempotency_key) DO NOTHING RETURNING id",
         )
         .bind(&r.key)
@@ -78,7 +82,7 @@ impl Store {
         .bind(&r.kind)
         .bind(&r.role)
         .bind(ts(r.send_at))
-        .bind(r.late)
+        .bind(i64::from(r.late))
         .bind(r.payload.to_string())
         .bind(ts(now))
         .fetch_optional(&mut *conn)
@@ -90,7 +94,7 @@ impl Store {
     /// to send (superseded, or the late policy says so).
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_delivery(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         reminder_id: i64,
         reminder_key: &str,
         channel: &str,
@@ -101,7 +105,7 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO deliveries (reminder_id, idempotency_key, channel, recipient, state, next_attempt_at, last_error, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT(idempotency_key) DO NOTHING",
         )
         .bind(reminder_id)
@@ -119,13 +123,13 @@ impl Store {
 
     /// Whether any reminder of this step and due date was acknowledged.
     pub async fn step_acknowledged(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         step: &str,
         due: NaiveDate,
     ) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM reminders WHERE case_id = ? AND step = ? AND due_on = ? AND acknowledged_at IS NOT NULL",
+            "SELECT COUNT(*) FROM reminders WHERE case_id = $1 AND step = $2 AND due_on = $3 AND acknowledged_at IS NOT NULL",
         )
         .bind(case_id)
         .bind(step)
@@ -135,25 +139,43 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Claims up to `limit` deliveries due by `now`, leasing them until
-    /// `lease_until`. One statement: two claimers never get the same row.
+    /// Claims up to `limit` deliveries due by `now` on the given channels
+    /// (those this instance can send on), leasing them until `lease_until`.
+    /// One statement: two claimers never get the same row. On PostgreSQL
+    /// rows locked by another instance's claim are skipped, not waited for.
     pub async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        channels: &[&str],
     ) -> Result<Vec<Job>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE deliveries SET state = 'sending', lease_until = ?, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?
-                          ORDER BY next_attempt_at, id LIMIT ?)
+        if channels.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = self.backend.pick(
+            "UPDATE deliveries SET state = 'sending', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2
+                            AND channel IN ($4, $5, $6, $7)
+                          ORDER BY next_attempt_at, id LIMIT $3)
              RETURNING id",
-        )
-        .bind(ts(lease_until))
-        .bind(ts(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+            "UPDATE deliveries SET state = 'sending', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2
+                            AND channel IN ($4, $5, $6, $7)
+                          ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING id",
+        );
+        let mut q = sqlx::query_scalar(sql)
+            .bind(ts(lease_until))
+            .bind(ts(now))
+            .bind(limit);
+        // A fixed number of slots keeps the statement static; unused ones
+        // repeat the first channel.
+        for i in 0..CHANNEL_SLOTS {
+            q = q.bind(channels.get(i).copied().unwrap_or(channels[0]).to_string());
+        }
+        debug_assert!(channels.len() <= CHANNEL_SLOTS);
+        let ids: Vec<i64> = q.fetch_all(&self.pool).await?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -164,7 +186,7 @@ impl Store {
                 "SELECT d.id AS delivery_id, d.idempotency_key AS dkey, d.channel, d.recipient, d.attempts,
                         r.id, r.idempotency_key, r.case_id, r.step, r.due_on, r.kind, r.role, r.send_at, r.late,
                         r.payload, r.acknowledged_at
-                 FROM deliveries d JOIN reminders r ON r.id = d.reminder_id WHERE d.id = ?",
+                 FROM deliveries d JOIN reminders r ON r.id = d.reminder_id WHERE d.id = $1",
             )
             .bind(id)
             .fetch_one(&mut *conn)
@@ -189,7 +211,7 @@ impl Store {
 
     pub async fn mark_sent(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+            "UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
         )
         .bind(ts(now))
         .bind(delivery_id)
@@ -200,7 +222,7 @@ impl Store {
 
     pub async fn mark_retry(&self, delivery_id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?",
+            "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
         )
         .bind(ts(next))
         .bind(error)
@@ -213,8 +235,8 @@ impl Store {
     /// Puts a claimed delivery back without counting an attempt.
     pub async fn postpone(&self, delivery_id: i64, next: DateTime<Utc>) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL,
-                    attempts = MAX(attempts - 1, 0) WHERE id = ?",
+            "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL,
+                    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $2",
         )
         .bind(ts(next))
         .bind(delivery_id)
@@ -225,7 +247,7 @@ impl Store {
 
     pub async fn mark_failed(&self, delivery_id: i64, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+            "UPDATE deliveries SET state = 'failed', lease_until = NULL, last_error = $1 WHERE id = $2",
         )
         .bind(error)
         .bind(delivery_id)
@@ -236,7 +258,7 @@ impl Store {
 
     pub async fn mark_skipped(&self, delivery_id: i64, why: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'skipped', lease_until = NULL, last_error = ? WHERE id = ?",
+            "UPDATE deliveries SET state = 'skipped', lease_until = NULL, last_error = $1 WHERE id = $2",
         )
         .bind(why)
         .bind(delivery_id)
@@ -250,7 +272,7 @@ impl Store {
     /// sends (Matrix transaction ids, stable Message-IDs) absorb that.
     pub async fn release_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let r = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND lease_until < ?",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
         )
         .bind(ts(now))
         .execute(&self.pool)
@@ -261,7 +283,7 @@ impl Store {
     /// Seconds since the oldest delivery that is due and still pending.
     pub async fn outbox_lag(&self, now: DateTime<Utc>) -> Result<i64> {
         let oldest: Option<String> = sqlx::query_scalar(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1",
         )
         .bind(ts(now))
         .fetch_one(&self.pool)
@@ -277,9 +299,10 @@ impl Store {
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'open'")
             .fetch_one(&self.pool)
             .await?;
-        let overdue: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM steps INDEXED BY steps_due WHERE state IN ('open', 'overdue') AND due < ?",
-        )
+        let overdue: i64 = sqlx::query_scalar(self.backend.pick(
+            "SELECT COUNT(*) FROM steps INDEXED BY steps_due WHERE state IN ('open', 'overdue') AND due < $1",
+            "SELECT COUNT(*) FROM steps WHERE state IN ('open', 'overdue') AND due < $1",
+        ))
         .bind(today.to_string())
         .fetch_one(&self.pool)
         .await?;
@@ -305,10 +328,10 @@ impl Store {
     }
 
     /// The case and step of a reminder.
-    pub async fn reminder(conn: &mut SqliteConnection, id: i64) -> Result<Option<ReminderRow>> {
+    pub async fn reminder(conn: &mut AnyConnection, id: i64) -> Result<Option<ReminderRow>> {
         let row = sqlx::query(
             "SELECT id, idempotency_key, case_id, step, due_on, kind, role, send_at, late, payload, acknowledged_at
-             FROM reminders WHERE id = ?",
+             FROM reminders WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -319,13 +342,13 @@ impl Store {
     /// Marks a reminder acknowledged; `false` if it already was (the first
     /// acknowledgement is kept).
     pub async fn acknowledge(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: i64,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let r = sqlx::query(
-            "UPDATE reminders SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL",
+            "UPDATE reminders SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL",
         )
         .bind(ts(now))
         .bind(by)
@@ -344,7 +367,7 @@ impl Store {
 
     pub async fn set_last_tick(&self, at: DateTime<Utc>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO scheduler_state (id, last_tick_at) VALUES (1, ?)
+            "INSERT INTO scheduler_state (id, last_tick_at) VALUES (1, $1)
              ON CONFLICT(id) DO UPDATE SET last_tick_at = excluded.last_tick_at",
         )
         .bind(ts(at))
@@ -357,8 +380,8 @@ impl Store {
     pub async fn steps_to_remind(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "SELECT s.case_id, s.step FROM steps s
-             WHERE s.next_reminder_at IS NOT NULL AND s.next_reminder_at <= ?
-             ORDER BY s.next_reminder_at LIMIT ?",
+             WHERE s.next_reminder_at IS NOT NULL AND s.next_reminder_at <= $1
+             ORDER BY s.next_reminder_at LIMIT $2",
         )
         .bind(ts(now))
         .bind(limit)
@@ -368,12 +391,12 @@ impl Store {
     }
 
     pub async fn set_next_reminder(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         case_id: i64,
         step: &str,
         at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query("UPDATE steps SET next_reminder_at = ? WHERE case_id = ? AND step = ?")
+        sqlx::query("UPDATE steps SET next_reminder_at = $1 WHERE case_id = $2 AND step = $3")
             .bind(at.map(ts))
             .bind(case_id)
             .bind(step)
@@ -387,10 +410,12 @@ impl Store {
     /// index (the `IN` term repeats its condition): the cost follows the
     /// steps that just passed, not the number of open cases.
     pub async fn cases_to_refresh(&self, today: NaiveDate, limit: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(sqlx::query_scalar(self.backend.pick(
             "SELECT DISTINCT c.reference FROM steps s INDEXED BY steps_due JOIN cases c ON c.id = s.case_id
-             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < ? AND c.status = 'open' LIMIT ?",
-        )
+             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < $1 AND c.status = 'open' LIMIT $2",
+            "SELECT DISTINCT c.reference FROM steps s JOIN cases c ON c.id = s.case_id
+             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < $1 AND c.status = 'open' LIMIT $2",
+        ))
         .bind(today.to_string())
         .bind(limit)
         .fetch_all(&self.pool)
@@ -398,7 +423,7 @@ impl Store {
     }
 }
 
-fn reminder_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ReminderRow> {
+fn reminder_from_row(r: &AnyRow) -> Result<ReminderRow> {
     let payload: String = r.get("payload");
     let send_at: String = r.get("send_at");
     let due: Option<String> = r.get("due_on");

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{bin, run, stderr, stdout};
+use crate::util::{bin, bin_at, run, stderr, stdout};
 
 fn first_line(args: &[&str]) -> String {
     let o = run(args);
@@ -677,7 +677,7 @@ fn daemon_stops_cleanly_on_sigterm() {
         ),
     )
     .expect("write");
-    let mut child = bin()
+    let mut child = bin_at(dir.path())
         .env("ECHEANCIER_LOG", "info")
         .args(["--config", cfg.to_str().expect("utf8"), "run"])
         .stdin(std::process::Stdio::null())

@@ -290,7 +290,7 @@ async fn a_restart_mid_batch_loses_nothing_and_sends_nothing_twice() {
     let claimed = t
         .app
         .store
-        .claim_deliveries(now, now + first.lease, 5)
+        .claim_deliveries(now, now + first.lease, 5, &["email"])
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 5);

@@ -340,7 +340,7 @@ async fn reminders_reactions_and_a_restart() {
     let claimed =
         h.t.app
             .store
-            .claim_deliveries(now, now + scheduler.lease, 2)
+            .claim_deliveries(now, now + scheduler.lease, 2, &["matrix"])
             .await
             .expect("claim");
     assert_eq!(claimed.len(), 2);

@@ -28,11 +28,66 @@ fn chrono_tz_paris(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         .expect("valid instant")
 }
 
-/// An app on a fresh SQLite file with the demo directory and a fixed clock.
+/// The PostgreSQL server the suite runs against, when it runs against one:
+/// `ECHEANCIER_TEST_POSTGRES` names its maintenance database
+/// (`postgres://postgres@127.0.0.1:5432/postgres`); `scripts/test` sets it
+/// for the second pass of the suite.
+pub fn test_postgres() -> Option<String> {
+    std::env::var("ECHEANCIER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A database of its own for one test: a SQLite file in `dir`, or a new
+/// PostgreSQL database named after `dir` (created once; `scripts/test`
+/// drops the `echeancier_t_*` databases before and after the suite).
+pub fn database_url(dir: &std::path::Path) -> String {
+    let Some(admin) = test_postgres() else {
+        return format!("sqlite://{}", dir.join("t.db").display());
+    };
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(dir.display().to_string().as_bytes());
+    let name = format!(
+        "echeancier_t_{}",
+        h[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let mut url = url::Url::parse(&admin).expect("ECHEANCIER_TEST_POSTGRES is a URL");
+    url.set_path(&name);
+    let create = format!("CREATE DATABASE {name}");
+    // Its own thread and runtime: callers may be inside a runtime or not.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL reachable");
+            match sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut conn).await {
+                Ok(_) => {}
+                // Already made by an earlier command of the same test.
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+                Err(e) => panic!("CREATE DATABASE: {e}"),
+            }
+        })
+    })
+    .join()
+    .expect("database created");
+    url.to_string()
+}
+
+/// An app on a fresh database with the demo directory and a fixed clock.
 pub async fn app_at(now: DateTime<Utc>) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.expect("store");
+    let url = database_url(dir.path());
+    app_on(&url, now, dir).await
+}
+
+/// An app on the database at `url` (the demo directory, a fixed clock).
+pub async fn app_on(url: &str, now: DateTime<Utc>, dir: tempfile::TempDir) -> TestApp {
+    let store = Store::open(url).await.expect("store");
     let lib = echeancier::library::embedded().expect("procedures");
     let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("demo config");
     let clock = Arc::new(FixedClock::new(now));
@@ -54,8 +109,27 @@ pub fn bin() -> Command {
     c
 }
 
+/// Runs the binary; with `--config FILE`, on the test's own database (the
+/// folder of FILE names it).
 pub fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
+    let mut c = match args
+        .iter()
+        .position(|a| *a == "--config")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(file) => bin_at(std::path::Path::new(file).parent().expect("config in a folder")),
+        None => bin(),
+    };
+    c.args(args).output().expect("binary runs")
+}
+
+/// The binary on the database of the test whose folder is `dir`.
+pub fn bin_at(dir: &std::path::Path) -> Command {
+    let mut c = bin();
+    if test_postgres().is_some() {
+        c.env("ECHEANCIER_DATABASE_URL", database_url(dir));
+    }
+    c
 }
 
 pub fn stdout(o: &Output) -> String {

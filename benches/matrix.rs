@@ -84,6 +84,7 @@ async fn main() {
     tokio::spawn(async move {
         let _ = runner.run(rx).await;
     });
+    bot.ready().await;
 
     let cdir = tempfile::tempdir().expect("dir");
     let claire = Client::builder()

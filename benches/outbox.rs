@@ -5,8 +5,6 @@
 //! `cargo bench --bench outbox` (needs `.venv` from `scripts/test`);
 //! `ECHEANCIER_BENCH_CASES` sets the number of cases (default 100000).
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,6 +15,9 @@ use echeancier::config::{EmailMode, Settings, SmtpSecurity, SmtpSettings};
 use echeancier::email::Mailer;
 use echeancier::scheduler::Scheduler;
 use echeancier::store::Store;
+use support::SmtpCapture;
+
+mod support;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -170,45 +171,4 @@ async fn main() {
         sent.sent,
         sent.sent as f64 / secs
     );
-}
-
-struct SmtpCapture {
-    port: u16,
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-}
-
-impl SmtpCapture {
-    fn start() -> SmtpCapture {
-        let dir = tempfile::tempdir().expect("dir");
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = std::env::var("ECHEANCIER_TEST_PYTHON")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|_| root.join(".venv/bin/python"));
-        let mut child = Command::new(python)
-            .arg(root.join("tests/support/smtp_capture.py"))
-            .arg("--dir")
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("SMTP server (run scripts/test once to create .venv)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("port");
-        let port = line.trim().trim_start_matches("PORT ").parse().expect("port");
-        SmtpCapture {
-            port,
-            child,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for SmtpCapture {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

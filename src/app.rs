@@ -672,6 +672,7 @@ impl App {
             .command_seconds
             .get_or_create(&label)
             .observe(started.elapsed().as_secs_f64());
+        crate::view::chat_out(channel, &reply);
         Some(reply)
     }
 

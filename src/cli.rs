@@ -32,6 +32,9 @@ pub struct Cli {
     /// Fichier de configuration (TOML). Sans lui, les valeurs par défaut intégrées.
     #[arg(long, short, global = true, env = "ECHEANCIER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Journal au format JSON (une ligne par événement), pour un collecteur de journaux.
+    #[arg(long, global = true, env = "ECHEANCIER_LOG_JSON")]
+    pub log_json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -575,12 +578,27 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     scheduler.lease = chrono::Duration::seconds(i64::try_from(settings.lease_seconds).unwrap_or(300));
     // Several instances may share a PostgreSQL database: one decides (the
     // tick), all deliver, and each chat account syncs in one instance.
-    scheduler = scheduler.with_tick_leader(Arc::new(Leader::new(&app.store, "planificateur")));
+    let tick_leader = Arc::new(Leader::new(&app.store, "planificateur"));
+    scheduler = scheduler.with_tick_leader(tick_leader.clone());
     let every = std::time::Duration::from_secs(settings.tick_seconds.min(5));
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let mut matrix_task = None;
+    let mut channels = vec![crate::http::ChannelInfo::new(
+        "email",
+        match &settings.email {
+            crate::config::EmailMode::Files(_) => "fichiers",
+            crate::config::EmailMode::Smtp(_) => "smtp",
+        },
+    )];
+    if settings.console {
+        channels.push(crate::http::ChannelInfo::new("console", "console"));
+    }
     if let Some(m) = &settings.matrix {
         let leader = Arc::new(Leader::new(&app.store, &format!("matrix:{}", m.user)));
+        channels.push(crate::http::ChannelInfo {
+            leader: Some(leader.clone()),
+            ..crate::http::ChannelInfo::new("matrix", "configuré")
+        });
         let ms = crate::matrix::Settings {
             homeserver: m.homeserver.clone(),
             user: m.user.clone(),
@@ -622,6 +640,8 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         scheduler = scheduler.with_telegram(bot.clone());
         let token_id = crate::store::leader::lock_key(&t.token);
         let leader = Arc::new(Leader::new(&app.store, &format!("telegram:{token_id}")));
+        // Sends work from every instance; the lock only says who polls.
+        channels.push(crate::http::ChannelInfo::new("telegram", "configuré"));
         let rx = shutdown_rx.clone();
         telegram_task = Some(tokio::spawn(crate::daemon::while_leading(
             leader,
@@ -660,19 +680,11 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     };
     let mut http_task = None;
     if let Some(addr) = settings.http {
-        let channels = serde_json::json!({
-            "email": match &settings.email {
-                crate::config::EmailMode::Files(_) => "fichiers",
-                crate::config::EmailMode::Smtp(_) => "smtp",
-            },
-            "telegram": if settings.telegram.is_some() { "configuré" } else { "absent" },
-            "console": settings.console,
-        });
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| input(format!("écoute HTTP sur {addr} : {e}")))?;
         let mut rx = shutdown_rx.clone();
-        let router = crate::http::router(app.clone(), channels);
+        let router = crate::http::router(app.clone(), channels, Some(tick_leader));
         http_task = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {

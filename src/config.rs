@@ -695,11 +695,12 @@ impl Settings {
                 };
                 let mut rooms = Vec::new();
                 for r in &m.salons {
-                    if !r.id.get_ref().starts_with('!') || !r.id.get_ref().contains(':') {
+                    // Room versions 12 and later drop the ":server" part.
+                    if matrix_sdk::ruma::RoomId::parse(r.id.get_ref()).is_err() {
                         err(
                             r.id.span(),
                             format!(
-                                "salon « {} » invalide : attendu !identifiant:serveur",
+                                "salon « {} » invalide : attendu !identifiant:serveur (ou !identifiant)",
                                 r.id.get_ref()
                             ),
                         );
@@ -997,6 +998,31 @@ pub fn normalize_departement(d: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_are_checked_and_passwords_warned() {
+        let s = Settings::parse(
+            "c.toml",
+            "database_url = \"postgres://app:S3cret@db.local/echeancier\"\n",
+            None,
+        )
+        .expect("postgres accepted");
+        assert!(s.database_url.starts_with("postgres://"));
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.line == 1 && w.message.contains("ECHEANCIER_DATABASE_URL")),
+            "{:?}",
+            s.warnings
+        );
+        let e = Settings::parse("c.toml", "database_url = \"mysql://app:S3cret@db/x\"\n", None)
+            .expect_err("mysql refused");
+        let text = format!("{e:?}");
+        assert!(
+            text.contains("non prise en charge") && !text.contains("S3cret"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn defaults_need_no_file() {

@@ -2,42 +2,105 @@
 //! channels) and `/metrics` (Prometheus). Listens where configured, on
 //! loopback by default.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use chrono::Utc;
 use serde_json::json;
 
 use crate::app::App;
+use crate::store::leader::Leader;
+
+/// A channel as configured in this instance.
+#[derive(Clone, Debug)]
+pub struct ChannelInfo {
+    pub name: String,
+    /// How it is set up: "smtp", "fichiers", "configuré"...
+    pub mode: String,
+    /// The lock under which it runs, for chat accounts synced by one instance.
+    pub leader: Option<Arc<Leader>>,
+}
+
+impl ChannelInfo {
+    pub fn new(name: &str, mode: &str) -> ChannelInfo {
+        ChannelInfo {
+            name: name.into(),
+            mode: mode.into(),
+            leader: None,
+        }
+    }
+}
 
 #[derive(Clone)]
 struct Ctx {
     app: App,
-    channels: serde_json::Value,
+    channels: Vec<ChannelInfo>,
+    tick: Option<Arc<Leader>>,
 }
 
-pub fn router(app: App, channels: serde_json::Value) -> Router {
+/// `tick`: the scheduler's leadership, reported as "decides here" or not.
+pub fn router(app: App, channels: Vec<ChannelInfo>, tick: Option<Arc<Leader>>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(Ctx { app, channels })
+        .with_state(Ctx { app, channels, tick })
 }
 
+/// 200 while the database answers (channels failing make it "degraded"
+/// without taking the instance out of a load balancer); 503 otherwise.
 async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
     let db = sqlx::query_scalar::<_, i64>("SELECT 1")
         .fetch_one(ctx.app.store.pool())
         .await;
     let outbox = ctx.app.store.outbox_counts().await.ok();
-    let ok = db.is_ok();
+    let due: BTreeMap<String, (i64, i64)> = ctx
+        .app
+        .store
+        .due_by_channel(ctx.app.clock.now())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, n, oldest)| (c, (n, (ctx.app.clock.now() - oldest).num_seconds().max(0))))
+        .collect();
+    let db_ok = db.is_ok();
+    let health = ctx.app.metrics.health();
+    let mut any_failing = false;
+    let mut channels = serde_json::Map::new();
+    for c in &ctx.channels {
+        let h = health.get(&c.name).cloned().unwrap_or_default();
+        let failing = h.failing();
+        any_failing |= failing;
+        let state = match (&c.leader, failing) {
+            (Some(l), _) if !l.holding() => "suivi par une autre instance",
+            (_, true) => "en échec",
+            (_, false) => "ok",
+        };
+        let (due_now, lag) = due.get(&c.name).copied().unwrap_or((0, 0));
+        channels.insert(
+            c.name.clone(),
+            json!({
+                "mode": c.mode,
+                "etat": state,
+                "dernier_envoi": h.last_ok.map(|t| t.to_rfc3339()),
+                "derniere_erreur": h.last_error.map(|(t, e)| json!({"a": t.to_rfc3339(), "erreur": e})),
+                "a_envoyer": due_now,
+                "retard_secondes": lag,
+            }),
+        );
+    }
     let body = json!({
-        "status": if ok { "ok" } else { "degraded" },
-        "database": if ok { "ok".to_string() } else { format!("erreur : {}", db.err().map(|e| e.to_string()).unwrap_or_default()) },
+        "status": if !db_ok { "down" } else if any_failing { "degraded" } else { "ok" },
+        "database": if db_ok { "ok".to_string() } else { format!("erreur : {}", db.err().map(|e| e.to_string()).unwrap_or_default()) },
+        "backend": match ctx.app.store.backend() { crate::store::Backend::Sqlite => "sqlite", crate::store::Backend::Postgres => "postgres" },
+        "decide_ici": ctx.tick.as_ref().is_none_or(|l| l.holding()),
         "outbox": outbox.map(|c| json!({"pending": c.pending, "sending": c.sending, "sent": c.sent, "failed": c.failed})),
-        "channels": ctx.channels,
+        "channels": channels,
     });
-    let status = if ok {
+    let status = if db_ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -60,9 +123,17 @@ async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
                 .set(n);
         }
     }
-    let now = Utc::now();
+    let now = ctx.app.clock.now();
     if let Ok(lag) = ctx.app.store.outbox_lag(now).await {
         m.outbox_lag_seconds.set(lag);
+    }
+    if let Ok(due) = ctx.app.store.due_by_channel(now).await {
+        for c in &ctx.channels {
+            let n = due.iter().find(|(name, _, _)| *name == c.name).map_or(0, |d| d.1);
+            m.due
+                .get_or_create(&crate::metrics::Metrics::channel(&c.name))
+                .set(n);
+        }
     }
     if let Ok((open, overdue)) = ctx.app.store.case_gauges(ctx.app.today()).await {
         m.open_cases.set(open);

@@ -23,13 +23,16 @@ fn main() -> ExitCode {
             };
         }
     };
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECHEANCIER_LOG")
+        .unwrap_or_else(|_| "warn,echeancier=info".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ECHEANCIER_LOG")
-                .unwrap_or_else(|_| "warn,echeancier=info".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    if cli.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let config = cli.config.as_deref();
     let outcome = match &cli.command {
         Command::Deadline(a) => cli::deadline(a),

@@ -59,6 +59,13 @@ pub enum MatrixError {
 pub struct MatrixBot {
     pub client: Client,
     app: App,
+    /// Set once the first sync is done: the rooms it is in are known, so
+    /// sends no longer fail for a room "not joined yet".
+    ready: tokio::sync::watch::Sender<bool>,
+    /// One send at a time per room: the crypto layer shares the room key
+    /// and then encrypts, and a concurrent send can exhaust the session in
+    /// between (matrix-sdk-crypto then panics on an expired session).
+    room_locks: std::sync::Mutex<std::collections::HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for MatrixBot {
@@ -122,7 +129,31 @@ impl MatrixBot {
                 }
             }
         }
-        Ok(Arc::new(MatrixBot { client, app }))
+        Ok(Arc::new(MatrixBot {
+            client,
+            app,
+            ready: tokio::sync::watch::Sender::new(false),
+            room_locks: std::sync::Mutex::default(),
+        }))
+    }
+
+    fn room_lock(&self, room: &RoomId) -> Arc<tokio::sync::Mutex<()>> {
+        self.room_locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(room.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Whether the first sync is done (the outbox waits for it).
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Returns once the first sync is done.
+    pub async fn ready(&self) {
+        let _ = self.ready.subscribe().wait_for(|r| *r).await;
     }
 
     /// Registers the handlers, skips the history with a first sync, then
@@ -156,6 +187,17 @@ impl MatrixBot {
     /// Handlers and the first sync (old messages are not answered again).
     pub async fn start(self: &Arc<Self>) -> Result<(), MatrixError> {
         self.client.sync_once(SyncSettings::default()).await?;
+        // Invitations that came while no instance was syncing are answered
+        // now; the first sync's events went to no handler.
+        for room in self.client.invited_rooms() {
+            let inviter = match room.invite_details().await {
+                Ok(d) => d.inviter.map(|m| m.user_id().to_owned()),
+                Err(_) => None,
+            };
+            if let Some(inviter) = inviter {
+                self.answer_invite(&room, inviter.as_str()).await;
+            }
+        }
         let bot = self.clone();
         self.client
             .add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room| {
@@ -174,6 +216,7 @@ impl MatrixBot {
                 let bot = bot.clone();
                 async move { bot.on_reaction(ev, room).await }
             });
+        self.ready.send_replace(true);
         Ok(())
     }
 
@@ -182,10 +225,15 @@ impl MatrixBot {
         if ev.state_key != me || room.state() != RoomState::Invited {
             return;
         }
+        self.answer_invite(&room, ev.sender.as_str()).await;
+    }
+
+    /// Joins when a known staff account invites, declines otherwise.
+    async fn answer_invite(&self, room: &Room, inviter: &str) {
         let known = self
             .app
             .store
-            .actor("matrix", ev.sender.as_str())
+            .actor("matrix", inviter)
             .await
             .ok()
             .flatten()
@@ -217,6 +265,8 @@ impl MatrixBot {
         };
         let mut content = RoomMessageEventContent::text_plain(reply);
         content.relates_to = Some(Relation::Thread(Thread::plain(root, ev.event_id.clone())));
+        let lock = self.room_lock(room.room_id());
+        let _turn = lock.lock().await;
         if let Err(e) = room.send(content).await {
             tracing::warn!(room = %room.room_id(), error = %e, "matrix reply failed");
         }
@@ -246,6 +296,8 @@ impl MatrixBot {
             ev.content.relates_to.event_id.clone(),
             ev.content.relates_to.event_id.clone(),
         )));
+        let lock = self.room_lock(room.room_id());
+        let _turn = lock.lock().await;
         let _ = room.send(content).await;
     }
 
@@ -260,6 +312,8 @@ impl MatrixBot {
             )));
         };
         let content = RoomMessageEventContent::text_html(text, html);
+        let lock = self.room_lock(&room_id);
+        let _turn = lock.lock().await;
         match room.send(content).with_transaction_id(transaction_id(key)).await {
             Ok(r) => Ok(r.response.event_id.to_string()),
             Err(e) => Err(SendError::Transient(e.to_string())),

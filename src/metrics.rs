@@ -2,6 +2,10 @@
 //! sent and failed per channel, and gauges read from the database at
 //! scrape time (outbox by state, outbox lag, open cases, late steps).
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -19,12 +23,34 @@ pub struct State {
     pub state: String,
 }
 
+/// What an operator needs to know of a channel: when it last worked, and
+/// the last error if it failed since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelHealth {
+    pub last_ok: Option<DateTime<Utc>>,
+    pub last_error: Option<(DateTime<Utc>, String)>,
+}
+
+impl ChannelHealth {
+    /// Failing: its last attempt failed.
+    pub fn failing(&self) -> bool {
+        match (&self.last_ok, &self.last_error) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(ok), Some((err, _))) => err > ok,
+        }
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
+    health: Mutex<BTreeMap<String, ChannelHealth>>,
     pub commands: Family<Channel, Counter>,
     pub command_seconds: Family<Channel, Histogram>,
     pub sent: Family<Channel, Counter>,
     pub failed: Family<Channel, Counter>,
+    pub retried: Family<Channel, Counter>,
+    pub due: Family<Channel, Gauge>,
     pub reminders_decided: Counter,
     pub outbox: Family<State, Gauge>,
     pub outbox_lag_seconds: Gauge,
@@ -59,6 +85,18 @@ impl Default for Metrics {
             "Messages that failed for good",
             failed.clone(),
         );
+        let retried = Family::<Channel, Counter>::default();
+        registry.register(
+            "deliveries_retried",
+            "Attempts that failed and will be retried",
+            retried.clone(),
+        );
+        let due = Family::<Channel, Gauge>::default();
+        registry.register(
+            "deliveries_due",
+            "Deliveries due now and not yet sent",
+            due.clone(),
+        );
         let reminders_decided = Counter::default();
         registry.register(
             "reminders_decided",
@@ -83,10 +121,13 @@ impl Default for Metrics {
         );
         Metrics {
             registry,
+            health: Mutex::default(),
             commands,
             command_seconds,
             sent,
             failed,
+            retried,
+            due,
             reminders_decided,
             outbox,
             outbox_lag_seconds,
@@ -101,6 +142,25 @@ impl Metrics {
         Channel {
             channel: channel.to_string(),
         }
+    }
+
+    pub fn record_ok(&self, channel: &str, at: DateTime<Utc>) {
+        self.sent.get_or_create(&Metrics::channel(channel)).inc();
+        self.health_mut(|h| h.entry(channel.to_string()).or_default().last_ok = Some(at));
+    }
+
+    pub fn record_error(&self, channel: &str, at: DateTime<Utc>, error: &str) {
+        self.health_mut(|h| {
+            h.entry(channel.to_string()).or_default().last_error = Some((at, error.to_string()));
+        });
+    }
+
+    pub fn health(&self) -> BTreeMap<String, ChannelHealth> {
+        self.health.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn health_mut(&self, f: impl FnOnce(&mut BTreeMap<String, ChannelHealth>)) {
+        f(&mut self.health.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// The text exposition format.

@@ -71,6 +71,8 @@ pub struct Scheduler {
     pub max_per_pass: usize,
     /// Messages sent at the same time.
     pub concurrency: usize,
+    /// Longest wait for one send before it counts as a transient failure.
+    pub send_timeout: StdDuration,
 }
 
 fn who() -> Who {
@@ -110,6 +112,7 @@ impl Scheduler {
             lease: Duration::minutes(5),
             max_per_pass: usize::MAX,
             concurrency: 8,
+            send_timeout: StdDuration::from_secs(60),
         }
     }
 
@@ -145,7 +148,7 @@ impl Scheduler {
         if self.telegram.is_some() {
             c.push("telegram");
         }
-        if self.matrix_bot().is_some() {
+        if self.matrix_bot().is_some_and(|b| b.is_ready()) {
             c.push("matrix");
         }
         c
@@ -474,7 +477,7 @@ impl Scheduler {
             }
             messages.extend(late.into_values());
             let results: Vec<Result<DeliverReport, AppError>> = futures_util::stream::iter(messages)
-                .map(|group| self.deliver_one(group, now))
+                .map(|group| self.deliver_guarded(group, now))
                 .buffer_unordered(self.concurrency)
                 .collect()
                 .await;
@@ -487,6 +490,27 @@ impl Scheduler {
             }
         }
         Ok(report)
+    }
+
+    /// `deliver_one`, with a panic inside a sender (a library's assertion)
+    /// turned into an error for this message: the pass and the loop go on,
+    /// and the lease brings the message back.
+    async fn deliver_guarded(&self, jobs: Vec<Job>, now: DateTime<Utc>) -> Result<DeliverReport, AppError> {
+        use futures_util::FutureExt;
+        let keys: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
+        match std::panic::AssertUnwindSafe(self.deliver_one(jobs, now))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!(
+                    ?keys,
+                    "a sender panicked: the message waits for its lease to expire"
+                );
+                Ok(DeliverReport::default())
+            }
+        }
     }
 
     /// Sends one message made of one or more jobs (same channel and recipient).
@@ -554,7 +578,21 @@ impl Scheduler {
                     .join(",")
             )
         };
-        match self.send(&first.channel, &first.recipient, &key, &message).await {
+        // A send that hangs (a homeserver that accepts and never answers)
+        // must not hold the other messages of the pass: it is retried.
+        let sent = match tokio::time::timeout(
+            self.send_timeout,
+            self.send(&first.channel, &first.recipient, &key, &message),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(SendError::Transient(format!(
+                "pas de réponse en {} s",
+                self.send_timeout.as_secs()
+            ))),
+        };
+        match sent {
             Ok(external) => {
                 if let Some(external) = external {
                     for job in &live {
@@ -567,14 +605,11 @@ impl Scheduler {
                 for job in &live {
                     self.app.store.mark_sent(job.delivery_id, now).await?;
                     report.sent += 1;
+                    self.app.metrics.record_ok(&first.channel, now);
                 }
-                self.app
-                    .metrics
-                    .sent
-                    .get_or_create(&crate::metrics::Metrics::channel(&first.channel))
-                    .inc_by(live.len() as u64);
             }
             Err(SendError::Transient(e)) => {
+                self.app.metrics.record_error(&first.channel, now, &e);
                 for job in &live {
                     if job.attempts >= MAX_ATTEMPTS {
                         self.fail(job, &format!("{MAX_ATTEMPTS} essais sans succès : {e}"), now)
@@ -584,10 +619,16 @@ impl Scheduler {
                         let next = self.retry_at(job, now + backoff(job.attempts, &job.key)).await?;
                         self.app.store.mark_retry(job.delivery_id, next, &e).await?;
                         report.retried += 1;
+                        self.app
+                            .metrics
+                            .retried
+                            .get_or_create(&crate::metrics::Metrics::channel(&first.channel))
+                            .inc();
                     }
                 }
             }
             Err(SendError::Permanent(e)) => {
+                self.app.metrics.record_error(&first.channel, now, &e);
                 for job in &live {
                     self.fail(job, &e, now).await?;
                     report.failed += 1;
@@ -616,6 +657,9 @@ impl Scheduler {
         key: &str,
         m: &Rendered,
     ) -> Result<Option<String>, SendError> {
+        if channel != "email" {
+            view::chat_out(channel, &m.text);
+        }
         if channel == "matrix" {
             return match self.matrix_bot() {
                 Some(bot) => {

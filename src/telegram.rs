@@ -150,6 +150,7 @@ impl Telegram {
             Err(e) => (e.to_string(), None),
         };
         let short: String = answer.chars().take(190).collect();
+        crate::view::chat_out("telegram", &short);
         let _ = self
             .bot
             .answer_callback_query(q.id.clone())
@@ -158,6 +159,7 @@ impl Telegram {
             .await;
         if let (Some(line), Some(MaybeInaccessibleMessage::Regular(m))) = (edit, q.message.as_ref()) {
             let text = format!("{}\n\n{line}", m.text().unwrap_or_default());
+            crate::view::chat_out("telegram", &text);
             let _ = self.bot.edit_message_text(m.chat.id, m.id, text).await;
         }
     }

@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use echeancier_core::french::long_date;
 use echeancier_core::procedure::{Audience, Procedure, Roles};
+// One HTML escape for staff messages and parent notices alike.
+pub use echeancier_core::template::escape_html;
 
 use crate::store::{CaseRow, StepRow};
 
@@ -116,13 +118,6 @@ impl StaffMessage {
     }
 }
 
-pub fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// What a staff reminder says about one step.
 #[derive(Debug, Clone)]
 pub struct ReminderView<'a> {
@@ -171,4 +166,11 @@ pub fn reminder_lines(r: &ReminderView<'_>) -> Vec<String> {
         r.case_ref, r.step, r.id
     ));
     lines
+}
+
+/// Every message a chat channel carries passes here: a trace event under
+/// the target `echeancier::chat_out`, off by default, that the test suite
+/// captures to prove no message carries personal data.
+pub fn chat_out(channel: &str, text: &str) {
+    tracing::trace!(target: "echeancier::chat_out", channel, text);
 }

@@ -1,5 +1,5 @@
 //! echeancier's domain core: calendars, deadline rules, procedures, case
-//! state and the chat command grammar.
+//! state, the chat command grammar and the parent-notice templates.
 //!
 //! Nothing here reads the clock, the disk or the network: every function
 //! takes what it needs (including `today`) as an argument, so the whole core
@@ -18,6 +18,7 @@ pub mod procedure;
 pub mod reminder;
 pub mod retention;
 pub mod school;
+pub mod template;
 pub mod termination;
 
 pub use calendar::{Calendar, CalendarId};

@@ -50,6 +50,12 @@ impl Leader {
         &self.name
     }
 
+    /// Whether the lock was held at the last check (for health reports;
+    /// does not touch the database).
+    pub fn holding(&self) -> bool {
+        self.store.backend() == Backend::Sqlite || self.conn.try_lock().map(|c| c.is_some()).unwrap_or(true)
+    }
+
     /// Whether this instance leads now: keeps a lock it holds (after
     /// checking its connection is alive) or tries to take it.
     pub async fn held(&self) -> Result<bool> {

@@ -226,11 +226,17 @@ fn req_date(s: String) -> Result<NaiveDate> {
 impl Store {
     /// Opens (creating if needed) the database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<Store> {
-        Store::open_with(url, 8).await
+        Store::open_with(url, 8, std::time::Duration::from_secs(30)).await
     }
 
-    /// Opens with at most `max_connections` pooled connections.
-    pub async fn open_with(url: &str, max_connections: u32) -> Result<Store> {
+    /// Opens with at most `max_connections` pooled connections; a query
+    /// waits at most `acquire_timeout` for one (while the database is
+    /// unreachable, that is how long each attempt takes to fail).
+    pub async fn open_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: std::time::Duration,
+    ) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url).ok_or_else(|| StoreError::Url(redact_url(url)))?;
         let mut connect_url = url.to_string();
@@ -248,7 +254,7 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(std::time::Duration::from_secs(30))
+            .acquire_timeout(acquire_timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

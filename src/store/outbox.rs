@@ -294,6 +294,23 @@ impl Store {
         })
     }
 
+    /// Per channel: deliveries due by `now` and not sent, and the oldest's due time.
+    pub async fn due_by_channel(&self, now: DateTime<Utc>) -> Result<Vec<(String, i64, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT channel, COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM deliveries
+             WHERE state = 'pending' AND next_attempt_at <= $1 GROUP BY channel ORDER BY channel",
+        )
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let oldest: String = r.get("oldest");
+                Ok((r.get("channel"), r.get("n"), parse_ts(&oldest)?))
+            })
+            .collect()
+    }
+
     /// Open cases and late steps, for the gauges.
     pub async fn case_gauges(&self, today: NaiveDate) -> Result<(i64, i64)> {
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'open'")

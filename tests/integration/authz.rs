@@ -12,8 +12,16 @@ const ACTORS: [&str; 8] = [
 
 struct Cases {
     par: String,
+    parcours: String,
+    ap: String,
     com: String,
     conv: String,
+}
+
+impl Cases {
+    fn all(&self) -> [&String; 5] {
+        [&self.par, &self.parcours, &self.ap, &self.com, &self.conv]
+    }
 }
 
 async fn setup() -> (TestApp, Cases) {
@@ -101,7 +109,49 @@ async fn setup() -> (TestApp, Cases) {
         .expect("com")
         .case
         .reference;
-    (t, Cases { par, com, conv })
+    let parcours = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "parcours".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![
+                    ("ouverture".into(), "2026-11-20".parse().expect("date")),
+                    ("stage_debut".into(), "2027-01-11".parse().expect("date")),
+                    ("stage_fin".into(), "2027-01-22".parse().expect("date")),
+                ],
+                ..Default::default()
+            },
+            &who,
+        )
+        .await
+        .expect("parcours")
+        .case
+        .reference;
+    let ap = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "accompagnement".into(),
+                establishment: Some("0490001K".into()),
+                ..Default::default()
+            },
+            &who,
+        )
+        .await
+        .expect("accompagnement")
+        .case
+        .reference;
+    (
+        t,
+        Cases {
+            par,
+            parcours,
+            ap,
+            com,
+            conv,
+        },
+    )
 }
 
 /// (command, actors allowed); every other actor is refused.
@@ -122,6 +172,26 @@ fn matrix(c: &Cases) -> Vec<(String, Vec<&'static str>)> {
             vec!["chef", "cpe", "dasen"],
         ),
         (format!("!rdv {} entretien 2026-12-09 10h", c.par), vec!["dasen"]),
+        // The CPE is also the parcours' referent in the demo directory.
+        (
+            format!("!dossier {}", c.parcours),
+            vec!["chef", "cpe", "dasen", "ienio"],
+        ),
+        (format!("!etape {} contrat fait", c.parcours), vec!["chef"]),
+        (
+            format!("!etape {} validation fait", c.parcours),
+            vec!["dasen", "ienio"],
+        ),
+        (
+            format!("!etape {} visite_stage fait", c.parcours),
+            vec!["chef", "cpe"],
+        ),
+        (
+            format!("!report {} bilan 2027-06-30 fin d'année", c.parcours),
+            vec!["chef", "cpe"],
+        ),
+        (format!("!dossier {}", c.ap), vec!["chef"]),
+        (format!("!etape {} regulation_1 fait", c.ap), vec!["chef"]),
         (format!("!dossier {}", c.com), vec!["dasen", "caf"]),
         (format!("!recu {} caf 2026-11-30", c.com), vec!["dasen", "caf"]),
         (format!("!recu {} prefet 2026-11-30", c.com), vec!["dasen"]),
@@ -133,6 +203,14 @@ fn matrix(c: &Cases) -> Vec<(String, Vec<&'static str>)> {
     ]
 }
 
+async fn trail_len(t: &TestApp, cases: &Cases) -> usize {
+    let mut n = 0;
+    for c in cases.all() {
+        n += t.app.store.audit_trail(c).await.expect("audit").len();
+    }
+    n
+}
+
 #[tokio::test]
 async fn every_command_by_every_actor() {
     let mut failures = Vec::new();
@@ -140,9 +218,7 @@ async fn every_command_by_every_actor() {
         // A fresh database per actor: what one did does not change the next.
         let (t, cases) = setup().await;
         for (command, allowed) in matrix(&cases) {
-            let before = t.app.store.audit_trail(&cases.par).await.expect("audit").len()
-                + t.app.store.audit_trail(&cases.com).await.expect("audit").len()
-                + t.app.store.audit_trail(&cases.conv).await.expect("audit").len();
+            let before = trail_len(&t, &cases).await;
             let reply = t.app.handle("console", actor, &command).await.expect("a reply");
             let refused = reply.starts_with("Désolé");
             let expected = !allowed.contains(&actor);
@@ -150,9 +226,7 @@ async fn every_command_by_every_actor() {
                 failures.push(format!("{actor} « {command} » : {reply}"));
             }
             if refused {
-                let after = t.app.store.audit_trail(&cases.par).await.expect("audit").len()
-                    + t.app.store.audit_trail(&cases.com).await.expect("audit").len()
-                    + t.app.store.audit_trail(&cases.conv).await.expect("audit").len();
+                let after = trail_len(&t, &cases).await;
                 assert_eq!(before, after, "a refusal changed something: {actor} {command}");
             }
         }

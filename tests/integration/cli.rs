@@ -679,7 +679,7 @@ fn daemon_stops_cleanly_on_sigterm() {
     .expect("write");
     let mut child = bin_at(dir.path())
         .env("ECHEANCIER_LOG", "info")
-        .args(["--config", cfg.to_str().expect("utf8"), "run"])
+        .args(["--config", cfg.to_str().expect("utf8"), "--log-json", "run"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -700,6 +700,14 @@ fn daemon_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let exit = child.wait().expect("exit");
     assert!(exit.success(), "{exit:?} {rest:?}");
+    // --log-json: one JSON object per line.
+    for l in &rest {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert!(
+            v["fields"]["message"].is_string() && v["level"].is_string(),
+            "{l}"
+        );
+    }
     assert!(rest.iter().any(|l| l.contains("scheduler stopped")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("echeancier stopped")), "{rest:?}");
 }

@@ -57,7 +57,10 @@ impl Daemon {
 
     pub fn start(&mut self) {
         let mut c = bin();
-        c.env("ECHEANCIER_LOG", "warn,echeancier=info");
+        c.env(
+            "ECHEANCIER_LOG",
+            "warn,echeancier=info,echeancier::chat_out=trace",
+        );
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -76,6 +79,7 @@ impl Daemon {
                 if std::env::var_os("ECHEANCIER_TEST_SHOW_DAEMONS").is_some() {
                     eprintln!("[{name}] {line}");
                 }
+                crate::privacy::check_log_line(&line);
                 log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
             }
         });

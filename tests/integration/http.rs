@@ -22,7 +22,11 @@ async fn health_and_metrics() {
         .handle("console", "chef", "!echeances")
         .await
         .expect("reply");
-    let router = echeancier::http::router(t.app.clone(), serde_json::json!({"email": "fichiers"}));
+    let router = echeancier::http::router(
+        t.app.clone(),
+        vec![echeancier::http::ChannelInfo::new("email", "fichiers")],
+        None,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
@@ -31,7 +35,7 @@ async fn health_and_metrics() {
     let health = get(addr, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(
-        health.contains("\"database\":\"ok\"") && health.contains("\"email\":\"fichiers\""),
+        health.contains("\"database\":\"ok\"") && health.contains("\"mode\":\"fichiers\""),
         "{health}"
     );
     let metrics = get(addr, "/metrics").await;
@@ -46,4 +50,25 @@ async fn health_and_metrics() {
         "{metrics}"
     );
     assert!(metrics.contains("echeancier_overdue_steps"), "{metrics}");
+    assert!(
+        metrics.contains("echeancier_deliveries_due{channel=\"email\"}"),
+        "{metrics}"
+    );
+    // A channel whose last attempt failed makes the instance "degraded",
+    // still 200 (the database answers); a success afterwards clears it.
+    let now = paris_noon(2026, 11, 23);
+    t.app.metrics.record_error("email", now, "550 boîte inconnue");
+    let health = get(addr, "/healthz").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health.contains("\"status\":\"degraded\"")
+            && health.contains("\"etat\":\"en échec\"")
+            && health.contains("550 boîte inconnue"),
+        "{health}"
+    );
+    t.app
+        .metrics
+        .record_ok("email", now + chrono::Duration::minutes(1));
+    let health = get(addr, "/healthz").await;
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
 }

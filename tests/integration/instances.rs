@@ -6,47 +6,33 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use echeancier::app::{OpenCase, Who};
 use echeancier::scheduler::Scheduler;
 use mail_parser::MessageParser;
 
 use crate::daemons::{Daemon, daemon_config, wait_until};
 use crate::fake_telegram::{FakeTelegram, TOKEN};
-use crate::util::{SmtpServer, TestApp, app_on, database_url, test_postgres};
+use crate::util::{SmtpServer, TestApp, app_on, database_url, open_par, test_postgres};
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().expect("instant")
 }
 
 /// `cases` PAR cases whose two DASEN reminders each are decided (by a
-/// fixed clock in December 2026) and made due now; returns the delivery keys.
-pub async fn seed_due_reminders(t: &TestApp, cases: usize) -> Vec<String> {
-    let who = Who {
-        actor: "test".into(),
-        channel: "cli".into(),
-    };
+/// fixed clock in December 2026) and made due now, on the channels in
+/// `keep` only; returns the delivery keys.
+pub async fn seed_due_reminders(t: &TestApp, cases: usize, keep: [&str; 2]) -> Vec<String> {
     for _ in 0..cases {
-        t.app
-            .open_case(
-                OpenCase {
-                    procedure: "par".into(),
-                    establishment: Some("0490001K".into()),
-                    events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
-                    pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                    ..Default::default()
-                },
-                &who,
-            )
-            .await
-            .expect("open");
+        open_par(t).await;
     }
     t.clock.set(at("2026-12-11T07:31:00Z"));
     Scheduler::new(t.app.clone(), None, None, vec![])
         .tick()
         .await
         .expect("tick");
-    // Email only (the test app also writes to its console).
-    sqlx::query("DELETE FROM deliveries WHERE channel <> 'email'")
+    // The test app also writes to its console: not a daemon's channel.
+    sqlx::query("DELETE FROM deliveries WHERE channel NOT IN ($1, $2)")
+        .bind(keep[0])
+        .bind(keep[1])
         .execute(t.app.store.pool())
         .await
         .expect("email only");
@@ -102,7 +88,7 @@ async fn three_instances_share_the_work_and_one_killed_loses_nothing() {
         tempfile::tempdir().expect("dir"),
     )
     .await;
-    let keys = seed_due_reminders(&t, 300).await;
+    let keys = seed_due_reminders(&t, 300, ["email", "email"]).await;
     assert_eq!(keys.len(), 600);
 
     let mut daemons: Vec<Daemon> = (1..=3)

@@ -24,9 +24,9 @@ use crate::util::{TestApp, app_at, open_par};
 
 /// The tests share the homeserver's accounts (one bot, one head of school):
 /// two of them at once would see each other's rooms, so they take turns.
-static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn homeserver() -> String {
+pub(crate) fn homeserver() -> String {
     std::env::var("ECHEANCIER_TEST_SYNAPSE")
         .expect("no Synapse: run scripts/test, which starts one on loopback and sets ECHEANCIER_TEST_SYNAPSE")
 }
@@ -39,21 +39,21 @@ fn at(s: &str) -> DateTime<Utc> {
 
 /// A message seen by a test client: sender, body, event id, thread root.
 #[derive(Debug, Clone)]
-struct Seen {
-    sender: String,
-    body: String,
+pub(crate) struct Seen {
+    pub(crate) sender: String,
+    pub(crate) body: String,
     event_id: OwnedEventId,
     thread: Option<OwnedEventId>,
 }
 
-struct User {
-    client: Client,
+pub(crate) struct User {
+    pub(crate) client: Client,
     seen: Arc<Mutex<Vec<Seen>>>,
     _dir: tempfile::TempDir,
 }
 
 impl User {
-    async fn login(name: &str) -> User {
+    pub(crate) async fn login(name: &str) -> User {
         let dir = tempfile::tempdir().expect("dir");
         let client = Client::builder()
             .homeserver_url(homeserver())
@@ -106,7 +106,7 @@ impl User {
 
     /// Syncs until `pred` holds; bounded by a number of sync rounds (each
     /// waits on the server, never on a timer of ours).
-    async fn until(&self, what: &str, mut pred: impl FnMut(&[Seen]) -> bool) -> Vec<Seen> {
+    pub(crate) async fn until(&self, what: &str, mut pred: impl FnMut(&[Seen]) -> bool) -> Vec<Seen> {
         for _ in 0..60 {
             self.sync().await;
             let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -120,7 +120,7 @@ impl User {
         );
     }
 
-    async fn encrypted_room_with(&self, bot: &OwnedUserId) -> Room {
+    pub(crate) async fn encrypted_room_with(&self, bot: &OwnedUserId) -> Room {
         let room = self
             .client
             .create_room(matrix_sdk::ruma::api::client::room::create_room::v3::Request::new())
@@ -131,7 +131,7 @@ impl User {
         room
     }
 
-    async fn wait_membership(&self, room: &OwnedRoomId, who: &OwnedUserId, joined: bool) {
+    pub(crate) async fn wait_membership(&self, room: &OwnedRoomId, who: &OwnedUserId, joined: bool) {
         for _ in 0..60 {
             self.sync().await;
             if let Some(r) = self.client.get_room(room) {
@@ -153,14 +153,14 @@ impl User {
     }
 }
 
-struct Harness {
-    t: TestApp,
-    bot: Arc<MatrixBot>,
+pub(crate) struct Harness {
+    pub(crate) t: TestApp,
+    pub(crate) bot: Arc<MatrixBot>,
     store_dir: tempfile::TempDir,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
 }
 
-async fn harness(now: DateTime<Utc>) -> Harness {
+pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
     let t = app_at(now).await;
     for (slug, user, grant) in [
         (
@@ -197,6 +197,7 @@ async fn harness(now: DateTime<Utc>) -> Harness {
     tokio::spawn(async move {
         let _ = runner.run(rx).await;
     });
+    bot.ready().await;
     Harness {
         t,
         bot,
@@ -359,6 +360,7 @@ async fn reminders_reactions_and_a_restart() {
     tokio::spawn(async move {
         let _ = runner.run(rx).await;
     });
+    bot.ready().await;
     // Email goes to files here, beside the Matrix room.
     let mail = tempfile::tempdir().expect("dir");
     let mailer = echeancier::email::Mailer::new(

@@ -87,7 +87,12 @@ pub async fn app_at(now: DateTime<Utc>) -> TestApp {
 
 /// An app on the database at `url` (the demo directory, a fixed clock).
 pub async fn app_on(url: &str, now: DateTime<Utc>, dir: tempfile::TempDir) -> TestApp {
-    let store = Store::open(url).await.expect("store");
+    app_with(Store::open(url).await.expect("store"), now, dir).await
+}
+
+/// An app on `store` (the demo directory, a fixed clock).
+pub async fn app_with(store: Store, now: DateTime<Utc>, dir: tempfile::TempDir) -> TestApp {
+    crate::privacy::install();
     let lib = echeancier::library::embedded().expect("procedures");
     let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("demo config");
     let clock = Arc::new(FixedClock::new(now));
@@ -145,6 +150,7 @@ pub struct SmtpServer {
     pub port: u16,
     pub dir: tempfile::TempDir,
     child: std::process::Child,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
 }
 
 /// The Python of the test services: the repository's virtualenv, made by
@@ -174,17 +180,35 @@ impl SmtpServer {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("SMTP server starts");
-        let stdout = child.stdout.take().expect("stdout");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("port line");
+        stdout.read_line(&mut line).expect("port line");
         let port = line
             .trim()
             .strip_prefix("PORT ")
             .and_then(|p| p.parse().ok())
             .expect("PORT n");
-        SmtpServer { port, dir, child }
+        SmtpServer {
+            port,
+            dir,
+            child,
+            stdout,
+        }
+    }
+
+    /// Every message answered with `code` (a 4xx) until `None`.
+    pub fn outage(&mut self, code: Option<u16>) {
+        use std::io::{BufRead, Write};
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        let cmd = match code {
+            Some(c) => format!("outage {c}\n"),
+            None => "outage off\n".to_string(),
+        };
+        stdin.write_all(cmd.as_bytes()).expect("control");
+        stdin.flush().expect("flush");
+        let mut ack = String::new();
+        self.stdout.read_line(&mut ack).expect("ack");
+        assert_eq!(ack.trim(), "OK");
     }
 
     /// Raw messages received so far, in order, with their envelope recipients.
@@ -251,6 +275,11 @@ pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
 /// A PAR case at the demo collège, referral received on 9 December 2026,
 /// with a pupil whose name and class must never reach a chat message.
 pub async fn open_par(t: &TestApp) -> String {
+    open_par_with(t, vec![]).await
+}
+
+/// `open_par` with the family's contacts.
+pub async fn open_par_with(t: &TestApp, guardians: Vec<echeancier::app::GuardianInput>) -> String {
     t.app
         .open_case(
             echeancier::app::OpenCase {
@@ -258,6 +287,7 @@ pub async fn open_par(t: &TestApp) -> String {
                 establishment: Some("0490001K".into()),
                 events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
                 pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+                guardians,
                 ..Default::default()
             },
             &echeancier::app::Who {

@@ -6,6 +6,7 @@
 #                           on a free port (installed from Debian's packages
 #                           first if the machine has no PostgreSQL at all).
 #   postgres.sh stop DIR    stops the throwaway cluster, if DIR holds one.
+#   postgres.sh resume DIR  starts it again (same port, same data).
 set -euo pipefail
 
 cmd=${1:?start|stop}
@@ -54,7 +55,16 @@ start)
         -o "-c listen_addresses=127.0.0.1 -p $free -k $dir -c fsync=off" start >&2 ||
         { cat "$dir/server.log" >&2; exit 1; }
     echo "$bin" >"$dir/started-here"
+    echo "$free" >"$dir/port"
     echo "postgres://postgres@127.0.0.1:$free/postgres"
+    ;;
+resume)
+    bin=$(cat "$dir/started-here")
+    free=$(cat "$dir/port")
+    as=()
+    [ "$(id -u)" = 0 ] && as=(runuser -u "$(stat -c %U "$dir/data")" --)
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $free -k $dir -c fsync=off" start >&2
     ;;
 stop)
     if [ -f "$dir/started-here" ]; then

@@ -1,7 +1,9 @@
 """A real SMTP server on loopback for echeancier's tests (aiosmtpd).
 
 Prints "PORT <n>" once listening, then serves until its standard input
-closes. Each accepted message is written to DIR/<n>.eml, preceded by an
+closes. Lines on standard input switch an outage on or off, for every
+message: "outage 451" answers 451 at DATA, "outage off" ends it; each is
+acknowledged with "OK" on standard output. Each accepted message is written to DIR/<n>.eml, preceded by an
 "X-Envelope-To:" line. Recipients drive failures, so a test can ask for them:
   reject...@        -> 550 at RCPT (permanent)
   tempfail...@      -> 451 at DATA for the first two attempts of a message
@@ -42,6 +44,7 @@ class Capture:
         self.count = 0
         self.attempts = {}
         self.lock = threading.Lock()
+        self.outage = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
@@ -55,6 +58,8 @@ class Capture:
             content = content.encode("utf-8")
         match = re.search(rb"(?im)^Message-ID:\s*(\S+)", content)
         message_id = match.group(1).decode() if match else ""
+        if self.outage:
+            return "%s 4.3.2 Service temporarily unavailable" % self.outage
         if any(r.lower().startswith("tempfail") for r in envelope.rcpt_tos):
             with self.lock:
                 n = self.attempts.get(message_id, 0) + 1
@@ -78,11 +83,16 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    controller = NoDelayController(Capture(args.dir), hostname="127.0.0.1", port=args.port or find_port())
+    capture = Capture(args.dir)
+    controller = NoDelayController(capture, hostname="127.0.0.1", port=args.port or find_port())
     controller.start()
     print("PORT %d" % controller.port, flush=True)
     try:
-        sys.stdin.read()
+        for line in sys.stdin:
+            words = line.split()
+            if words[:1] == ["outage"] and len(words) == 2:
+                capture.outage = None if words[1] == "off" else words[1]
+                print("OK", flush=True)
     finally:
         controller.stop()
 

@@ -2,6 +2,7 @@
 # A real Synapse homeserver on loopback for echeancier's tests.
 #   synapse.sh start DIR PORT   generate a configuration, start, wait, register users
 #   synapse.sh stop DIR
+#   synapse.sh resume DIR       start again a stopped one (same port, same data)
 # Users (password "motdepasse"): bot, claire (head of school), dasen, intrus.
 set -euo pipefail
 cmd=$1
@@ -45,6 +46,7 @@ PY
     cd "$dir"
     nohup "$py" -m synapse.app.homeserver -c "$dir/hs.yaml" </dev/null >"$dir/stdout.log" 2>&1 &
     echo $! >"$dir/pid"
+    echo "$port" >"$dir/port"
     cd "$here"
     for _ in $(seq 1 120); do
         if "$py" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then
@@ -59,6 +61,26 @@ PY
     echo "http://127.0.0.1:$port"
     ;;
 stop)
-    if [ -f "$dir/pid" ]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; fi
+    if [ -f "$dir/pid" ]; then
+        pid=$(cat "$dir/pid")
+        kill "$pid" 2>/dev/null || true
+        # Gone before we return: a resume must not race the old process.
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    ;;
+resume)
+    port=$(cat "$dir/port")
+    cd "$dir"
+    nohup "$py" -m synapse.app.homeserver -c "$dir/hs.yaml" </dev/null >>"$dir/stdout.log" 2>&1 &
+    echo $! >"$dir/pid"
+    cd "$here"
+    for _ in $(seq 1 120); do
+        if "$py" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null; then
+            exit 0
+        fi
+        "$py" -c "import time; time.sleep(0.5)"
+    done
+    echo "synapse did not come back" >&2
+    exit 1
     ;;
 esac

@@ -1,0 +1,210 @@
+//! Crashes: the daemon is killed with SIGKILL at pseudo-random moments while
+//! it delivers 10,000 reminders (email to the local SMTP server, Matrix to
+//! the local Synapse in an end-to-end encrypted room), and restarted each
+//! time. Nothing may be lost; nothing may reach the room twice (Matrix
+//! transaction ids); email duplicates, possible only in the instant between
+//! the server's acceptance and our bookkeeping, are counted and printed.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use echeancier::config::Settings;
+use matrix_sdk::room::MessagesOptions;
+
+use crate::daemons::{Daemon, daemon_config, wait_until};
+use crate::instances::{received_by_id, seed_due_reminders, sent_count};
+use crate::matrix::{TURN, User, homeserver};
+use crate::util::{SmtpServer, app_on, database_url};
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("instant")
+}
+
+/// A small deterministic generator (xorshift): the kill moments differ from
+/// one another but a failing run can be replayed from its printed seed.
+struct Moments(u64);
+
+impl Moments {
+    fn next_ms(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        lo + self.0 % (hi - lo)
+    }
+}
+
+/// Events the bot posted in `room`, by event id, read back from the server.
+async fn bot_events(user: &User, room: &matrix_sdk::Room, bot: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut from: Option<String> = None;
+    loop {
+        let mut opts = MessagesOptions::backward();
+        opts.from = from.clone();
+        opts.limit = 1000u32.into();
+        let page = room.messages(opts).await.expect("messages");
+        for ev in &page.chunk {
+            let raw = ev.raw();
+            let sender: Option<String> = raw.get_field("sender").ok().flatten();
+            let kind: Option<String> = raw.get_field("type").ok().flatten();
+            let id: Option<String> = raw.get_field("event_id").ok().flatten();
+            if sender.as_deref() == Some(bot)
+                && matches!(kind.as_deref(), Some("m.room.encrypted" | "m.room.message"))
+                && let Some(id) = id
+            {
+                ids.insert(id);
+            }
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() => from = Some(end),
+            _ => break,
+        }
+    }
+    let _ = user;
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
+    let _turn = TURN.lock().await;
+    let cases: usize = std::env::var("ECHEANCIER_CRASH_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_500);
+    let smtp = SmtpServer::start();
+    let dasen = User::login("dasen").await;
+    let bot_id: matrix_sdk::ruma::OwnedUserId =
+        format!("@bot:{}", dasen.client.user_id().expect("id").server_name())
+            .try_into()
+            .expect("bot id");
+    let room = dasen.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+
+    let dir = tempfile::tempdir().expect("dir");
+    let url = database_url(dir.path());
+    let data = dir.path().join("daemon");
+    std::fs::create_dir_all(&data).expect("dir");
+    let password = dir.path().join("matrix-password");
+    std::fs::write(&password, "motdepasse").expect("password");
+    let extra = format!(
+        "[matrix]\nserveur = \"{}\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{}\"\n\n\
+         [[matrix.salons]]\nid = \"{room_id}\"\ndepartement = \"049\"\nroles = [\"dasen\"]\n\n\
+         [[personnes]]\nid = \"dasen_m\"\nnom = \"DASEN (Matrix)\"\nroles = [{{ role = \"dasen\", departement = \"049\" }}]\n\
+         identites = [\"matrix:@dasen:localhost\"]\n",
+        homeserver(),
+        password.display()
+    );
+    let text = daemon_config(&data, smtp.port, "dsden49@example.org", &extra);
+    let cfg = data.join("c.toml");
+    std::fs::write(&cfg, &text).expect("config");
+
+    // The same configuration in this process decides the reminders (by a
+    // fixed clock): DASEN reminders go by email and to the room.
+    let lib = echeancier::library::embedded().expect("procedures");
+    let settings = Settings::parse("c.toml", &text, Some(&lib)).expect("config");
+    let t = app_on(
+        &url,
+        at("2026-12-01T09:00:00Z"),
+        tempfile::tempdir().expect("dir"),
+    )
+    .await;
+    let options = echeancier::app::Options::from_settings(
+        &settings,
+        echeancier::notice::Templates::embedded().expect("templates"),
+    );
+    let t = crate::util::TestApp {
+        app: t.app.clone().with_options(options),
+        clock: t.clock,
+        _dir: t._dir,
+    };
+    t.app.sync_directory(&settings).await.expect("directory");
+    let keys = seed_due_reminders(&t, cases, ["email", "matrix"]).await;
+    let matrix_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#matrix:")).collect();
+    let email_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#email:")).collect();
+    assert_eq!(
+        keys.len(),
+        cases * 4,
+        "two reminders per case, by email and in the room"
+    );
+
+    let mut daemon = Daemon::new(
+        "crash",
+        cfg,
+        vec![("ECHEANCIER_DATABASE_URL".into(), url.clone())],
+    );
+    daemon.start();
+    // The bot joins the room once it runs (the inviter is known staff).
+    dasen.wait_membership(&room_id, &bot_id, true).await;
+
+    let seed = std::env::var("ECHEANCIER_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed_2026_u64);
+    let mut moments = Moments(seed);
+    let mut kills = Vec::new();
+    for _ in 0..5 {
+        // Wait for progress since the last start, then a pseudo-random delay.
+        let before = sent_count(&t).await;
+        wait_until("deliveries to progress", Duration::from_secs(120), || async {
+            sent_count(&t).await > before
+        })
+        .await;
+        // Not a wait for time to pass: it picks the moment of the kill.
+        let ms = moments.next_ms(200, 3_000);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        let sent = sent_count(&t).await;
+        if sent as usize >= keys.len() {
+            break;
+        }
+        daemon.kill();
+        kills.push((ms, sent));
+        daemon.start();
+    }
+    wait_until("every reminder delivered", Duration::from_secs(600), || async {
+        sent_count(&t).await as usize == keys.len()
+    })
+    .await;
+    daemon.stop();
+
+    // Email: every Message-ID arrived; duplicates counted.
+    let got = received_by_id(&smtp);
+    let email_lost = email_keys
+        .iter()
+        .filter(|k| !got.contains_key(&echeancier::email::message_id(k)))
+        .count();
+    let email_dups: usize = got.values().map(|(n, _)| n - 1).sum();
+    // Matrix: one event per delivery, and nothing else from the bot.
+    dasen.client.sync_once(Default::default()).await.expect("sync");
+    let events = bot_events(&dasen, &room, bot_id.as_str()).await;
+    let refs: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT external_ref FROM deliveries WHERE channel = 'matrix' AND external_ref IS NOT NULL",
+    )
+    .fetch_all(t.app.store.pool())
+    .await
+    .expect("refs")
+    .into_iter()
+    .collect();
+    let matrix_lost = refs.len().abs_diff(matrix_keys.len()) + refs.difference(&events).count();
+    let matrix_dups = events.len().saturating_sub(refs.len());
+    println!(
+        "crash: {} reminders ({} email, {} Matrix), seed {seed:#x}, {} SIGKILLs at (delay ms, sent so far) {kills:?}: \
+         email {email_lost} lost, {email_dups} duplicate(s); Matrix {matrix_lost} lost, {matrix_dups} duplicate(s)",
+        keys.len(),
+        email_keys.len(),
+        matrix_keys.len(),
+        kills.len()
+    );
+    assert!(kills.len() >= 3, "the daemon was killed several times: {kills:?}");
+    assert_eq!(email_lost, 0);
+    assert_eq!(got.len(), email_keys.len(), "no other email");
+    assert_eq!((matrix_lost, matrix_dups), (0, 0), "Matrix: exactly once");
+    assert_eq!(events.len(), matrix_keys.len());
+    // Each kill can double at most the sends then in flight (8 at a time).
+    assert!(email_dups <= 8 * kills.len(), "{email_dups} email duplicates");
+    let counts = t.app.store.outbox_counts().await.expect("counts");
+    assert_eq!(
+        (counts.pending, counts.sending, counts.failed),
+        (0, 0, 0),
+        "{counts:?}"
+    );
+}

@@ -8,22 +8,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-use echeancier::app::{App, OpenCase, Options, Who};
-use echeancier::clock::FixedClock;
-use echeancier::config::{EmailMode, Settings, SmtpSecurity, SmtpSettings};
+use echeancier::app::{OpenCase, Who};
+use echeancier::config::{EmailMode, SmtpSecurity, SmtpSettings};
 use echeancier::email::Mailer;
 use echeancier::scheduler::Scheduler;
-use echeancier::store::Store;
-use support::SmtpCapture;
+use support::{SmtpCapture, at};
 
 mod support;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("instant")
-        .with_timezone(&Utc)
-}
 
 #[tokio::main]
 async fn main() {
@@ -32,19 +23,8 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("bench.db").display()))
-        .await
-        .expect("store");
-    let lib = echeancier::library::embedded().expect("procedures");
-    let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("config");
-    let mut options = Options::from_settings(
-        &settings,
-        echeancier::notice::Templates::embedded().expect("templates"),
-    );
-    options.console = None;
-    let clock = Arc::new(FixedClock::new(at("2026-12-01T09:00:00Z")));
-    let app = App::new(store, lib, clock.clone()).with_options(options);
-    app.sync_directory(&settings).await.expect("directory");
+    let (app, clock) =
+        support::bench_app(&format!("sqlite://{}", dir.path().join("bench.db").display())).await;
     let who = Who {
         actor: "bench".into(),
         channel: "bench".into(),

@@ -13,46 +13,20 @@
 //!   the delivery runs.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use echeancier::app::{App, OpenCase, Options, Who};
-use echeancier::clock::FixedClock;
-use echeancier::config::Settings;
+use echeancier::app::{App, OpenCase, Who};
 use echeancier::scheduler::Scheduler;
-use echeancier::store::Store;
 use sqlx::Row;
-use support::SmtpCapture;
+use support::{SmtpCapture, at};
 
 mod support;
 
 const HOT: i64 = 1_000;
 
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("instant")
-        .with_timezone(&Utc)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
-}
-
-async fn app_on(url: &str) -> (App, Arc<FixedClock>) {
-    let store = Store::open(url).await.expect("store");
-    let lib = echeancier::library::embedded().expect("procedures");
-    let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("config");
-    let mut options = Options::from_settings(
-        &settings,
-        echeancier::notice::Templates::embedded().expect("templates"),
-    );
-    options.console = None;
-    let clock = Arc::new(FixedClock::new(at("2026-12-01T09:00:00Z")));
-    let app = App::new(store, lib, clock.clone()).with_options(options);
-    app.sync_directory(&settings).await.expect("directory");
-    (app, clock)
 }
 
 /// Opens one PAR case referred on `received` and copies it `copies` times
@@ -134,7 +108,7 @@ async fn reset_hot(app: &App) {
 async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     let path = dir.join(format!("tick-{size}.db"));
     let url = format!("sqlite://{}", path.display());
-    let (app, clock) = app_on(&url).await;
+    let (app, clock) = support::bench_app(&url).await;
     let t0 = Instant::now();
     // Cold first: their ids are lower, as older cases would be.
     replicate(&app, "2027-01-20", size - HOT - 1, "C-").await;
@@ -181,7 +155,7 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
 }
 
 async fn query_plans(url: &str) {
-    let (app, _) = app_on(url).await;
+    let (app, _) = support::bench_app(url).await;
     for (what, sql) in [
         (
             "reminders due",
@@ -290,7 +264,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
     let mut url = url::Url::parse(admin).expect("url");
     url.set_path(&name);
     let url = url.to_string();
-    let (app, clock) = app_on(&url).await;
+    let (app, clock) = support::bench_app(&url).await;
     replicate(&app, "2026-12-09", emails / 2 - 1, "H-").await;
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();

@@ -2,6 +2,36 @@
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use echeancier::app::{App, Options};
+use echeancier::clock::FixedClock;
+use echeancier::config::Settings;
+use echeancier::store::Store;
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("instant")
+        .with_timezone(&Utc)
+}
+
+/// An app on `url` with the demo directory, no console, and a fixed clock
+/// on 1 December 2026.
+pub async fn bench_app(url: &str) -> (App, Arc<FixedClock>) {
+    let store = Store::open(url).await.expect("store");
+    let lib = echeancier::library::embedded().expect("procedures");
+    let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("config");
+    let mut options = Options::from_settings(
+        &settings,
+        echeancier::notice::Templates::embedded().expect("templates"),
+    );
+    options.console = None;
+    let clock = Arc::new(FixedClock::new(at("2026-12-01T09:00:00Z")));
+    let app = App::new(store, lib, clock.clone()).with_options(options);
+    app.sync_directory(&settings).await.expect("directory");
+    (app, clock)
+}
 
 /// A real SMTP server (aiosmtpd, from `.venv`) on loopback.
 pub struct SmtpCapture {

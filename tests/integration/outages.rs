@@ -21,6 +21,27 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().expect("instant")
 }
 
+/// Synapse stopped until this is dropped: a failing test must not leave
+/// the suite's homeserver down.
+struct SynapseDown;
+
+impl SynapseDown {
+    fn stop() -> SynapseDown {
+        synapse("stop");
+        SynapseDown
+    }
+}
+
+impl Drop for SynapseDown {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = std::panic::catch_unwind(|| synapse("resume"));
+        } else {
+            synapse("resume");
+        }
+    }
+}
+
 fn synapse(action: &str) {
     let dir = std::env::var("ECHEANCIER_TEST_SYNAPSE_DIR")
         .expect("ECHEANCIER_TEST_SYNAPSE_DIR: run scripts/test, which starts Synapse");
@@ -108,23 +129,29 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
     let decided = scheduler.tick().await.expect("tick").decided;
     assert!(decided >= 4, "{decided}");
 
-    // Both services down.
-    synapse("stop");
+    // Both services down. The SMTP server still refuses the family's
+    // address for good (550 at RCPT): that notice fails at once and its
+    // alert is decided; everything else, the alert included, waits.
+    let down = SynapseDown::stop();
     smtp.outage(Some(451));
     let report = scheduler.deliver().await.expect("deliver during the outage");
     let counts = h.t.app.store.outbox_counts().await.expect("counts");
-    assert_eq!((report.sent, report.failed), (0, 0), "{report:?}");
-    assert_eq!(counts.sent + counts.failed + counts.sending, 0, "{counts:?}");
-    assert!(counts.pending >= 9, "everything waits: {counts:?}");
+    assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
+    assert_eq!(
+        (counts.sent, counts.sending, counts.failed),
+        (0, 0, 1),
+        "{counts:?}"
+    );
+    assert!(counts.pending >= 10, "everything else waits: {counts:?}");
     assert!(smtp.received().is_empty());
 
-    // Back: the backlog drains, once each, in due order; the refused
-    // notice fails for good and raises an alert in the room.
-    synapse("resume");
+    // Back: the backlog drains, once each, in due order, with the alert
+    // in the room.
+    drop(down);
     smtp.outage(None);
     h.t.clock.set(t0 + Duration::hours(2));
     let report = scheduler.deliver().await.expect("deliver after the outage");
-    assert_eq!(report.failed, 1, "{report:?}");
+    assert_eq!(report.failed, 0, "{report:?}");
     let counts = h.t.app.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.failed),
@@ -136,9 +163,9 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
         .iter()
         .filter(|(to, _)| to == "dasen49@example.org")
         .collect();
-    // The reminders of both cases, then the alert (decided after them).
+    // The reminders of both cases and the alert.
     assert!(staff.len() >= 5, "{mail:?}");
-    assert!(staff.last().expect("alert").1.contains("Alerte"), "{mail:?}");
+    assert!(staff.iter().any(|(_, s)| s.contains("Alerte")), "{mail:?}");
     assert!(mail.iter().any(|(_, s)| s.contains(&first)) && mail.iter().any(|(_, s)| s.contains(&second)));
     // Due order: as the reminders' planned times (then their rows) say.
     let expected: Vec<String> = sqlx::query_scalar(

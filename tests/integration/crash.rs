@@ -186,14 +186,15 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     .collect();
     let matrix_lost = refs.len().abs_diff(matrix_keys.len()) + refs.difference(&events).count();
     let matrix_dups = events.len().saturating_sub(refs.len());
-    println!(
-        "crash: {} reminders ({} email, {} Matrix), seed {seed:#x}, {} SIGKILLs at (delay ms, sent so far) {kills:?}: \
+    crate::daemons::report(&format!(
+        "crash on {:?}: {} reminders ({} email, {} Matrix), seed {seed:#x}, {} SIGKILLs at (delay ms, sent so far) {kills:?}: \
          email {email_lost} lost, {email_dups} duplicate(s); Matrix {matrix_lost} lost, {matrix_dups} duplicate(s)",
+        t.app.store.backend(),
         keys.len(),
         email_keys.len(),
         matrix_keys.len(),
         kills.len()
-    );
+    ));
     assert!(kills.len() >= 3, "the daemon was killed several times: {kills:?}");
     assert_eq!(email_lost, 0);
     assert_eq!(got.len(), email_keys.len(), "no other email");

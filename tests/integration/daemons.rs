@@ -122,6 +122,18 @@ impl Drop for Daemon {
     }
 }
 
+/// Prints a result line of a reliability test and keeps it in
+/// `reliability.txt`, which `scripts/test` shows at the end of the run
+/// (the test harness hides what passing tests print).
+pub fn report(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reliability.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 /// Polls `cond` until it holds or `limit` passes: waits for an outcome of
 /// other processes, never for a duration as such.
 pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut cond: F)

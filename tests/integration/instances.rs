@@ -166,11 +166,11 @@ async fn three_instances_share_the_work_and_one_killed_loses_nothing() {
         }
     }
     let answers = telegram.sent().iter().filter(|m| m["chat_id"] == 777).count();
-    println!(
+    crate::daemons::report(&format!(
         "instances: 600 reminders, 3 instances on PostgreSQL, instance{} killed after {at_kill} emails: \
          {lost} lost, {duplicates} duplicate(s), sent per instance {per_sender:?}, {answers} answer(s) to a command after failover",
         victim + 1
-    );
+    ));
     assert_eq!(lost, 0, "nothing lost");
     assert_eq!(got.len(), 600, "nothing else sent");
     // Only a message accepted by the server in the instant before the kill,

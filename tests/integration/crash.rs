@@ -64,13 +64,22 @@ async fn bot_events(user: &User, room: &matrix_sdk::Room, bot: &str) -> BTreeSet
     ids
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
-    let _turn = TURN.lock().await;
-    let cases: usize = std::env::var("ECHEANCIER_CRASH_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2_500);
+/// Due reminders for the DASEN office by email and in an end-to-end
+/// encrypted room whose daemon configuration is written in `data`.
+struct Scenario {
+    smtp: SmtpServer,
+    dasen: User,
+    room: matrix_sdk::Room,
+    room_id: matrix_sdk::ruma::OwnedRoomId,
+    bot_id: matrix_sdk::ruma::OwnedUserId,
+    url: String,
+    cfg: std::path::PathBuf,
+    t: crate::util::TestApp,
+    keys: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+async fn scenario(cases: usize) -> Scenario {
     let smtp = SmtpServer::start();
     let dasen = User::login("dasen").await;
     let bot_id: matrix_sdk::ruma::OwnedUserId =
@@ -119,22 +128,73 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     };
     t.app.sync_directory(&settings).await.expect("directory");
     let keys = seed_due_reminders(&t, cases, ["email", "matrix"]).await;
-    let matrix_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#matrix:")).collect();
-    let email_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#email:")).collect();
     assert_eq!(
         keys.len(),
         cases * 4,
         "two reminders per case, by email and in the room"
     );
+    Scenario {
+        smtp,
+        dasen,
+        room,
+        room_id,
+        bot_id,
+        url,
+        cfg,
+        t,
+        keys,
+        _dir: dir,
+    }
+}
+
+/// (Matrix deliveries lost, Matrix events doubled) once all is sent.
+async fn matrix_outcome(sc: &Scenario) -> (usize, usize, usize) {
+    let matrix_keys = sc.keys.iter().filter(|k| k.contains("#matrix:")).count();
+    sc.dasen.client.sync_once(Default::default()).await.expect("sync");
+    let events = bot_events(&sc.dasen, &sc.room, sc.bot_id.as_str()).await;
+    let refs: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT external_ref FROM deliveries WHERE channel = 'matrix' AND external_ref IS NOT NULL",
+    )
+    .fetch_all(sc.t.app.store.pool())
+    .await
+    .expect("refs")
+    .into_iter()
+    .collect();
+    let lost = refs.len().abs_diff(matrix_keys) + refs.difference(&events).count();
+    let doubled = events.len().saturating_sub(refs.len());
+    (lost, doubled, events.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
+    let _turn = TURN.lock().await;
+    let cases: usize = std::env::var("ECHEANCIER_CRASH_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_500);
+    let sc = scenario(cases).await;
+    let Scenario {
+        smtp,
+        dasen,
+        room_id,
+        bot_id,
+        url,
+        cfg,
+        t,
+        keys,
+        ..
+    } = &sc;
+    let matrix_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#matrix:")).collect();
+    let email_keys: Vec<&String> = keys.iter().filter(|k| k.contains("#email:")).collect();
 
     let mut daemon = Daemon::new(
         "crash",
-        cfg,
+        cfg.clone(),
         vec![("ECHEANCIER_DATABASE_URL".into(), url.clone())],
     );
     daemon.start();
     // The bot joins the room once it runs (the inviter is known staff).
-    dasen.wait_membership(&room_id, &bot_id, true).await;
+    dasen.wait_membership(room_id, bot_id, true).await;
 
     let seed = std::env::var("ECHEANCIER_CRASH_SEED")
         .ok()
@@ -144,15 +204,15 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     let mut kills = Vec::new();
     for _ in 0..5 {
         // Wait for progress since the last start, then a pseudo-random delay.
-        let before = sent_count(&t).await;
+        let before = sent_count(t).await;
         wait_until("deliveries to progress", Duration::from_secs(120), || async {
-            sent_count(&t).await > before
+            sent_count(t).await > before
         })
         .await;
         // Not a wait for time to pass: it picks the moment of the kill.
         let ms = moments.next_ms(200, 3_000);
         tokio::time::sleep(Duration::from_millis(ms)).await;
-        let sent = sent_count(&t).await;
+        let sent = sent_count(t).await;
         if sent as usize >= keys.len() {
             break;
         }
@@ -161,31 +221,20 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
         daemon.start();
     }
     wait_until("every reminder delivered", Duration::from_secs(600), || async {
-        sent_count(&t).await as usize == keys.len()
+        sent_count(t).await as usize == keys.len()
     })
     .await;
     daemon.stop();
 
     // Email: every Message-ID arrived; duplicates counted.
-    let got = received_by_id(&smtp);
+    let got = received_by_id(smtp);
     let email_lost = email_keys
         .iter()
         .filter(|k| !got.contains_key(&echeancier::email::message_id(k)))
         .count();
     let email_dups: usize = got.values().map(|(n, _)| n - 1).sum();
     // Matrix: one event per delivery, and nothing else from the bot.
-    dasen.client.sync_once(Default::default()).await.expect("sync");
-    let events = bot_events(&dasen, &room, bot_id.as_str()).await;
-    let refs: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT external_ref FROM deliveries WHERE channel = 'matrix' AND external_ref IS NOT NULL",
-    )
-    .fetch_all(t.app.store.pool())
-    .await
-    .expect("refs")
-    .into_iter()
-    .collect();
-    let matrix_lost = refs.len().abs_diff(matrix_keys.len()) + refs.difference(&events).count();
-    let matrix_dups = events.len().saturating_sub(refs.len());
+    let (matrix_lost, matrix_dups, events) = matrix_outcome(&sc).await;
     crate::daemons::report(&format!(
         "crash on {:?}: {} reminders ({} email, {} Matrix), seed {seed:#x}, {} SIGKILLs at (delay ms, sent so far) {kills:?}: \
          email {email_lost} lost, {email_dups} duplicate(s); Matrix {matrix_lost} lost, {matrix_dups} duplicate(s)",
@@ -199,7 +248,7 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     assert_eq!(email_lost, 0);
     assert_eq!(got.len(), email_keys.len(), "no other email");
     assert_eq!((matrix_lost, matrix_dups), (0, 0), "Matrix: exactly once");
-    assert_eq!(events.len(), matrix_keys.len());
+    assert_eq!(events, matrix_keys.len());
     // Each kill can double at most the sends then in flight (8 at a time).
     assert!(email_dups <= 8 * kills.len(), "{email_dups} email duplicates");
     let counts = t.app.store.outbox_counts().await.expect("counts");
@@ -208,4 +257,72 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
         (0, 0, 0),
         "{counts:?}"
     );
+}
+
+/// Two instances on one PostgreSQL database share the bot's device
+/// (`DATA_DIR/matrix`): one syncs and sends; when it is killed, the other
+/// takes the account over with the same device, and the messages the dead
+/// one had in flight go again under the same transaction ids: nothing
+/// reaches the room twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_matrix_account_moves_to_another_instance_with_its_device() {
+    if crate::util::test_postgres().is_none() {
+        eprintln!("skipped on SQLite: several instances need PostgreSQL (scripts/test runs it there)");
+        return;
+    }
+    let _turn = TURN.lock().await;
+    let sc = scenario(60).await;
+    let matrix_sent = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM deliveries WHERE channel = 'matrix' AND state = 'sent'",
+        )
+        .fetch_one(sc.t.app.store.pool())
+        .await
+        .expect("count")
+    };
+    let mut daemons: Vec<Daemon> = (1..=2)
+        .map(|i| {
+            Daemon::new(
+                &format!("matrix{i}"),
+                sc.cfg.clone(),
+                vec![("ECHEANCIER_DATABASE_URL".into(), sc.url.clone())],
+            )
+        })
+        .collect();
+    for d in &mut daemons {
+        d.start();
+    }
+    sc.dasen.wait_membership(&sc.room_id, &sc.bot_id, true).await;
+    wait_until("the first Matrix sends", Duration::from_secs(120), || async {
+        matrix_sent().await >= 20
+    })
+    .await;
+    let leaders: Vec<usize> = (0..2)
+        .filter(|&i| daemons[i].logged("matrix front-end started") > 0)
+        .collect();
+    assert_eq!(leaders.len(), 1, "one instance syncs the account: {leaders:?}");
+    let (dead, heir) = (leaders[0], 1 - leaders[0]);
+    let at_kill = matrix_sent().await;
+    daemons[dead].kill();
+    wait_until(
+        "the other instance to take the account",
+        Duration::from_secs(60),
+        || async { daemons[heir].logged("matrix front-end started") > 0 },
+    )
+    .await;
+    wait_until("every reminder delivered", Duration::from_secs(300), || async {
+        sent_count(&sc.t).await as usize == sc.keys.len()
+    })
+    .await;
+    for d in &mut daemons {
+        d.stop();
+    }
+    let (lost, doubled, events) = matrix_outcome(&sc).await;
+    crate::daemons::report(&format!(
+        "matrix failover on PostgreSQL: {events} messages in the room for {} Matrix reminders, leader killed after {at_kill}: \
+         {lost} lost, {doubled} duplicate(s)",
+        sc.keys.len() / 2
+    ));
+    assert_eq!((lost, doubled), (0, 0), "exactly once across the failover");
+    assert_eq!(events, sc.keys.len() / 2);
 }

@@ -15,7 +15,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use echeancier::app::{App, OpenCase, Who};
+use echeancier::app::App;
 use echeancier::scheduler::Scheduler;
 use sqlx::Row;
 use support::{SmtpCapture, at};
@@ -27,67 +27,6 @@ const HOT: i64 = 1_000;
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
-}
-
-/// Opens one PAR case referred on `received` and copies it `copies` times
-/// with plain SQL (the same rows the application would write).
-async fn replicate(app: &App, received: &str, copies: i64, prefix: &str) {
-    let who = Who {
-        actor: "bench".into(),
-        channel: "bench".into(),
-    };
-    let template = app
-        .open_case(
-            OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), received.parse().expect("date"))],
-                ..Default::default()
-            },
-            &who,
-        )
-        .await
-        .expect("case")
-        .case
-        .id;
-    if copies == 0 {
-        return;
-    }
-    let pool = app.store.pool();
-    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
-        .fetch_one(pool)
-        .await
-        .expect("max");
-    sqlx::query(
-        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1)
-         INSERT INTO cases (reference, procedure, establishment, departement, calendar, zone, status, opened_on, created_at)
-         SELECT $3 || n, procedure, establishment, departement, calendar, zone, status, opened_on, created_at
-         FROM seq, cases WHERE cases.id = $2",
-    )
-    .bind(copies)
-    .bind(template)
-    .bind(prefix.to_string())
-    .execute(pool)
-    .await
-    .expect("cases");
-    sqlx::query("INSERT INTO case_events (case_id, event, on_date) SELECT id, 'saisine_recue', $1 FROM cases WHERE id > $2")
-        .bind(received.to_string())
-        .bind(before)
-        .execute(pool)
-        .await
-        .expect("events");
-    sqlx::query(
-        "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also,
-                            needs_decision, next_reminder_at)
-         SELECT c.id, s.step, s.position, s.role, s.state, s.state_detail, s.due, s.computed_due, s.explanation, s.also,
-                s.needs_decision, s.next_reminder_at
-         FROM cases c JOIN steps s ON s.case_id = $1 WHERE c.id > $2",
-    )
-    .bind(template)
-    .bind(before)
-    .execute(pool)
-    .await
-    .expect("steps");
 }
 
 /// Puts the hot cases back as they were before their reminders were decided.
@@ -111,8 +50,8 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     let (app, clock) = support::bench_app(&url).await;
     let t0 = Instant::now();
     // Cold first: their ids are lower, as older cases would be.
-    replicate(&app, "2027-01-20", size - HOT - 1, "C-").await;
-    replicate(&app, "2026-12-09", HOT - 1, "H-").await;
+    support::replicate(&app, "2027-01-20", size - HOT - 1, "C-").await;
+    support::replicate(&app, "2026-12-09", HOT - 1, "H-").await;
     let pool = app.store.pool();
     sqlx::query(
         "CREATE TABLE hot_backup AS SELECT s.case_id, s.step, s.next_reminder_at FROM steps s
@@ -265,7 +204,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
     url.set_path(&name);
     let url = url.to_string();
     let (app, clock) = support::bench_app(&url).await;
-    replicate(&app, "2026-12-09", emails / 2 - 1, "H-").await;
+    support::replicate(&app, "2026-12-09", emails / 2 - 1, "H-").await;
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();
     let decided = Scheduler::new(app.clone(), None, None, vec![])

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use echeancier_core::authz::{self, Action, Actor, CaseScope, Refusal};
 use echeancier_core::calendar::{Calendar, CalendarId};
 use echeancier_core::case::{self, Env, PartnerAnswer, StepPlan};
@@ -485,19 +485,18 @@ impl App {
         self.replan(&mut tx, &case).await?;
         Store::audit(
             &mut tx,
-            &AuditEntry {
-                at: self.clock.now(),
-                actor: who.actor.clone(),
-                channel: who.channel.clone(),
-                case_ref: Some(reference.to_string()),
-                action: "ouverture".into(),
-                detail: json!({
+            &audit_entry(
+                who,
+                self.clock.now(),
+                Some(reference.to_string()),
+                "ouverture",
+                json!({
                     "procedure": proc.id,
                     "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
                     "parametres": spec.params,
                     "partenaires": partners,
                 }),
-            },
+            ),
         )
         .await?;
         let snapshot = Snapshot {
@@ -584,14 +583,13 @@ impl App {
             let (action, detail) = change.audit();
             Store::audit(
                 &mut tx,
-                &AuditEntry {
-                    at: self.clock.now(),
-                    actor: who.actor.clone(),
-                    channel: who.channel.clone(),
-                    case_ref: Some(case.reference.clone()),
-                    action: action.into(),
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(case.reference.clone()),
+                    action,
                     detail,
-                },
+                ),
             )
             .await?;
         }
@@ -1003,14 +1001,13 @@ impl App {
         if first {
             Store::audit(
                 &mut tx,
-                &AuditEntry {
-                    at: self.clock.now(),
-                    actor: who.actor.clone(),
-                    channel: who.channel.clone(),
-                    case_ref: Some(case.reference.clone()),
-                    action: "accuse_reception".into(),
-                    detail: json!({"rappel": id, "etape": step}),
-                },
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(case.reference.clone()),
+                    "accuse_reception",
+                    json!({"rappel": id, "etape": step}),
+                ),
             )
             .await?;
         }
@@ -1049,14 +1046,13 @@ impl App {
             Store::purge_case(&mut tx, id).await?;
             Store::audit(
                 &mut tx,
-                &AuditEntry {
-                    at: self.clock.now(),
-                    actor: who.actor.clone(),
-                    channel: who.channel.clone(),
-                    case_ref: Some(reference.clone()),
-                    action: "purge".into(),
-                    detail: json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
-                },
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(reference.clone()),
+                    "purge",
+                    json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
+                ),
             )
             .await?;
             tx.commit().await?;
@@ -1094,14 +1090,13 @@ impl App {
         let mut tx = self.store.begin().await?;
         Store::audit(
             &mut tx,
-            &AuditEntry {
-                at: now,
-                actor: who.actor.clone(),
-                channel: who.channel.clone(),
-                case_ref: None,
-                action: "code_liaison".into(),
-                detail: json!({"personne": slug, "canal": channel}),
-            },
+            &audit_entry(
+                who,
+                now,
+                None,
+                "code_liaison",
+                json!({"personne": slug, "canal": channel}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -1318,14 +1313,7 @@ impl App {
         }
         Store::audit(
             &mut tx,
-            &AuditEntry {
-                at: now,
-                actor: who.actor.clone(),
-                channel: who.channel.clone(),
-                case_ref: Some(case.reference.clone()),
-                action: "rendez_vous".into(),
-                detail: json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls}),
-            },
+            &audit_entry(who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls})),
         )
         .await?;
         tx.commit().await?;
@@ -1438,4 +1426,22 @@ fn clean_text(s: &str, what: &str) -> Result<String> {
         )));
     }
     Ok(t.to_string())
+}
+
+/// An audit entry for a change `who` made.
+fn audit_entry(
+    who: &Who,
+    at: DateTime<Utc>,
+    case_ref: Option<String>,
+    action: &str,
+    detail: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor: who.actor.clone(),
+        channel: who.channel.clone(),
+        case_ref,
+        action: action.to_string(),
+        detail,
+    }
 }

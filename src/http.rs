@@ -57,14 +57,15 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
         .fetch_one(ctx.app.store.pool())
         .await;
     let outbox = ctx.app.store.outbox_counts().await.ok();
+    let now = ctx.app.clock.now();
     let due: BTreeMap<String, (i64, i64)> = ctx
         .app
         .store
-        .due_by_channel(ctx.app.clock.now())
+        .due_by_channel(now)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|(c, n, oldest)| (c, (n, (ctx.app.clock.now() - oldest).num_seconds().max(0))))
+        .map(|(c, n, oldest)| (c, (n, (now - oldest).num_seconds().max(0))))
         .collect();
     let db_ok = db.is_ok();
     let health = ctx.app.metrics.health();

@@ -1,13 +1,19 @@
-//! What the benchmarks share: the SMTP capture server of the tests.
+//! What the benchmarks share: an app on the demo directory, bulk cases, and
+//! the SMTP capture server of the tests.
+
+// Each benchmark is its own crate and uses part of this module.
+#![allow(dead_code)]
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use echeancier::app::{App, Options};
+use echeancier::app::{App, OpenCase, Options, Who};
 use echeancier::clock::FixedClock;
 use echeancier::config::Settings;
+use echeancier::config::{EmailMode, SmtpSecurity, SmtpSettings};
+use echeancier::email::Mailer;
 use echeancier::store::Store;
 
 pub fn at(s: &str) -> DateTime<Utc> {
@@ -41,6 +47,21 @@ pub struct SmtpCapture {
 }
 
 impl SmtpCapture {
+    /// A mailer to this server, from `sender`.
+    pub fn mailer(&self, sender: &str) -> Mailer {
+        Mailer::new(
+            &EmailMode::Smtp(SmtpSettings {
+                host: "127.0.0.1".into(),
+                port: self.port,
+                security: SmtpSecurity::None,
+                user: None,
+                password: None,
+            }),
+            sender,
+        )
+        .expect("mailer")
+    }
+
     pub fn start() -> SmtpCapture {
         let dir = tempfile::tempdir().expect("dir");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -73,4 +94,65 @@ impl Drop for SmtpCapture {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Opens one PAR case referred on `received` and copies it `copies` times
+/// with plain SQL (the same rows the application would write).
+pub async fn replicate(app: &App, received: &str, copies: i64, prefix: &str) {
+    let who = Who {
+        actor: "bench".into(),
+        channel: "bench".into(),
+    };
+    let template = app
+        .open_case(
+            OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_recue".into(), received.parse().expect("date"))],
+                ..Default::default()
+            },
+            &who,
+        )
+        .await
+        .expect("case")
+        .case
+        .id;
+    if copies == 0 {
+        return;
+    }
+    let pool = app.store.pool();
+    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+        .fetch_one(pool)
+        .await
+        .expect("max");
+    sqlx::query(
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1)
+         INSERT INTO cases (reference, procedure, establishment, departement, calendar, zone, status, opened_on, created_at)
+         SELECT $3 || n, procedure, establishment, departement, calendar, zone, status, opened_on, created_at
+         FROM seq, cases WHERE cases.id = $2",
+    )
+    .bind(copies)
+    .bind(template)
+    .bind(prefix.to_string())
+    .execute(pool)
+    .await
+    .expect("cases");
+    sqlx::query("INSERT INTO case_events (case_id, event, on_date) SELECT id, 'saisine_recue', $1 FROM cases WHERE id > $2")
+        .bind(received.to_string())
+        .bind(before)
+        .execute(pool)
+        .await
+        .expect("events");
+    sqlx::query(
+        "INSERT INTO steps (case_id, step, position, role, state, state_detail, due, computed_due, explanation, also,
+                            needs_decision, next_reminder_at)
+         SELECT c.id, s.step, s.position, s.role, s.state, s.state_detail, s.due, s.computed_due, s.explanation, s.also,
+                s.needs_decision, s.next_reminder_at
+         FROM cases c JOIN steps s ON s.case_id = $1 WHERE c.id > $2",
+    )
+    .bind(template)
+    .bind(before)
+    .execute(pool)
+    .await
+    .expect("steps");
 }

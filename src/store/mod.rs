@@ -76,6 +76,16 @@ macro_rules! step_columns {
     };
 }
 
+/// A statement whose text differs between the backends by one fragment:
+/// `dialect!(backend, [head…], sqlite: "…", postgres: "…", [tail…])`.
+/// Both texts stay static.
+macro_rules! dialect {
+    ($backend:expr, [$($head:expr),*], sqlite: $s:literal, postgres: $p:literal, [$($tail:expr),*]) => {
+        $backend.pick(concat!($($head,)* $s, $($tail),*), concat!($($head,)* $p, $($tail),*))
+    };
+}
+pub(crate) use dialect;
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -943,25 +953,24 @@ impl Store {
     /// Pending steps of open cases due on or before `until`, by due date
     /// (uses the partial index on due dates).
     pub async fn pending_steps_until(&self, until: NaiveDate) -> Result<Vec<(CaseRow, StepRow)>> {
-        macro_rules! pending_sql {
-            ($hint:literal) => {
-                concat!(
-                    "SELECT ",
-                    step_columns!(),
-                    ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
+        // SQLite's planner needs the hint to prefer the partial index.
+        let sql = dialect!(
+            self.backend,
+            [
+                "SELECT ",
+                step_columns!(),
+                ", c.procedure, c.establishment, c.departement, c.parent_id, c.title, c.calendar, c.zone,
                     c.status, c.opened_on, c.closed_on, c.needs_decision AS case_needs_decision
-             FROM steps s ",
-                    $hint,
-                    " JOIN cases c ON c.id = s.case_id
+             FROM steps s "
+            ],
+            sqlite: "INDEXED BY steps_due",
+            postgres: "",
+            [
+                " JOIN cases c ON c.id = s.case_id
              WHERE s.state IN ('open', 'overdue') AND s.due <= $1 AND c.status = 'open'
              ORDER BY s.due, c.reference, s.position"
-                )
-            };
-        }
-        // SQLite's planner needs the hint to prefer the partial index.
-        let sql = self
-            .backend
-            .pick(pending_sql!("INDEXED BY steps_due"), pending_sql!(""));
+            ]
+        );
         let rows = sqlx::query(sql)
             .bind(until.to_string())
             .fetch_all(&self.pool)

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Result, Store, StoreError, parse_ts, ts};
+use super::{Result, Store, StoreError, dialect, parse_ts, ts};
 
 /// Delivery channels: console, email, Matrix, Telegram.
 pub const CHANNEL_SLOTS: usize = 4;
@@ -153,17 +153,18 @@ impl Store {
         if channels.is_empty() {
             return Ok(vec![]);
         }
-        let sql = self.backend.pick(
-            "UPDATE deliveries SET state = 'sending', lease_until = $1, attempts = attempts + 1
+        debug_assert!(channels.len() <= CHANNEL_SLOTS);
+        let sql = dialect!(
+            self.backend,
+            [
+                "UPDATE deliveries SET state = 'sending', lease_until = $1, attempts = attempts + 1
              WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2
                             AND channel IN ($4, $5, $6, $7)
-                          ORDER BY next_attempt_at, id LIMIT $3)
-             RETURNING id",
-            "UPDATE deliveries SET state = 'sending', lease_until = $1, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2
-                            AND channel IN ($4, $5, $6, $7)
-                          ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING id",
+                          ORDER BY next_attempt_at, id LIMIT $3"
+            ],
+            sqlite: "",
+            postgres: " FOR UPDATE SKIP LOCKED",
+            [") RETURNING id"]
         );
         let mut q = sqlx::query_scalar(sql)
             .bind(ts(lease_until))
@@ -174,7 +175,6 @@ impl Store {
         for i in 0..CHANNEL_SLOTS {
             q = q.bind(channels.get(i).copied().unwrap_or(channels[0]).to_string());
         }
-        debug_assert!(channels.len() <= CHANNEL_SLOTS);
         let ids: Vec<i64> = q.fetch_all(&self.pool).await?;
         if ids.is_empty() {
             return Ok(vec![]);
@@ -316,9 +316,12 @@ impl Store {
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'open'")
             .fetch_one(&self.pool)
             .await?;
-        let overdue: i64 = sqlx::query_scalar(self.backend.pick(
-            "SELECT COUNT(*) FROM steps INDEXED BY steps_due WHERE state IN ('open', 'overdue') AND due < $1",
-            "SELECT COUNT(*) FROM steps WHERE state IN ('open', 'overdue') AND due < $1",
+        let overdue: i64 = sqlx::query_scalar(dialect!(
+            self.backend,
+            ["SELECT COUNT(*) FROM steps "],
+            sqlite: "INDEXED BY steps_due",
+            postgres: "",
+            [" WHERE state IN ('open', 'overdue') AND due < $1"]
         ))
         .bind(today.to_string())
         .fetch_one(&self.pool)
@@ -427,11 +430,15 @@ impl Store {
     /// index (the `IN` term repeats its condition): the cost follows the
     /// steps that just passed, not the number of open cases.
     pub async fn cases_to_refresh(&self, today: NaiveDate, limit: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(self.backend.pick(
-            "SELECT DISTINCT c.reference FROM steps s INDEXED BY steps_due JOIN cases c ON c.id = s.case_id
-             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < $1 AND c.status = 'open' LIMIT $2",
-            "SELECT DISTINCT c.reference FROM steps s JOIN cases c ON c.id = s.case_id
-             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < $1 AND c.status = 'open' LIMIT $2",
+        Ok(sqlx::query_scalar(dialect!(
+            self.backend,
+            ["SELECT DISTINCT c.reference FROM steps s "],
+            sqlite: "INDEXED BY steps_due",
+            postgres: "",
+            [
+                " JOIN cases c ON c.id = s.case_id
+             WHERE s.state IN ('open', 'overdue') AND s.state = 'open' AND s.due < $1 AND c.status = 'open' LIMIT $2"
+            ]
         ))
         .bind(today.to_string())
         .bind(limit)

@@ -35,7 +35,7 @@ impl Moments {
 }
 
 /// Events the bot posted in `room`, by event id, read back from the server.
-async fn bot_events(user: &User, room: &matrix_sdk::Room, bot: &str) -> BTreeSet<String> {
+async fn bot_events(room: &matrix_sdk::Room, bot: &str) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     let mut from: Option<String> = None;
     loop {
@@ -60,7 +60,6 @@ async fn bot_events(user: &User, room: &matrix_sdk::Room, bot: &str) -> BTreeSet
             _ => break,
         }
     }
-    let _ = user;
     ids
 }
 
@@ -151,7 +150,7 @@ async fn scenario(cases: usize) -> Scenario {
 async fn matrix_outcome(sc: &Scenario) -> (usize, usize, usize) {
     let matrix_keys = sc.keys.iter().filter(|k| k.contains("#matrix:")).count();
     sc.dasen.client.sync_once(Default::default()).await.expect("sync");
-    let events = bot_events(&sc.dasen, &sc.room, sc.bot_id.as_str()).await;
+    let events = bot_events(&sc.room, sc.bot_id.as_str()).await;
     let refs: BTreeSet<String> = sqlx::query_scalar(
         "SELECT external_ref FROM deliveries WHERE channel = 'matrix' AND external_ref IS NOT NULL",
     )

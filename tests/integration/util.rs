@@ -53,6 +53,13 @@ pub fn database_url(dir: &std::path::Path) -> String {
     );
     let mut url = url::Url::parse(&admin).expect("ECHEANCIER_TEST_POSTGRES is a URL");
     url.set_path(&name);
+    // Each command of a CLI test asks again: create once per process.
+    static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    if created.contains(&name) {
+        return url.to_string();
+    }
+    created.push(name.clone());
     let create = format!("CREATE DATABASE {name}");
     // Its own thread and runtime: callers may be inside a runtime or not.
     std::thread::spawn(move || {

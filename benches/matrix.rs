@@ -74,6 +74,7 @@ async fn main() {
             homeserver: hs.clone(),
             user: "bot".into(),
             password: "motdepasse".into(),
+            passphrase: "phrase secrète du banc".into(),
             store_dir: dir.path().join("bot"),
         },
     )
@@ -175,6 +176,8 @@ async fn main() {
         channel: "bench".into(),
     };
     let n = 200;
+    // Opened the day the referral arrives: a receipt is never in the future.
+    clock.set(at("2026-12-09T11:00:00Z"));
     for _ in 0..n {
         app.open_case(
             OpenCase {

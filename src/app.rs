@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use echeancier_core::authz::{self, Action, Actor, CaseScope, Refusal};
+use echeancier_core::authz::{self, Action, Actor, CaseScope, Place, Refusal};
 use echeancier_core::calendar::{Calendar, CalendarId};
 use echeancier_core::case::{self, Env, PartnerAnswer, StepPlan};
 use echeancier_core::command::{self, Command, Horizon};
@@ -45,8 +45,17 @@ impl Who {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("Dossier {0} introuvable.")]
+    /// Missing, or outside the actor's scope: one answer for both, so that
+    /// nobody learns from outside which references exist.
+    #[error("Désolé, le dossier {0} est introuvable dans votre périmètre.")]
     NotFound(String),
+    /// An individual case asked for where its audience cannot read it.
+    #[error(
+        "Désolé, ce salon ne montre pas les dossiers individuels : écrivez-moi en message direct, ou dans le salon du personnel concerné."
+    )]
+    Place,
+    #[error("Désolé, trop d'essais de code de liaison depuis ce compte : réessayez dans une heure.")]
+    TooManyAttempts,
     #[error("Le dossier {0} est clos : il ne peut plus être modifié.")]
     Closed(String),
     #[error("Étape « {step} » inconnue. Étapes de ce dossier : {available}.")]
@@ -90,6 +99,8 @@ pub enum Change {
         step: String,
         to: NaiveDate,
         reason: String,
+        /// Accepts a date past the step's legal date (recorded in the audit).
+        confirmed: bool,
     },
     Receipt {
         partner: String,
@@ -110,10 +121,8 @@ impl Change {
             Change::Event { event, on } => ("evenement", json!({"evenement": event, "date": on.to_string()})),
             Change::Param { param, value } => ("parametre", json!({"parametre": param, "valeur": value})),
             Change::StepDone { step, on } => ("etape_faite", json!({"etape": step, "date": on.to_string()})),
-            Change::Reschedule { step, to, reason } => (
-                "report",
-                json!({"etape": step, "date": to.to_string(), "motif": reason}),
-            ),
+            // The reason itself is a note of the case (see `apply`).
+            Change::Reschedule { step, to, .. } => ("report", json!({"etape": step, "date": to.to_string()})),
             Change::Receipt { partner, on } => (
                 "reception",
                 json!({"partenaire": partner, "date": on.to_string()}),
@@ -127,10 +136,10 @@ impl Change {
             ),
             Change::Answer {
                 partner,
-                answer: PartnerAnswer::Objection { on, reason },
+                answer: PartnerAnswer::Objection { on, .. },
             } => (
                 "objection",
-                json!({"partenaire": partner, "date": on.to_string(), "motif": reason}),
+                json!({"partenaire": partner, "date": on.to_string()}),
             ),
             Change::Close => ("cloture", json!({})),
             Change::Recompute => ("recalcul", json!({})),
@@ -185,6 +194,8 @@ pub struct Options {
     pub retention: echeancier_core::retention::Retention,
     /// Matrix rooms and the establishments, roles and items they receive.
     pub matrix_rooms: Vec<crate::config::MatrixRoom>,
+    /// How far ahead a step may be rescheduled, in days from today.
+    pub reschedule_horizon_days: i64,
 }
 
 impl Default for Options {
@@ -201,6 +212,7 @@ impl Default for Options {
             telegram: false,
             retention: echeancier_core::retention::Retention::FollowingSchoolYear,
             matrix_rooms: Vec::new(),
+            reschedule_horizon_days: 365,
         }
     }
 }
@@ -220,9 +232,13 @@ impl Options {
                 .as_ref()
                 .map(|m| m.rooms.clone())
                 .unwrap_or_default(),
+            reschedule_horizon_days: settings.reschedule_horizon_days,
         }
     }
 }
+
+/// Link-code attempts per chat account (`channel:id`).
+type LinkLimiter = governor::DefaultKeyedRateLimiter<String>;
 
 #[derive(Clone)]
 pub struct App {
@@ -232,6 +248,28 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub options: Arc<Options>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    link_attempts: Arc<LinkLimiter>,
+}
+
+/// Five attempts, then one more every twelve minutes: a 40-bit code
+/// cannot be guessed at that pace, and a typo costs nothing.
+fn link_limiter() -> LinkLimiter {
+    let quota = governor::Quota::per_hour(std::num::NonZeroU32::new(5).unwrap_or(std::num::NonZeroU32::MIN));
+    governor::RateLimiter::dashmap(quota)
+}
+
+/// The audience of a configured Matrix room.
+pub fn room_place(room: &crate::config::MatrixRoom) -> Place {
+    if room.partners {
+        Place::Partners {
+            departement: room.departement.clone(),
+        }
+    } else {
+        Place::Staff {
+            establishment: room.establishment.clone(),
+            departement: room.departement.clone(),
+        }
+    }
 }
 
 const MAX_TEXT: usize = 500;
@@ -245,6 +283,7 @@ impl App {
             clock,
             options: Arc::new(Options::default()),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            link_attempts: Arc::new(link_limiter()),
         }
     }
 
@@ -291,6 +330,16 @@ impl App {
         Ok(())
     }
 
+    /// Whether a person holds any staff role (not only a partner's).
+    pub fn is_staff(&self, actor: &Actor) -> bool {
+        actor.grants.iter().any(|g| {
+            self.library
+                .roles
+                .get(&g.role)
+                .is_some_and(|r| r.scope != Scope::Partenaire)
+        })
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.clock.today(CalendarId::Metropole)
     }
@@ -323,19 +372,7 @@ impl App {
     /// Recomputes and stores the plan of a case, inside `conn`'s transaction.
     async fn replan(&self, conn: &mut AnyConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
         let proc = self.procedure(&case.procedure)?;
-        let inputs = Store::inputs(conn, case).await?;
-        let calendar = Self::calendar(conn, case).await?;
-        let zone = case.zone.as_deref().and_then(|z| z.parse::<Zone>().ok());
-        let plans = case::plan(
-            proc,
-            &inputs,
-            Env {
-                calendar: &calendar,
-                school: &self.school,
-                zone,
-                today: self.clock.today(calendar.id),
-            },
-        );
+        let (plans, calendar) = self.plan_of(conn, case).await?;
         // When the scheduler should look at each step: its first reminder;
         // the scheduler then walks forward from there.
         let next: Vec<_> = plans
@@ -360,9 +397,110 @@ impl App {
         Ok(plans)
     }
 
+    /// The plan of a case as its stored inputs give it, without saving.
+    async fn plan_of(&self, conn: &mut AnyConnection, case: &CaseRow) -> Result<(Vec<StepPlan>, Calendar)> {
+        let proc = self.procedure(&case.procedure)?;
+        let inputs = Store::inputs(conn, case).await?;
+        let calendar = Self::calendar(conn, case).await?;
+        let zone = case.zone.as_deref().and_then(|z| z.parse::<Zone>().ok());
+        let plans = case::plan(
+            proc,
+            &inputs,
+            Env {
+                calendar: &calendar,
+                school: &self.school,
+                zone,
+                today: self.clock.today(calendar.id),
+            },
+        );
+        Ok((plans, calendar))
+    }
+
+    /// Who may move a clock, and how far: a rescheduled date is a working
+    /// day after the step's start, not past, within the horizon; past the
+    /// step's legal date it needs `confirmed`. Returns the legal date.
+    fn check_reschedule(
+        &self,
+        plan: Option<&StepPlan>,
+        calendar: &Calendar,
+        to: NaiveDate,
+        confirmed: bool,
+        today: NaiveDate,
+    ) -> Result<Option<NaiveDate>> {
+        use echeancier_core::french::long_date;
+        let Some(start) = plan.and_then(|p| p.start) else {
+            return Err(AppError::Invalid(
+                "Cette étape n'a pas encore de point de départ : renseignez d'abord la date dont elle dépend.".into(),
+            ));
+        };
+        if !calendar.is_working_day(to) {
+            return Err(AppError::Invalid(format!(
+                "Le {} n'est pas un jour ouvré : choisissez un jour ouvré.",
+                long_date(to)
+            )));
+        }
+        if to <= start {
+            return Err(AppError::Invalid(format!(
+                "La nouvelle date doit suivre le point de départ de l'étape, le {}.",
+                long_date(start)
+            )));
+        }
+        if to < today {
+            return Err(AppError::Invalid(
+                "La nouvelle date ne peut pas être passée.".into(),
+            ));
+        }
+        let limit = today + Duration::days(self.options.reschedule_horizon_days);
+        if to > limit {
+            return Err(AppError::Invalid(format!(
+                "La nouvelle date est trop lointaine : au plus tard le {}.",
+                long_date(limit)
+            )));
+        }
+        let legal = plan.and_then(StepPlan::legal_date);
+        if let Some(l) = legal
+            && to > l
+            && !confirmed
+        {
+            return Err(AppError::Invalid(format!(
+                "Le {} dépasse la date légale de cette étape, le {}. Pour reporter quand même, écrivez « confirme » après la date : !report REF ETAPE DATE confirme motif.",
+                long_date(to),
+                long_date(l)
+            )));
+        }
+        Ok(legal)
+    }
+
     /// Opens a case and computes its plan in one transaction.
     pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
         let proc = self.procedure(&spec.procedure)?.clone();
+        // Contacts are checked before anything is written; the error names
+        // the field and never repeats what was typed.
+        let mut guardians = Vec::with_capacity(spec.guardians.len());
+        for (i, g) in spec.guardians.iter().enumerate() {
+            let n = i + 1;
+            let mut g = g.clone();
+            g.email = match g.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                Some(e) => Some(
+                    crate::contact::email(e, &format!("courriel du responsable {n}"))
+                        .map_err(AppError::Invalid)?,
+                ),
+                None => None,
+            };
+            g.phone = match g.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => Some(
+                    crate::contact::phone(p, &format!("téléphone du responsable {n}"))
+                        .map_err(AppError::Invalid)?,
+                ),
+                None => None,
+            };
+            guardians.push(g);
+        }
+        let today = self.today();
+        for (event, on) in &spec.events {
+            check_event(&proc, event)?;
+            check_event_date(&proc, event, *on, today)?;
+        }
         let mut tx = self.store.begin().await?;
         let parent = match &spec.parent {
             Some(r) => Some(
@@ -467,7 +605,7 @@ impl App {
         if let Some((name, class)) = &spec.pupil {
             Store::set_pupil(&mut tx, id, name, class.as_deref()).await?;
         }
-        for g in &spec.guardians {
+        for g in &guardians {
             Store::add_guardian(
                 &mut tx,
                 id,
@@ -518,13 +656,18 @@ impl App {
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
         let proc = self.procedure(&case.procedure)?.clone();
         let today = self.today();
-        for change in &changes {
+        // The plan before the changes, computed once if a check needs it.
+        let mut plans: Option<(Vec<StepPlan>, Calendar)> = None;
+        // Audit details that refer to the notes written for the changes.
+        let mut notes: std::collections::BTreeMap<usize, serde_json::Value> = Default::default();
+        for (i, change) in changes.iter().enumerate() {
             if !case.open && *change != Change::Recompute {
                 return Err(AppError::Closed(case.reference.clone()));
             }
             match change {
                 Change::Event { event, on } => {
                     check_event(&proc, event)?;
+                    check_event_date(&proc, event, *on, today)?;
                     Store::set_event(&mut tx, case.id, event, *on).await?;
                 }
                 Change::Param { param, value } => {
@@ -545,15 +688,38 @@ impl App {
                     }
                     Store::set_done(&mut tx, case.id, step, *on).await?;
                 }
-                Change::Reschedule { step, to, reason } => {
+                Change::Reschedule {
+                    step,
+                    to,
+                    reason,
+                    confirmed,
+                } => {
                     let def = check_step(&proc, step)?;
                     if def.per_partner() || def.effect.is_some() {
                         return Err(AppError::Invalid(
                             "Cette échéance découle du texte et ne se reporte pas : le délai n'est jamais prolongé.".into(),
                         ));
                     }
-                    clean_text(reason, "motif")?;
-                    Store::set_rescheduled(&mut tx, case.id, step, *to, reason).await?;
+                    let reason = clean_text(reason, "motif")?;
+                    if plans.is_none() {
+                        plans = Some(self.plan_of(&mut tx, &case).await?);
+                    }
+                    let (plan, calendar) = plans
+                        .as_ref()
+                        .map(|(p, c)| (p, c))
+                        .ok_or_else(|| AppError::Invalid("Plan du dossier indisponible.".into()))?;
+                    let plan = plan.iter().find(|p| &p.step == step);
+                    let legal = self.check_reschedule(plan, calendar, *to, *confirmed, today)?;
+                    let note = Store::add_note(&mut tx, case.id, &reason, self.clock.now()).await?;
+                    Store::set_rescheduled(&mut tx, case.id, step, *to, &reason).await?;
+                    notes.insert(
+                        i,
+                        json!({
+                            "motif": {"note": note},
+                            "au_dela_date_legale": legal.is_some_and(|l| *to > l),
+                            "date_legale": legal.map(|l| l.to_string()),
+                        }),
+                    );
                 }
                 Change::Receipt { partner, on } => {
                     if *on > today {
@@ -566,10 +732,16 @@ impl App {
                     }
                 }
                 Change::Answer { partner, answer } => {
-                    if let PartnerAnswer::Objection { reason, .. } = answer {
-                        clean_text(reason, "motif")?;
-                    }
-                    if !Store::set_answer(&mut tx, case.id, partner, answer).await? {
+                    let answer = match answer {
+                        PartnerAnswer::Objection { on, reason } => {
+                            let reason = clean_text(reason, "motif")?;
+                            let note = Store::add_note(&mut tx, case.id, &reason, self.clock.now()).await?;
+                            notes.insert(i, json!({"motif": {"note": note}}));
+                            PartnerAnswer::Objection { on: *on, reason }
+                        }
+                        other => other.clone(),
+                    };
+                    if !Store::set_answer(&mut tx, case.id, partner, &answer).await? {
                         return Err(unknown_partner(&mut tx, case.id, partner).await);
                     }
                 }
@@ -579,8 +751,17 @@ impl App {
         }
         self.replan(&mut tx, &case).await?;
         // A recomputation changes no input: nothing for the audit trail.
-        for change in changes.iter().filter(|c| **c != Change::Recompute) {
-            let (action, detail) = change.audit();
+        for (i, change) in changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != Change::Recompute)
+        {
+            let (action, mut detail) = change.audit();
+            if let (Some(extra), Some(obj)) = (notes.remove(&i), detail.as_object_mut())
+                && let Some(extra) = extra.as_object()
+            {
+                obj.extend(extra.clone());
+            }
             Store::audit(
                 &mut tx,
                 &audit_entry(
@@ -623,11 +804,37 @@ impl App {
         }
     }
 
+    /// The case a command names, if `place` may show it: individual cases
+    /// are refused in rooms whose audience cannot read them (known from the
+    /// reference's prefix, before any lookup), and a case outside a staff
+    /// room's scope is answered like a missing one.
+    async fn visible_case(&self, place: &Place, reference: &CaseRef) -> Result<CaseRow> {
+        let prefix = reference.as_str().split('-').next().unwrap_or_default();
+        if let Some(p) = self.library.by_prefix(prefix)
+            && p.audience == Audience::Case
+            && !place.shows_cases()
+        {
+            return Err(AppError::Place);
+        }
+        let case = self.case_row(reference).await?;
+        let audience = self.procedure(&case.procedure)?.audience;
+        if !place.shows(audience, case.establishment.as_deref(), &case.departement) {
+            return Err(if place.shows_cases() {
+                AppError::NotFound(case.reference)
+            } else {
+                AppError::Place
+            });
+        }
+        Ok(case)
+    }
+
     async fn scope_check(&self, actor: Option<&Actor>, case: &CaseRow, action: Action<'_>) -> Result<()> {
         let proc = self.procedure(&case.procedure)?;
         let mut conn = self.store.pool().acquire().await?;
         let partners = Store::case_partners(&mut conn, case.id).await?;
-        authz::authorize(
+        drop(conn);
+        // Out of scope reads like missing: nothing is learnt from outside.
+        match authz::authorize(
             actor,
             &self.library.roles,
             proc,
@@ -637,8 +844,11 @@ impl App {
                 partners: &partners,
             },
             &action,
-        )?;
-        Ok(())
+        ) {
+            Ok(()) => Ok(()),
+            Err(Refusal::OutOfScope) => Err(AppError::NotFound(case.reference.clone())),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn case_row(&self, reference: &CaseRef) -> Result<CaseRow> {
@@ -648,16 +858,29 @@ impl App {
             .ok_or_else(|| AppError::NotFound(reference.to_string()))
     }
 
-    /// Answers a chat message from `channel:external_id`. `None` when the
-    /// text is not a command. Never fails: errors become French replies.
+    /// Answers a message sent in private (the console, a direct message):
+    /// see [`App::handle_in`].
     pub async fn handle(&self, channel: &str, external_id: &str, text: &str) -> Option<String> {
+        self.handle_in(&Place::Direct, channel, external_id, text).await
+    }
+
+    /// Answers a chat message from `channel:external_id` written in `place`,
+    /// whose audience bounds what the reply may show. `None` when the text
+    /// is not a command. Never fails: errors become French replies.
+    pub async fn handle_in(
+        &self,
+        place: &Place,
+        channel: &str,
+        external_id: &str,
+        text: &str,
+    ) -> Option<String> {
         let parsed = command::parse(text)?;
         let started = std::time::Instant::now();
         let label = crate::metrics::Metrics::channel(channel);
         self.metrics.commands.get_or_create(&label).inc();
         let reply = match parsed {
             Err(e) => e.message,
-            Ok(cmd) => match self.execute(channel, external_id, cmd).await {
+            Ok(cmd) => match self.execute(place, channel, external_id, cmd).await {
                 Ok(text) => text,
                 Err(AppError::Store(e)) => {
                     tracing::error!(error = %e, channel, "command failed on storage");
@@ -674,7 +897,7 @@ impl App {
         Some(reply)
     }
 
-    async fn execute(&self, channel: &str, external_id: &str, cmd: Command) -> Result<String> {
+    async fn execute(&self, place: &Place, channel: &str, external_id: &str, cmd: Command) -> Result<String> {
         if let Command::Help(topic) = &cmd {
             return Ok(command::help(topic.as_deref()));
         }
@@ -693,14 +916,14 @@ impl App {
         let today = self.today();
         match cmd {
             Command::Help(_) => Ok(command::help(None)),
-            Command::Deadlines(h) => self.deadlines(&actor, h, today).await,
+            Command::Deadlines(h) => self.deadlines_in(place, &actor, h, today).await,
             Command::Case(r) => {
-                let case = self.case_row(&r).await?;
+                let case = self.visible_case(place, &r).await?;
                 self.scope_check(Some(&actor), &case, Action::View).await?;
                 Ok(self.render(&self.snapshot(r.as_str()).await?))
             }
             Command::StepDone { case, step, on } => {
-                let row = self.case_row(&case).await?;
+                let row = self.visible_case(place, &case).await?;
                 self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
                 let on = on.unwrap_or(today);
                 let snap = self
@@ -724,9 +947,10 @@ impl App {
                 case,
                 step,
                 to,
+                confirmed,
                 reason,
             } => {
-                let row = self.case_row(&case).await?;
+                let row = self.visible_case(place, &case).await?;
                 self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
                 let snap = self
                     .apply(
@@ -735,6 +959,7 @@ impl App {
                             step: step.clone(),
                             to,
                             reason,
+                            confirmed,
                         }],
                         &who,
                     )
@@ -747,8 +972,11 @@ impl App {
                 ))
             }
             Command::SetEvent { case, event, on } => {
-                let row = self.case_row(&case).await?;
-                self.scope_check(Some(&actor), &row, Action::Open).await?;
+                let row = self.visible_case(place, &case).await?;
+                self.scope_check(Some(&actor), &row, Action::View).await?;
+                check_event(self.procedure(&row.procedure)?, &event)?;
+                self.scope_check(Some(&actor), &row, Action::Event(&event))
+                    .await?;
                 let snap = self
                     .apply(case.as_str(), vec![Change::Event { event, on }], &who)
                     .await?;
@@ -757,7 +985,7 @@ impl App {
                     self.next_steps(&snap, today)
                 ))
             }
-            Command::Ack(id) => self.ack(&actor, id, &who).await,
+            Command::Ack(id) => self.ack(place, &actor, id, &who).await,
             Command::Link(code) => self.link(channel, external_id, &code).await,
             Command::Appointment {
                 case,
@@ -765,7 +993,7 @@ impl App {
                 at,
                 minutes,
             } => {
-                let row = self.case_row(&case).await?;
+                let row = self.visible_case(place, &case).await?;
                 self.scope_check(Some(&actor), &row, Action::Step(&step)).await?;
                 let (notices, calls) = self
                     .set_appointment(case.as_str(), &step, at, minutes, &who)
@@ -786,7 +1014,7 @@ impl App {
                 Ok(text)
             }
             Command::Communication { convention, title } => {
-                let conv = self.case_row(&convention).await?;
+                let conv = self.visible_case(place, &convention).await?;
                 self.scope_check(Some(&actor), &conv, Action::Open).await?;
                 let proc = self
                     .library
@@ -815,7 +1043,7 @@ impl App {
                 ))
             }
             Command::Received { item, partner, on } => {
-                let row = self.case_row(&item).await?;
+                let row = self.visible_case(place, &item).await?;
                 self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
                     .await?;
                 let snap = self
@@ -827,7 +1055,7 @@ impl App {
                 ))
             }
             Command::Approve { item, partner } => {
-                let row = self.case_row(&item).await?;
+                let row = self.visible_case(place, &item).await?;
                 let partner = self.answering_partner(&actor, &row, partner).await?;
                 self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
                     .await?;
@@ -845,7 +1073,7 @@ impl App {
                 partner,
                 reason,
             } => {
-                let row = self.case_row(&item).await?;
+                let row = self.visible_case(place, &item).await?;
                 let partner = self.answering_partner(&actor, &row, partner).await?;
                 self.scope_check(Some(&actor), &row, Action::ForPartner(&partner))
                     .await?;
@@ -863,7 +1091,7 @@ impl App {
                 received,
                 requested,
             } => {
-                let row = self.case_row(&convention).await?;
+                let row = self.visible_case(place, &convention).await?;
                 let proc = self.procedure(&row.procedure)?;
                 let step = proc.steps.iter().find(|s| s.effect.is_some()).ok_or_else(|| {
                     AppError::Invalid(format!("{convention} n'est pas une convention résiliable."))
@@ -984,7 +1212,7 @@ impl App {
         }
     }
 
-    async fn ack(&self, actor: &Actor, id: i64, who: &Who) -> Result<String> {
+    async fn ack(&self, place: &Place, actor: &Actor, id: i64, who: &Who) -> Result<String> {
         let mut conn = self.store.pool().acquire().await?;
         let not_found = || AppError::Invalid(format!("Rappel n° {id} introuvable."));
         let reminder = Store::reminder(&mut conn, id).await?.ok_or_else(not_found)?;
@@ -995,7 +1223,16 @@ impl App {
             .await?
             .ok_or_else(not_found)?;
         drop(conn);
-        self.scope_check(Some(actor), &case, Action::Step(&step)).await?;
+        let audience = self.procedure(&case.procedure)?.audience;
+        if !place.shows(audience, case.establishment.as_deref(), &case.departement) {
+            return Err(AppError::Place);
+        }
+        self.scope_check(Some(actor), &case, Action::Step(&step))
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound(_) => not_found(),
+                other => other,
+            })?;
         let mut tx = self.store.begin().await?;
         let first = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?;
         if first {
@@ -1104,6 +1341,13 @@ impl App {
     }
 
     async fn link(&self, channel: &str, external_id: &str, code: &str) -> Result<String> {
+        if self
+            .link_attempts
+            .check_key(&format!("{channel}:{external_id}"))
+            .is_err()
+        {
+            return Err(AppError::TooManyAttempts);
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some(person) = Store::use_link_code(&mut tx, code, channel, external_id, now).await? else {
@@ -1139,28 +1383,30 @@ impl App {
         role: &str,
     ) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
-        if let Some(identity) = &self.options.console {
-            out.push(("console".to_string(), identity.clone()));
+        let proc = self.procedure(&case.procedure)?;
+        // The console shows only what its identity may see.
+        if let Some(identity) = &self.options.console
+            && let Some((actor, _)) = self.store.actor("console", identity).await?
+        {
+            let partners = Store::case_partners(conn, case.id).await?;
+            let scope = CaseScope {
+                establishment: case.establishment.as_deref(),
+                departement: &case.departement,
+                partners: &partners,
+            };
+            if authz::authorize(Some(&actor), &self.library.roles, proc, &scope, &Action::View).is_ok() {
+                out.push(("console".to_string(), identity.clone()));
+            }
         }
         for email in Store::staff_emails(conn, role, case.establishment.as_deref(), &case.departement).await?
         {
             out.push(("email".to_string(), email));
         }
-        let partnership = self
-            .library
-            .get(&case.procedure)
-            .is_some_and(|p| p.audience == echeancier_core::procedure::Audience::Partnership);
         for room in &self.options.matrix_rooms {
-            // Partner rooms get partnership items only, never an individual case.
-            if room.partners && !partnership {
-                continue;
-            }
-            let in_scope = match (&room.establishment, &room.departement) {
-                (Some(uai), _) => case.establishment.as_deref() == Some(uai.as_str()),
-                (None, Some(dep)) => &case.departement == dep,
-                (None, None) => false,
-            };
-            if in_scope && room.roles.iter().any(|r| r == role) {
+            // Each room's audience: partner rooms never get an individual case.
+            let shown =
+                room_place(room).shows(proc.audience, case.establishment.as_deref(), &case.departement);
+            if shown && room.roles.iter().any(|r| r == role) {
                 out.push(("matrix".to_string(), room.room_id.clone()));
             }
         }
@@ -1322,7 +1568,19 @@ impl App {
 
     /// Pending deadlines the actor may see, late ones first.
     pub async fn deadlines(&self, actor: &Actor, horizon: Horizon, today: NaiveDate) -> Result<String> {
+        self.deadlines_in(&Place::Direct, actor, horizon, today).await
+    }
+
+    /// Pending deadlines the actor may see and `place` may show.
+    pub async fn deadlines_in(
+        &self,
+        place: &Place,
+        actor: &Actor,
+        horizon: Horizon,
+        today: NaiveDate,
+    ) -> Result<String> {
         let until = today + Duration::days(horizon.days() as i64);
+        let mut hidden = 0usize;
         let rows = self.store.pending_steps_until(until).await?;
         let mut late = Vec::new();
         let mut coming = Vec::new();
@@ -1331,6 +1589,10 @@ impl App {
                 continue;
             };
             if self.scope_check(Some(actor), &case, Action::View).await.is_err() {
+                continue;
+            }
+            if !place.shows(proc.audience, case.establishment.as_deref(), &case.departement) {
+                hidden += 1;
                 continue;
             }
             let line = view::deadline_line(&case, &step, Some(proc), &self.library.roles);
@@ -1352,6 +1614,11 @@ impl App {
             out.push_str(&format!("Aucune échéance dans {period}."));
         } else {
             out.push_str(&format!("À venir dans {period} :\n{}", coming.join("\n")));
+        }
+        if hidden > 0 {
+            out.push_str(
+                "\nLes dossiers individuels ne s'affichent pas dans ce salon : écrivez-moi en message direct pour les voir.",
+            );
         }
         Ok(out)
     }
@@ -1382,6 +1649,16 @@ fn check_event(proc: &Procedure, event: &str) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", "),
     })
+}
+
+/// A receipt cannot be dated in the future.
+fn check_event_date(proc: &Procedure, event: &str, on: NaiveDate, today: NaiveDate) -> Result<()> {
+    if proc.event(event).is_some_and(|e| e.receipt) && on > today {
+        return Err(AppError::Invalid(
+            "Une réception ne peut pas être datée dans le futur.".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_param(proc: &Procedure, param: &str) -> Result<()> {

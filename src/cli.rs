@@ -170,6 +170,9 @@ pub enum CaseCommand {
         /// Motif d'un report.
         #[arg(long)]
         reason: Option<String>,
+        /// Confirme un report au-delà de la date légale de l'étape.
+        #[arg(long)]
+        confirm: bool,
     },
     /// Renseigne la date d'un événement du dossier.
     Event {
@@ -485,6 +488,9 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
                 for w in &s.warnings {
                     println!("avertissement : {w}");
                 }
+                for w in exposed_data(&s) {
+                    println!("avertissement : {w}");
+                }
                 println!("{} : configuration valide.", path.display());
             }
             Err(errors) => {
@@ -498,13 +504,38 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
     Ok(())
 }
 
+/// The data folder, the SQLite database and the folder of `.eml` files
+/// hold personal data: one sentence for each that its group or others may
+/// read (checked only where it exists).
+fn exposed_data(settings: &Settings) -> Vec<String> {
+    let mut places = vec![("le dossier de données", settings.data_dir.clone(), true)];
+    if let Some(db) = sqlite_file(&settings.database_url) {
+        places.push(("la base de données", db.to_path_buf(), false));
+    }
+    if let crate::config::EmailMode::Files(dir) = &settings.email {
+        places.push(("le dossier des courriels", dir.clone(), true));
+    }
+    places
+        .into_iter()
+        .filter_map(|(what, path, folder)| {
+            let mode = crate::files::open_to_others(&path)?;
+            Some(format!(
+                "{what} {} a le mode {mode:o} : ses données personnelles sont accessibles au groupe ou aux autres utilisateurs ; corrigez avec chmod {} {}.",
+                path.display(),
+                if folder { "700" } else { "600" },
+                path.display()
+            ))
+        })
+        .collect()
+}
+
 /// Settings and procedures for commands that use the database.
 pub fn settings(config: Option<&Path>, demo: bool) -> Result<(Settings, Library), Failure> {
     let bootstrap = library::embedded().map_err(|e| input(e.to_string()))?;
     let settings = match (config, demo) {
         (Some(path), _) => Settings::load(path, Some(&bootstrap)),
         (None, true) => Settings::parse("demo/demo.toml", crate::demo::CONFIG, Some(&bootstrap)),
-        (None, false) => Ok(Settings::defaults()),
+        (None, false) => Settings::defaults(),
     }
     .map_err(|errors| {
         input(
@@ -531,16 +562,26 @@ pub fn settings(config: Option<&Path>, demo: bool) -> Result<(Settings, Library)
     Ok((settings, lib))
 }
 
+/// The file of a SQLite database URL (`None` for PostgreSQL or memory).
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let path = url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| Path::new(path))
+}
+
 /// Opens the store and syncs the directory.
 pub async fn open_app(settings: &Settings, lib: Library) -> Result<App, Failure> {
-    if settings.database_url.starts_with("sqlite://") && !settings.database_url.contains(":memory:") {
-        let path = settings.database_url.trim_start_matches("sqlite://");
-        if let Some(parent) = Path::new(path).parent()
+    if let Some(path) = sqlite_file(&settings.database_url) {
+        if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
+            crate::files::create_private_dir(parent)
                 .map_err(|e| Failure::Runtime(anyhow::anyhow!("création de {} : {e}", parent.display())))?;
         }
+        // Created here rather than by SQLite so that it is 0600 whatever
+        // the umask; SQLite gives its -wal and -shm files the same mode.
+        crate::files::create_private_file(path)
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("création de {} : {e}", path.display())))?;
     }
     let store = Store::open(&settings.database_url)
         .await
@@ -603,6 +644,7 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             homeserver: m.homeserver.clone(),
             user: m.user.clone(),
             password: m.password.clone(),
+            passphrase: m.passphrase.clone(),
             store_dir: settings.data_dir.join("matrix"),
         };
         let slot = scheduler.matrix_slot();
@@ -684,7 +726,12 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             .await
             .map_err(|e| input(format!("écoute HTTP sur {addr} : {e}")))?;
         let mut rx = shutdown_rx.clone();
-        let router = crate::http::router(app.clone(), channels, Some(tick_leader));
+        let router = crate::http::router(
+            app.clone(),
+            channels,
+            Some(tick_leader),
+            settings.http_token.clone(),
+        );
         http_task = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
@@ -879,6 +926,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
             action,
             date,
             reason,
+            confirm,
         } => {
             let change = match action.as_str() {
                 "fait" | "done" => Change::StepDone {
@@ -894,6 +942,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                     reason: reason
                         .clone()
                         .ok_or_else(|| input("un report demande un motif : --reason \"...\""))?,
+                    confirmed: *confirm,
                 },
                 other => {
                     return Err(input(format!(

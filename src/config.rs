@@ -54,6 +54,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub planificateur: RawScheduler,
     #[serde(default)]
+    pub dossiers: RawCases,
+    #[serde(default)]
     pub recapitulatifs: Vec<RawDigest>,
     #[serde(default)]
     pub departements: Vec<RawDepartement>,
@@ -93,6 +95,10 @@ pub struct RawMatrix {
     pub compte: String,
     pub mot_de_passe_env: Option<String>,
     pub mot_de_passe_fichier: Option<String>,
+    /// Environment variable holding the passphrase of the crypto store.
+    pub phrase_secrete_env: Option<String>,
+    /// File holding the passphrase of the crypto store.
+    pub phrase_secrete_fichier: Option<String>,
     #[serde(default)]
     pub salons: Vec<RawMatrixRoom>,
 }
@@ -124,16 +130,19 @@ pub struct MatrixSettings {
     pub homeserver: String,
     pub user: String,
     pub password: String,
+    /// Encrypts the crypto store (the device's keys) at rest.
+    pub passphrase: String,
     pub rooms: Vec<MatrixRoom>,
 }
 
 impl std::fmt::Debug for MatrixSettings {
-    // The password never reaches a log.
+    // The password and the passphrase never reach a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MatrixSettings")
             .field("homeserver", &self.homeserver)
             .field("user", &self.user)
             .field("password", &"***")
+            .field("passphrase", &"***")
             .field("rooms", &self.rooms)
             .finish()
     }
@@ -144,6 +153,10 @@ impl std::fmt::Debug for MatrixSettings {
 pub struct RawHttp {
     /// Address of /healthz and /metrics, e.g. "127.0.0.1:9187"; off when absent.
     pub adresse: Option<Spanned<String>>,
+    /// Environment variable holding the bearer token both endpoints ask for.
+    pub jeton_env: Option<String>,
+    /// File holding the bearer token.
+    pub jeton_fichier: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,16 +178,42 @@ pub struct RawTelegram {
     pub jeton: Option<Spanned<String>>,
     /// Bot API address (tests point it at a local fake).
     pub api: Option<Spanned<String>>,
-    /// Group chats where commands are accepted.
+    /// Group chats where commands are accepted: an id (no individual case
+    /// is shown there) or a table with the group's audience.
     #[serde(default)]
-    pub groupes: Vec<i64>,
+    pub groupes: Vec<RawTelegramGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawTelegramGroup {
+    Id(i64),
+    Audience(RawTelegramAudience),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegramAudience {
+    pub id: i64,
+    pub etablissement: Option<String>,
+    pub departement: Option<String>,
+    /// A partners' group: partnership items only.
+    #[serde(default)]
+    pub partenaires: bool,
+}
+
+/// A Telegram group and who reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelegramGroup {
+    pub id: i64,
+    pub place: echeancier_core::authz::Place,
 }
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct TelegramSettings {
     pub token: String,
     pub api: Option<String>,
-    pub groups: Vec<i64>,
+    pub groups: Vec<TelegramGroup>,
 }
 
 impl std::fmt::Debug for TelegramSettings {
@@ -210,6 +249,13 @@ pub struct RawScheduler {
     /// How long a claimed delivery stays with its instance before another
     /// one may take it (the instance died): longer than any single send.
     pub bail_secondes: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCases {
+    /// How far ahead a step may be rescheduled, in days (365 by default).
+    pub horizon_report_jours: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,7 +425,7 @@ pub struct PartnerSettings {
 }
 
 /// Validated settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
@@ -390,6 +436,8 @@ pub struct Settings {
     pub oral: OralMode,
     pub tick_seconds: u64,
     pub lease_seconds: u64,
+    /// How far ahead a step may be rescheduled, in days from today.
+    pub reschedule_horizon_days: i64,
     pub digests: Vec<DigestSettings>,
     pub departements: Vec<DepartementSettings>,
     /// Findings that do not stop the daemon (e.g. a secret written in the file).
@@ -397,12 +445,101 @@ pub struct Settings {
     pub telegram: Option<TelegramSettings>,
     pub retention: echeancier_core::retention::Retention,
     pub http: Option<std::net::SocketAddr>,
+    /// Bearer token of /healthz and /metrics; open when absent.
+    pub http_token: Option<String>,
     pub matrix: Option<MatrixSettings>,
     pub console: bool,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
     pub partners: Vec<PartnerSettings>,
     pub people: Vec<PersonSettings>,
+}
+
+impl std::fmt::Debug for Settings {
+    // The database URL may hold a password: printed redacted. Destructured
+    // so that a new field cannot be forgotten here.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Settings {
+            data_dir,
+            database_url,
+            procedures_dir,
+            email,
+            email_from,
+            hours,
+            oral,
+            tick_seconds,
+            lease_seconds,
+            reschedule_horizon_days,
+            digests,
+            departements,
+            warnings,
+            telegram,
+            retention,
+            http,
+            http_token,
+            matrix,
+            console,
+            console_identity,
+            establishments,
+            partners,
+            people,
+        } = self;
+        f.debug_struct("Settings")
+            .field("data_dir", data_dir)
+            .field("database_url", &crate::store::redact_url(database_url))
+            .field("procedures_dir", procedures_dir)
+            .field("email", email)
+            .field("email_from", email_from)
+            .field("hours", hours)
+            .field("oral", oral)
+            .field("tick_seconds", tick_seconds)
+            .field("lease_seconds", lease_seconds)
+            .field("reschedule_horizon_days", reschedule_horizon_days)
+            .field("digests", digests)
+            .field("departements", departements)
+            .field("warnings", warnings)
+            .field("telegram", telegram)
+            .field("retention", retention)
+            .field("http", http)
+            .field("http_token", &http_token.as_ref().map(|_| "***"))
+            .field("matrix", matrix)
+            .field("console", console)
+            .field("console_identity", console_identity)
+            .field("establishments", establishments)
+            .field("partners", partners)
+            .field("people", people)
+            .finish()
+    }
+}
+
+/// A secret named by the configuration: the value of the environment
+/// variable `env`, else the content of `file`, trailing whitespace (the
+/// final newline of a file or a `.env` line) removed. `Ok(None)` when
+/// neither is given; an error when the one given is absent or empty.
+/// `what` names the secret in the French message ("mot de passe SMTP").
+pub fn secret(env: Option<&str>, file: Option<&str>, what: &str) -> Result<Option<String>, String> {
+    let value = match (env, file) {
+        (Some(var), _) => match std::env::var(var) {
+            Ok(v) => v,
+            Err(_) => {
+                return Err(format!("{what} : la variable d'environnement {var} est absente."));
+            }
+        },
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(v) => v,
+            Err(e) => return Err(format!("{what} : lecture de {path} impossible ({e}).")),
+        },
+        (None, None) => return Ok(None),
+    };
+    let value = value.trim_end().to_string();
+    if value.is_empty() {
+        let source = match env {
+            Some(var) => format!("la variable d'environnement {var}"),
+            None => format!("le fichier {}", file.unwrap_or_default()),
+        };
+        return Err(format!("{what} : {source} est vide."));
+    }
+    Ok(Some(value))
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
@@ -442,12 +579,11 @@ impl Settings {
         Self::from_raw(raw, file, src, library)
     }
 
-    /// Settings with every default and an empty directory.
-    pub fn defaults() -> Settings {
-        match Self::from_raw(RawConfig::default(), "(défauts)", "", None) {
-            Ok(s) => s,
-            Err(e) => panic!("built-in defaults are invalid: {e:?}"),
-        }
+    /// Settings with every default and an empty directory. The environment
+    /// still counts (`ECHEANCIER_DATABASE_URL`, `ECHEANCIER_DATA`), so this
+    /// can fail like a file.
+    pub fn defaults() -> Result<Settings, Vec<ConfigError>> {
+        Self::from_raw(RawConfig::default(), "(défauts)", "", None)
     }
 
     fn from_raw(
@@ -535,26 +671,15 @@ impl Settings {
                         "securite = \"aucune\" n'est permis que vers une adresse locale (127.0.0.1)".into(),
                     );
                 }
-                let password = match (&raw.email.mot_de_passe_env, &raw.email.mot_de_passe_fichier) {
-                    (Some(var), _) => match std::env::var(var) {
-                        Ok(v) => Some(v),
-                        Err(_) => {
-                            err(
-                                0..0,
-                                format!("variable d'environnement {var} absente (mot de passe SMTP)"),
-                            );
-                            None
-                        }
-                    },
-                    (None, Some(path)) => match std::fs::read_to_string(path) {
-                        Ok(v) => Some(v.trim_end().to_string()),
-                        Err(e) => {
-                            err(0..0, format!("lecture du mot de passe SMTP dans {path} : {e}"));
-                            None
-                        }
-                    },
-                    (None, None) => None,
-                };
+                let password = secret(
+                    raw.email.mot_de_passe_env.as_deref(),
+                    raw.email.mot_de_passe_fichier.as_deref(),
+                    "mot de passe SMTP",
+                )
+                .unwrap_or_else(|e| {
+                    err(raw.email.mode.as_ref().map(|m| m.span()).unwrap_or(0..0), e);
+                    None
+                });
                 EmailMode::Smtp(SmtpSettings {
                     port: raw.email.port.unwrap_or(match security {
                         SmtpSecurity::Tls => 465,
@@ -654,11 +779,15 @@ impl Settings {
                         message: "jeton Telegram écrit dans le fichier de configuration : il est ignoré ; utilisez jeton_env ou jeton_fichier".into(),
                     });
                 }
-                let token = match (&t.jeton_env, &t.jeton_fichier) {
-                    (Some(var), _) => std::env::var(var).ok(),
-                    (None, Some(path)) => std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()),
-                    (None, None) => None,
-                };
+                let token = secret(
+                    t.jeton_env.as_deref(),
+                    t.jeton_fichier.as_deref(),
+                    "jeton Telegram",
+                )
+                .unwrap_or_else(|e| {
+                    err(0..0, e);
+                    None
+                });
                 if let Some(api) = &t.api
                     && !(api.get_ref().starts_with("http://") || api.get_ref().starts_with("https://"))
                 {
@@ -668,31 +797,58 @@ impl Settings {
                     );
                 }
                 match token {
-                    Some(token) if !token.is_empty() => Some(TelegramSettings {
+                    Some(token) => Some(TelegramSettings {
                         token,
                         api: t.api.as_ref().map(|a| a.get_ref().clone()),
-                        groups: t.groupes.clone(),
+                        groups: telegram_groups(&t.groupes),
                     }),
-                    _ => {
+                    // No source given (one that failed has its own error).
+                    None if t.jeton_env.is_none() && t.jeton_fichier.is_none() => {
                         err(
                             0..0,
                             "[telegram] : jeton introuvable (jeton_env ou jeton_fichier)".into(),
                         );
                         None
                     }
+                    None => None,
                 }
             }
         };
         let matrix = match &raw.matrix {
             None => None,
             Some(m) => {
-                let password = match (&m.mot_de_passe_env, &m.mot_de_passe_fichier) {
-                    (Some(var), _) => std::env::var(var).ok(),
-                    (None, Some(path)) => std::fs::read_to_string(path)
-                        .ok()
-                        .map(|s| s.trim_end().to_string()),
-                    (None, None) => None,
-                };
+                let mut required =
+                    |env: &Option<String>, file: &Option<String>, what: &str, keys: &str| match secret(
+                        env.as_deref(),
+                        file.as_deref(),
+                        what,
+                    ) {
+                        Ok(Some(v)) => Some(v),
+                        Ok(None) => {
+                            err(
+                                m.serveur.span(),
+                                format!("[matrix] : {what} introuvable : {keys}."),
+                            );
+                            None
+                        }
+                        Err(e) => {
+                            err(m.serveur.span(), e);
+                            None
+                        }
+                    };
+                let password = required(
+                    &m.mot_de_passe_env,
+                    &m.mot_de_passe_fichier,
+                    "mot de passe Matrix",
+                    "donnez mot_de_passe_env ou mot_de_passe_fichier",
+                );
+                // The crypto store holds the device's keys: never unencrypted.
+                let passphrase = required(
+                    &m.phrase_secrete_env,
+                    &m.phrase_secrete_fichier,
+                    "phrase secrète du magasin Matrix",
+                    "donnez phrase_secrete_env ou phrase_secrete_fichier (elle chiffre les clés du robot sur le disque)",
+                );
                 let mut rooms = Vec::new();
                 for r in &m.salons {
                     // Room versions 12 and later drop the ":server" part.
@@ -721,28 +877,35 @@ impl Settings {
                         partners: r.partenaires,
                     });
                 }
-                match password {
-                    Some(password) if !password.is_empty() => Some(MatrixSettings {
+                match (password, passphrase) {
+                    (Some(password), Some(passphrase)) => Some(MatrixSettings {
                         homeserver: m.serveur.get_ref().clone(),
                         user: m.compte.clone(),
                         password,
+                        passphrase,
                         rooms,
                     }),
-                    _ => {
-                        err(
-                            m.serveur.span(),
-                            "[matrix] : mot de passe introuvable (mot_de_passe_env ou mot_de_passe_fichier)"
-                                .into(),
-                        );
-                        None
-                    }
+                    _ => None,
                 }
             }
         };
         let http = match &raw.http.adresse {
             None => None,
             Some(a) => match a.get_ref().parse::<std::net::SocketAddr>() {
-                Ok(addr) => Some(addr),
+                Ok(addr) => {
+                    // /healthz names the channels' last errors and /metrics
+                    // counts cases: for operators, not for the network.
+                    if !addr.ip().is_loopback() {
+                        warnings.push(ConfigError {
+                            file: file.to_string(),
+                            line: line_of(src, a.span().start),
+                            message: format!(
+                                "[http] adresse {addr} n'est pas une adresse locale : /healthz et /metrics seront joignables depuis le réseau ; préférez 127.0.0.1 derrière un mandataire, ou au moins un jeton (jeton_env ou jeton_fichier)."
+                            ),
+                        });
+                    }
+                    Some(addr)
+                }
                 Err(_) => {
                     err(
                         a.span(),
@@ -755,6 +918,15 @@ impl Settings {
                 }
             },
         };
+        let http_token = secret(
+            raw.http.jeton_env.as_deref(),
+            raw.http.jeton_fichier.as_deref(),
+            "jeton HTTP",
+        )
+        .unwrap_or_else(|e| {
+            err(raw.http.adresse.as_ref().map(|a| a.span()).unwrap_or(0..0), e);
+            None
+        });
         let mut departements = Vec::new();
         for d in &raw.departements {
             let code = d.code.get_ref();
@@ -854,6 +1026,9 @@ impl Settings {
         }
 
         let mut people = Vec::new();
+        // Each chat account belongs to one person: the person it was first
+        // given to, and the line where.
+        let mut owners: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
         for p in raw.personnes {
             let mut grants = Vec::new();
             for g in &p.roles {
@@ -929,17 +1104,34 @@ impl Settings {
             }
             let mut identities = Vec::new();
             for i in &p.identites {
-                match i.get_ref().split_once(':') {
-                    Some((channel, id)) if CHANNELS.contains(&channel) && !id.trim().is_empty() => {
-                        identities.push((channel.to_string(), id.trim().to_string()))
+                let identity = match i.get_ref().split_once(':') {
+                    Some((channel, id)) if CHANNELS.contains(&channel) => identity(channel, id.trim()),
+                    _ => Err(format!(
+                        "identité « {} » invalide : attendu console:NOM, matrix:@compte:serveur ou telegram:NUMÉRO",
+                        i.get_ref()
+                    )),
+                };
+                let identity = match identity {
+                    Ok(identity) => identity,
+                    Err(e) => {
+                        err(i.span(), e);
+                        continue;
                     }
-                    _ => err(
+                };
+                let line = line_of(src, i.span().start);
+                match owners.get(&identity) {
+                    Some((owner, _)) if owner == p.id.get_ref() => {}
+                    Some((owner, at)) => err(
                         i.span(),
                         format!(
-                            "identité « {} » invalide : attendu console:NOM, matrix:@compte:serveur ou telegram:NUMÉRO",
-                            i.get_ref()
+                            "identité « {}:{} » déjà attribuée à « {owner} » (ligne {at}) : un compte ne désigne qu'une personne.",
+                            identity.0, identity.1
                         ),
                     ),
+                    None => {
+                        owners.insert(identity.clone(), (p.id.get_ref().clone(), line));
+                        identities.push(identity);
+                    }
                 }
             }
             people.push(PersonSettings {
@@ -963,11 +1155,15 @@ impl Settings {
                 oral,
                 tick_seconds: raw.planificateur.intervalle_secondes.unwrap_or(30).clamp(1, 3600),
                 lease_seconds: raw.planificateur.bail_secondes.unwrap_or(300).clamp(5, 86_400),
+                reschedule_horizon_days: i64::from(
+                    raw.dossiers.horizon_report_jours.unwrap_or(365).clamp(1, 3650),
+                ),
                 digests,
                 departements,
                 warnings,
                 telegram,
                 http,
+                http_token,
                 matrix,
                 retention: match raw.conservation.mois_apres_cloture {
                     Some(n) => echeancier_core::retention::Retention::Months(n.clamp(1, 1200)),
@@ -983,6 +1179,65 @@ impl Settings {
             Err(errors)
         }
     }
+}
+
+/// A chat identity checked for its channel, as the front-end will name the
+/// account: Matrix user ids, Telegram user ids (decimal), console names.
+fn identity(channel: &str, id: &str) -> Result<(String, String), String> {
+    let id = match channel {
+        "matrix" => match matrix_sdk::ruma::UserId::parse(id) {
+            Ok(user) => user.to_string(),
+            Err(_) => {
+                return Err(format!(
+                    "identité « matrix:{id} » invalide : attendu un compte Matrix @nom:serveur, par exemple matrix:@claire.martin:tchap.gouv.fr"
+                ));
+            }
+        },
+        // Telegram names a user by a positive integer; a leading zero or
+        // sign would never match the id it sends.
+        "telegram" => match id.parse::<u64>() {
+            Ok(n) if id.bytes().all(|b| b.is_ascii_digit()) && n.to_string() == id => id.to_string(),
+            _ => {
+                return Err(format!(
+                    "identité « telegram:{id} » invalide : attendu le numéro de l'utilisateur Telegram, par exemple telegram:123456789"
+                ));
+            }
+        },
+        _ => {
+            if id.is_empty() || id.chars().any(char::is_whitespace) {
+                return Err(format!(
+                    "identité « {channel}:{id} » invalide : attendu un nom sans espace, par exemple {channel}:cpe"
+                ));
+            }
+            id.to_string()
+        }
+    };
+    Ok((channel.to_string(), id))
+}
+
+fn telegram_groups(raw: &[RawTelegramGroup]) -> Vec<TelegramGroup> {
+    use echeancier_core::authz::Place;
+    raw.iter()
+        .map(|g| match g {
+            RawTelegramGroup::Id(id) => TelegramGroup {
+                id: *id,
+                place: Place::Undeclared,
+            },
+            RawTelegramGroup::Audience(a) => TelegramGroup {
+                id: a.id,
+                place: match (a.partenaires, &a.etablissement, &a.departement) {
+                    (true, _, d) => Place::Partners {
+                        departement: d.as_deref().map(normalize_departement),
+                    },
+                    (false, None, None) => Place::Undeclared,
+                    (false, e, d) => Place::Staff {
+                        establishment: e.clone(),
+                        departement: d.as_deref().map(normalize_departement),
+                    },
+                },
+            },
+        })
+        .collect()
 }
 
 /// Département codes are written with three characters, as in UAIs: `049`.
@@ -1026,7 +1281,7 @@ mod tests {
 
     #[test]
     fn defaults_need_no_file() {
-        let s = Settings::defaults();
+        let s = Settings::defaults().expect("valid defaults");
         assert!(s.database_url.starts_with("sqlite://"));
         assert!(s.console);
     }
@@ -1088,6 +1343,146 @@ mod tests {
             .expect("valid, with a warning");
         assert_eq!(e.warnings.len(), 1);
         assert_eq!(e.warnings[0].line, 2);
+    }
+
+    #[test]
+    fn an_identity_belongs_to_one_person() {
+        let src = "[[personnes]]\nid = \"a\"\nnom = \"A\"\nidentites = [\"console:x\", \"console:x\"]\n\n\
+                   [[personnes]]\nid = \"b\"\nnom = \"B\"\nidentites = [\"console:y\",\n  \"console:x\"]\n";
+        let e = Settings::parse("c.toml", src, None).expect_err("x is a's and b's");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].line, 10);
+        assert!(
+            e[0].message.contains("console:x") && e[0].message.contains("« a » (ligne 4)"),
+            "{e:?}"
+        );
+        // Twice for the same person is harmless, and kept once.
+        let ok = src.replace("\n  \"console:x\"]", "]");
+        let s = Settings::parse("c.toml", &ok, None).expect("valid");
+        assert_eq!(
+            s.people[0].identities,
+            vec![("console".to_string(), "x".to_string())]
+        );
+    }
+
+    #[test]
+    fn identities_are_checked_by_channel() {
+        for (bad, hint) in [
+            ("matrix:claire", "@nom:serveur"),
+            ("matrix:@claire", "@nom:serveur"),
+            ("matrix:claire:tchap.gouv.fr", "@nom:serveur"),
+            ("telegram:@claire", "numéro"),
+            ("telegram:-100123", "numéro"),
+            ("telegram:12a", "numéro"),
+            ("telegram:", "numéro"),
+            ("console:", "sans espace"),
+            ("console:chef adjoint", "sans espace"),
+            ("irc:x", "attendu console:NOM"),
+            ("chef", "attendu console:NOM"),
+        ] {
+            let src = format!("[[personnes]]\nid = \"a\"\nnom = \"A\"\nidentites = [\n  \"{bad}\"]\n");
+            let e = Settings::parse("c.toml", &src, None).expect_err(bad);
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert_eq!(e[0].line, 5, "{bad}: {e:?}");
+            assert!(
+                e[0].message.contains(hint) && e[0].message.contains(bad),
+                "{bad}: {e:?}"
+            );
+        }
+        let src = "[[personnes]]\nid = \"a\"\nnom = \"A\"\n\
+                   identites = [\"matrix:@claire.martin:tchap.gouv.fr\", \"telegram:123456789\", \"console: chef \"]\n";
+        let s = Settings::parse("c.toml", src, None).expect("valid");
+        assert_eq!(
+            s.people[0].identities,
+            vec![
+                ("matrix".to_string(), "@claire.martin:tchap.gouv.fr".to_string()),
+                ("telegram".to_string(), "123456789".to_string()),
+                ("console".to_string(), "chef".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_a_variable_or_a_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("s");
+        std::fs::write(&file, "  tres secret \n\n").expect("write");
+        let path = file.to_str().expect("utf8");
+        // Trailing whitespace only: a passphrase may begin with a space.
+        assert_eq!(secret(None, Some(path), "x"), Ok(Some("  tres secret".into())));
+        assert_eq!(secret(None, None, "x"), Ok(None));
+        let absent = secret(Some("ECHEANCIER_TEST_VARIABLE_ABSENTE"), Some(path), "jeton HTTP")
+            .expect_err("the variable wins, and is absent");
+        assert!(
+            absent.starts_with("jeton HTTP : ") && absent.contains("ECHEANCIER_TEST_VARIABLE_ABSENTE"),
+            "{absent}"
+        );
+        std::fs::write(&file, "\n").expect("write");
+        let empty = secret(None, Some(path), "mot de passe SMTP").expect_err("empty");
+        assert!(empty.contains("est vide"), "{empty}");
+        let missing = dir.path().join("absent");
+        let unreadable = secret(None, missing.to_str(), "mot de passe SMTP").expect_err("missing file");
+        assert!(unreadable.contains("lecture de"), "{unreadable}");
+    }
+
+    #[test]
+    fn matrix_needs_a_store_passphrase() {
+        let dir = tempfile::tempdir().expect("dir");
+        let password = dir.path().join("p");
+        std::fs::write(&password, "motdepasse\n").expect("write");
+        let base = format!(
+            "[matrix]\nserveur = \"http://127.0.0.1:8008\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{}\"\n",
+            password.display()
+        );
+        let e = Settings::parse("c.toml", &base, None).expect_err("no passphrase");
+        assert!(
+            e.len() == 1 && e[0].line == 2 && e[0].message.contains("phrase_secrete_fichier"),
+            "{e:?}"
+        );
+        let with = format!("{base}phrase_secrete_fichier = \"{}\"\n", password.display());
+        let s = Settings::parse("c.toml", &with, None).expect("valid");
+        let m = s.matrix.expect("matrix");
+        assert_eq!(
+            (m.password.as_str(), m.passphrase.as_str()),
+            ("motdepasse", "motdepasse")
+        );
+        assert!(!format!("{m:?}").contains("motdepasse"));
+    }
+
+    #[test]
+    fn settings_never_print_the_database_password() {
+        let s = Settings::parse(
+            "c.toml",
+            "database_url = \"postgres://u:secret@h/db?password=secret2\"\n",
+            None,
+        )
+        .expect("valid");
+        // The environment may name another database: the test sets its own.
+        let s = Settings {
+            database_url: "postgres://u:secret@h/db?password=secret2".into(),
+            http_token: Some("secret3".into()),
+            ..s
+        };
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(
+            printed.contains("postgres://u:***@h/db?password=***"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn http_outside_loopback_is_warned() {
+        let s = Settings::parse("c.toml", "[http]\nadresse = \"127.0.0.1:9187\"\n", None).expect("valid");
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let s = Settings::parse("c.toml", "[http]\nadresse = \"0.0.0.0:9187\"\n", None).expect("valid");
+        assert!(
+            s.warnings.len() == 1
+                && s.warnings[0].line == 2
+                && s.warnings[0].message.contains("pas une adresse locale"),
+            "{:?}",
+            s.warnings
+        );
     }
 
     #[test]

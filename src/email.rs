@@ -48,6 +48,25 @@ pub fn message_id(key: &str) -> String {
     format!("<{hex}@echeancier>")
 }
 
+/// A failed SMTP exchange as a `SendError` whose text holds the reply code
+/// only: servers repeat the recipient's address in their replies, and this
+/// text reaches alerts, logs and `/healthz`.
+fn smtp_failure(e: &lettre::transport::smtp::Error) -> SendError {
+    match (e.status(), e.is_permanent()) {
+        (Some(code), true) => {
+            SendError::Permanent(format!("refus définitif du serveur de courriel (code {code})"))
+        }
+        (Some(code), false) => {
+            SendError::Transient(format!("refus temporaire du serveur de courriel (code {code})"))
+        }
+        (None, _) if e.is_timeout() => SendError::Transient("le serveur de courriel ne répond pas".into()),
+        (None, _) if e.is_tls() => {
+            SendError::Transient("échec de la connexion chiffrée au serveur de courriel".into())
+        }
+        (None, _) => SendError::Transient("connexion au serveur de courriel impossible".into()),
+    }
+}
+
 #[derive(Clone)]
 struct ContentLanguage(String);
 
@@ -91,7 +110,8 @@ impl Mailer {
         let from: Mailbox = from.parse().map_err(|e| format!("expéditeur « {from} » : {e}"))?;
         let transport = match mode {
             EmailMode::Files(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| format!("création de {} : {e}", dir.display()))?;
+                crate::files::create_private_dir(dir)
+                    .map_err(|e| format!("création de {} : {e}", dir.display()))?;
                 Transport::Files(dir.clone())
             }
             EmailMode::Smtp(s) => {
@@ -116,7 +136,7 @@ impl Mailer {
     pub fn build(&self, m: &Outgoing) -> Result<Message, SendError> {
         let to: Mailbox =
             m.to.parse()
-                .map_err(|e| SendError::Permanent(format!("adresse « {} » invalide : {e}", m.to)))?;
+                .map_err(|_| SendError::Permanent("adresse du destinataire invalide".into()))?;
         let body = MultiPart::alternative_plain_html(m.text.clone(), m.html.clone());
         let builder = Message::builder()
             .from(self.from.clone())
@@ -134,7 +154,7 @@ impl Mailer {
                 builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
             }
         };
-        message.map_err(|e| SendError::Permanent(e.to_string()))
+        message.map_err(|_| SendError::Permanent("message impossible à construire".into()))
     }
 
     pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
@@ -146,7 +166,8 @@ impl Mailer {
                 let name = id.trim_matches(['<', '>']).replace('@', "_");
                 let path = dir.join(format!("{name}.eml"));
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, message.formatted())
+                // Parents' names and appointments: for this user only.
+                crate::files::write_private_async(&tmp, &message.formatted())
                     .await
                     .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", tmp.display())))?;
                 tokio::fs::rename(&tmp, &path)
@@ -156,8 +177,7 @@ impl Mailer {
             }
             Transport::Smtp(t) => match t.send(message).await {
                 Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Transient(e.to_string())),
+                Err(e) => Err(smtp_failure(&e)),
             },
         }
     }

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::app::App;
 use crate::email::SendError;
 use crate::store::Store;
+use echeancier_core::authz::Place;
 
 /// How the bot reaches its homeserver.
 #[derive(Clone)]
@@ -31,6 +32,9 @@ pub struct Settings {
     pub homeserver: String,
     pub user: String,
     pub password: String,
+    /// Encrypts the crypto store: the device's keys are not readable from
+    /// a copy of the folder.
+    pub passphrase: String,
     /// Session and crypto store live here.
     pub store_dir: PathBuf,
 }
@@ -41,6 +45,7 @@ impl std::fmt::Debug for Settings {
             .field("homeserver", &self.homeserver)
             .field("user", &self.user)
             .field("password", &"***")
+            .field("passphrase", &"***")
             .field("store_dir", &self.store_dir)
             .finish()
     }
@@ -101,10 +106,10 @@ impl MatrixBot {
     /// Logs in once and keeps the device: the session is restored from the
     /// store folder on later starts.
     pub async fn connect(app: App, s: &Settings) -> Result<Arc<MatrixBot>, MatrixError> {
-        std::fs::create_dir_all(&s.store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
+        crate::files::create_private_dir(&s.store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
         let client = Client::builder()
             .homeserver_url(&s.homeserver)
-            .sqlite_store(s.store_dir.join("store"), None)
+            .sqlite_store(s.store_dir.join("store"), Some(&s.passphrase))
             .request_config(RequestConfig::new().retry_limit(5))
             .build()
             .await?;
@@ -125,7 +130,9 @@ impl MatrixBot {
                 if let Some(session) = client.matrix_auth().session() {
                     let json =
                         serde_json::to_string(&session).map_err(|e| MatrixError::Session(e.to_string()))?;
-                    std::fs::write(&path, json).map_err(|e| MatrixError::Session(e.to_string()))?;
+                    // The access token: for this user only.
+                    crate::files::write_private(&path, json.as_bytes())
+                        .map_err(|e| MatrixError::Session(e.to_string()))?;
                 }
             }
         }
@@ -228,17 +235,16 @@ impl MatrixBot {
         self.answer_invite(&room, ev.sender.as_str()).await;
     }
 
-    /// Joins when a known staff account invites, declines otherwise.
+    /// Joins when a known staff account invites; a partner's invitation is
+    /// accepted only into a declared partners' room; declines otherwise.
     async fn answer_invite(&self, room: &Room, inviter: &str) {
-        let known = self
-            .app
-            .store
-            .actor("matrix", inviter)
-            .await
-            .ok()
-            .flatten()
-            .is_some();
-        let result = if known {
+        let actor = self.app.store.actor("matrix", inviter).await.ok().flatten();
+        let accept = match actor {
+            None => false,
+            Some((actor, _)) if self.app.is_staff(&actor) => true,
+            Some(_) => matches!(self.place_of(room).await, Place::Partners { .. }),
+        };
+        let result = if accept {
             room.join().await
         } else {
             room.leave().await
@@ -255,7 +261,12 @@ impl MatrixBot {
         let MessageType::Text(text) = &ev.content.msgtype else {
             return;
         };
-        let Some(reply) = self.app.handle("matrix", ev.sender.as_str(), &text.body).await else {
+        let place = self.place_of(&room).await;
+        let Some(reply) = self
+            .app
+            .handle_in(&place, "matrix", ev.sender.as_str(), &text.body)
+            .await
+        else {
             return;
         };
         // In the thread of the command (or of its thread, if it is in one).
@@ -281,12 +292,20 @@ impl MatrixBot {
             return;
         }
         let target = ev.content.relates_to.event_id.to_string();
-        let Ok(Some(reminder)) = self.app.store.reminder_by_external_ref(&target).await else {
+        // Only a reminder posted in this very room: a reaction elsewhere to
+        // a forwarded or guessed event id acts on nothing.
+        let Ok(Some(reminder)) = self
+            .app
+            .store
+            .reminder_by_external_ref(&target, room.room_id().as_str())
+            .await
+        else {
             return;
         };
+        let place = self.place_of(&room).await;
         let Some(reply) = self
             .app
-            .handle("matrix", ev.sender.as_str(), &format!("!ack {reminder}"))
+            .handle_in(&place, "matrix", ev.sender.as_str(), &format!("!ack {reminder}"))
             .await
         else {
             return;
@@ -299,6 +318,28 @@ impl MatrixBot {
         let lock = self.room_lock(room.room_id());
         let _turn = lock.lock().await;
         let _ = room.send(content).await;
+    }
+
+    /// The audience of a room: the one declared in the configuration; a room
+    /// of two (the sender and the bot) is a direct conversation; any other
+    /// room is undeclared and shows no individual case.
+    async fn place_of(&self, room: &Room) -> Place {
+        if let Some(r) = self
+            .app
+            .options
+            .matrix_rooms
+            .iter()
+            .find(|r| r.room_id == room.room_id().as_str())
+        {
+            return crate::app::room_place(r);
+        }
+        // From the member list, not the room summary: homeservers send the
+        // summary's counts only to clients that lazy-load members. Any
+        // failure to read it counts as a shared room.
+        match room.members(matrix_sdk::RoomMemberships::ACTIVE).await {
+            Ok(members) if members.len() <= 2 => Place::Direct,
+            _ => Place::Undeclared,
+        }
     }
 
     /// Sends an outbox message; the transaction id comes from its key.
@@ -323,13 +364,19 @@ impl MatrixBot {
 
 /// Looks up a reminder by the Matrix event that carried it.
 impl Store {
-    pub async fn reminder_by_external_ref(&self, event_id: &str) -> crate::store::Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT reminder_id FROM deliveries WHERE external_ref = $1")
-                .bind(event_id)
-                .fetch_optional(self.pool())
-                .await?,
+    /// The reminder a Matrix event carried, if it was posted in `room`.
+    pub async fn reminder_by_external_ref(
+        &self,
+        event_id: &str,
+        room: &str,
+    ) -> crate::store::Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT reminder_id FROM deliveries WHERE external_ref = $1 AND channel = 'matrix' AND recipient = $2",
         )
+        .bind(event_id)
+        .bind(room)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     pub async fn set_external_ref(&self, delivery_id: i64, external: &str) -> crate::store::Result<()> {

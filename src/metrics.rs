@@ -28,7 +28,9 @@ pub struct State {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChannelHealth {
     pub last_ok: Option<DateTime<Utc>>,
-    pub last_error: Option<(DateTime<Utc>, String)>,
+    /// When, and what kind of failure: a fixed text, never the error itself
+    /// (a server's answer may repeat a recipient's address).
+    pub last_error: Option<(DateTime<Utc>, &'static str)>,
 }
 
 impl ChannelHealth {
@@ -149,9 +151,9 @@ impl Metrics {
         self.health_mut(|h| h.entry(channel.to_string()).or_default().last_ok = Some(at));
     }
 
-    pub fn record_error(&self, channel: &str, at: DateTime<Utc>, error: &str) {
+    pub fn record_error(&self, channel: &str, at: DateTime<Utc>, kind: &'static str) {
         self.health_mut(|h| {
-            h.entry(channel.to_string()).or_default().last_error = Some((at, error.to_string()));
+            h.entry(channel.to_string()).or_default().last_error = Some((at, kind));
         });
     }
 

@@ -609,7 +609,9 @@ impl Scheduler {
                 }
             }
             Err(SendError::Transient(e)) => {
-                self.app.metrics.record_error(&first.channel, now, &e);
+                self.app
+                    .metrics
+                    .record_error(&first.channel, now, "échec temporaire d'envoi");
                 for job in &live {
                     if job.attempts >= MAX_ATTEMPTS {
                         self.fail(job, &format!("{MAX_ATTEMPTS} essais sans succès : {e}"), now)
@@ -628,7 +630,9 @@ impl Scheduler {
                 }
             }
             Err(SendError::Permanent(e)) => {
-                self.app.metrics.record_error(&first.channel, now, &e);
+                self.app
+                    .metrics
+                    .record_error(&first.channel, now, "échec définitif d'envoi");
                 for job in &live {
                     self.fail(job, &e, now).await?;
                     report.failed += 1;
@@ -657,8 +661,12 @@ impl Scheduler {
         key: &str,
         m: &Rendered,
     ) -> Result<Option<String>, SendError> {
-        if channel != "email" {
-            view::chat_out(channel, &m.text);
+        // What each channel puts on the wire passes the privacy capture:
+        // plain text, HTML and, for email, the subject too.
+        match channel {
+            "email" => view::chat_out(channel, &format!("{}\n{}\n{}", m.subject, m.text, m.html)),
+            "matrix" => {}
+            _ => view::chat_out(channel, &m.text),
         }
         if channel == "matrix" {
             return match self.matrix_bot() {
@@ -667,6 +675,8 @@ impl Scheduler {
                         Some(id) => format!("{}\nRéagissez ✅ pour dire « vu » (comme !ack {id}).", m.text),
                         None => m.text.clone(),
                     };
+                    view::chat_out(channel, &text);
+                    view::chat_out(channel, &m.html);
                     bot.send(recipient, &text, &m.html, key).await.map(Some)
                 }
                 None => Err(SendError::Transient("Matrix non configuré".into())),
@@ -737,6 +747,9 @@ impl Scheduler {
 
     /// Marks a delivery failed and alerts the responsible staff elsewhere.
     async fn fail(&self, job: &Job, error: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        // Errors are built without addresses; should a server still repeat
+        // one, it goes no further than here.
+        let error = &redact(error, &job.recipient);
         tracing::warn!(key = %job.key, error, "delivery failed for good");
         self.app.store.mark_failed(job.delivery_id, error).await?;
         self.app
@@ -765,6 +778,13 @@ impl Scheduler {
                 .unwrap_or_else(|| "chef_etablissement".into()),
             _ => "chef_etablissement".into(),
         };
+        // A guardian is named by their number in the case, never by a contact.
+        let guardian = match job.reminder.payload["responsable"].as_i64() {
+            Some(id) if job.reminder.kind == "avis-parents" => {
+                Store::guardian(&mut tx, id).await?.map(|g| g.number)
+            }
+            _ => None,
+        };
         let key = format!("alerte/{}", job.key);
         let r = NewReminder {
             key: key.clone(),
@@ -775,7 +795,12 @@ impl Scheduler {
             role: Some(role.clone()),
             send_at: now,
             late: false,
-            payload: json!({"erreur": error, "canal": job.channel, "sorte": job.reminder.kind}),
+            payload: json!({
+                "erreur": error,
+                "canal": job.channel,
+                "sorte": job.reminder.kind,
+                "responsable": guardian,
+            }),
         };
         if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
             for (channel, recipient) in self.app.destinations(&mut tx, &case, &role).await? {
@@ -876,22 +901,38 @@ impl Scheduler {
             }
             "alerte" => {
                 let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
-                let what = match r.payload["sorte"].as_str() {
-                    Some("avis-parents") => "un avis aux parents",
-                    _ => "un rappel",
+                let channel = match r.payload["canal"].as_str() {
+                    Some("email") => "courriel",
+                    Some("matrix") => "Tchap (Matrix)",
+                    Some("telegram") => "Telegram",
+                    Some("console") => "la console",
+                    _ => "un canal inconnu",
                 };
-                let channel = r.payload["canal"].as_str().unwrap_or("?");
+                let (what, fix) = match (r.payload["sorte"].as_str(), r.payload["responsable"].as_i64()) {
+                    (Some("avis-parents"), Some(n)) => (
+                        format!("l'avis aux parents du responsable n° {n}"),
+                        format!(
+                            "Vérifiez ses coordonnées au dossier (sur le serveur : echeancier case show {reference} --contacts)."
+                        ),
+                    ),
+                    (Some("avis-parents"), None) => (
+                        "un avis aux parents".to_string(),
+                        format!(
+                            "Vérifiez les coordonnées des responsables au dossier (sur le serveur : echeancier case show {reference} --contacts)."
+                        ),
+                    ),
+                    _ => (
+                        "un rappel".to_string(),
+                        "Vérifiez l'adresse ou le compte du destinataire dans l'annuaire (configuration)."
+                            .to_string(),
+                    ),
+                };
                 Ok(Some(staff(StaffMessage::from_lines(
                     format!("Alerte {reference} : envoi impossible"),
                     &[
                         format!("🚨 Alerte n° {} — {reference}", r.id),
-                        format!(
-                            "Impossible d'envoyer {what} par {channel}. Vérifiez l'adresse ou le contact au dossier."
-                        ),
-                        format!(
-                            "Détail technique : {}",
-                            r.payload["erreur"].as_str().unwrap_or("?")
-                        ),
+                        format!("Impossible d'envoyer {what} par {channel}. {fix}"),
+                        format!("Cause : {}.", r.payload["erreur"].as_str().unwrap_or("inconnue")),
                     ],
                 ))))
             }
@@ -1010,6 +1051,27 @@ impl Scheduler {
     }
 }
 
+/// `error` with every occurrence of `recipient` (any case) replaced.
+fn redact(error: &str, recipient: &str) -> String {
+    if recipient.is_empty() {
+        return error.to_string();
+    }
+    let lower = error.to_lowercase();
+    let needle = recipient.to_lowercase();
+    if !lower.contains(&needle) || lower.len() != error.len() {
+        return error.replace(recipient, "[destinataire]");
+    }
+    let mut out = String::with_capacity(error.len());
+    let mut i = 0;
+    while let Some(at) = lower[i..].find(&needle) {
+        out.push_str(&error[i..i + at]);
+        out.push_str("[destinataire]");
+        i += at + needle.len();
+    }
+    out.push_str(&error[i..]);
+    out
+}
+
 /// (calendar name, establishment)
 type CalendarKey = (String, Option<String>);
 /// (role, establishment, département)
@@ -1048,6 +1110,15 @@ fn staff(m: StaffMessage) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_lose_their_recipient() {
+        assert_eq!(
+            redact("550 <Reject@Example.org> refused", "reject@example.org"),
+            "550 <[destinataire]> refused"
+        );
+        assert_eq!(redact("timeout", "reject@example.org"), "timeout");
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_caps() {

@@ -17,13 +17,14 @@ use teloxide::{ApiError, Bot, RequestError};
 use crate::app::{App, AppError};
 use crate::email::SendError;
 use crate::store::Store;
+use echeancier_core::authz::Place;
 
 const OFFSET_KEY: &str = "telegram.offset";
 
 pub struct Telegram {
     bot: Bot,
     app: App,
-    groups: Vec<i64>,
+    groups: Vec<crate::config::TelegramGroup>,
 }
 
 impl std::fmt::Debug for Telegram {
@@ -52,7 +53,12 @@ fn classify(e: RequestError) -> SendError {
 }
 
 impl Telegram {
-    pub fn new(app: App, token: &str, api: Option<&str>, groups: Vec<i64>) -> Result<Telegram, String> {
+    pub fn new(
+        app: App,
+        token: &str,
+        api: Option<&str>,
+        groups: Vec<crate::config::TelegramGroup>,
+    ) -> Result<Telegram, String> {
         let mut bot = Bot::new(token);
         if let Some(api) = api {
             let url = reqwest_url(api)?;
@@ -115,8 +121,16 @@ impl Telegram {
         let (Some(text), Some(from)) = (m.text(), m.from.as_ref()) else {
             return;
         };
-        let group = !matches!(m.chat.kind, ChatKind::Private(_));
-        if group && !self.groups.contains(&m.chat.id.0) {
+        // A private chat is read by its one member; a group by its audience.
+        let place = match m.chat.kind {
+            ChatKind::Private(_) => Some(Place::Direct),
+            _ => self
+                .groups
+                .iter()
+                .find(|g| g.id == m.chat.id.0)
+                .map(|g| g.place.clone()),
+        };
+        let Some(place) = place else {
             // Unmapped group: no case data leaves, even by mistake.
             if echeancier_core::command::parse(text).is_some() {
                 let _ = self
@@ -128,8 +142,12 @@ impl Telegram {
                     .await;
             }
             return;
-        }
-        let Some(reply) = self.app.handle("telegram", &from.id.0.to_string(), text).await else {
+        };
+        let Some(reply) = self
+            .app
+            .handle_in(&place, "telegram", &from.id.0.to_string(), text)
+            .await
+        else {
             return;
         };
         let sent = self

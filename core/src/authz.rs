@@ -39,6 +39,72 @@ pub enum Action<'a> {
     ForPartner(&'a str),
     /// Open a new item (a case, a communication, a termination).
     Open,
+    /// Set the date of an event: only the roles the procedure names for it.
+    Event(&'a str),
+}
+
+/// Where a reply or a reminder is read: each room has an audience, and an
+/// individual case is shown only where its audience may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Only the person acting reads it: the console, a direct message, a
+    /// private chat.
+    Direct,
+    /// A room of staff: an establishment's (UAI), or a DSDEN office's
+    /// (département).
+    Staff {
+        establishment: Option<String>,
+        departement: Option<String>,
+    },
+    /// The partners' room of a département: partnership items only.
+    Partners { departement: Option<String> },
+    /// A shared room nobody declared: no individual case is shown there.
+    Undeclared,
+}
+
+impl Place {
+    /// Whether an item of `audience` and this scope may be shown here.
+    pub fn shows(&self, audience: Audience, establishment: Option<&str>, departement: &str) -> bool {
+        match (self, audience) {
+            (Place::Partners { departement: Some(d) }, Audience::Partnership) => d == departement,
+            (
+                Place::Staff {
+                    departement: Some(d), ..
+                },
+                Audience::Partnership,
+            ) => d == departement,
+            // A UAI starts with its département's code (0490001K: 049).
+            (
+                Place::Staff {
+                    establishment: Some(u),
+                    departement: None,
+                },
+                Audience::Partnership,
+            ) => u.get(..3) == Some(departement),
+            (_, Audience::Partnership) => true,
+            (Place::Direct, Audience::Case) => true,
+            (
+                Place::Staff {
+                    establishment: Some(u),
+                    ..
+                },
+                Audience::Case,
+            ) => establishment == Some(u.as_str()),
+            (
+                Place::Staff {
+                    establishment: None,
+                    departement: Some(d),
+                },
+                Audience::Case,
+            ) => d == departement,
+            _ => false,
+        }
+    }
+
+    /// Whether any individual case may ever be shown here.
+    pub fn shows_cases(&self) -> bool {
+        matches!(self, Place::Direct | Place::Staff { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +113,8 @@ pub enum Refusal {
     OutOfScope,
     #[error("Désolé, cette étape relève d'un autre rôle : {0}.")]
     WrongRole(String),
+    #[error("Désolé, cette date relève d'un autre rôle : {0}.")]
+    EventRole(String),
     #[error("Désolé, vous ne pouvez répondre que pour votre propre organisme.")]
     OtherPartner,
     #[error(
@@ -114,6 +182,17 @@ pub fn authorize(
                 Scope::Partenaire => g.partner.as_deref() == Some(*p),
                 _ => case.partners.iter().any(|c| c == p),
             },
+            // A supervisor sets the dates of the roles of its own level only:
+            // a head of school never sets the DSDEN's receipt of a referral.
+            Action::Event(event) => {
+                role.scope != Scope::Partenaire
+                    && proc.event(event).is_some_and(|e| {
+                        e.roles.iter().any(|r| {
+                            r == &g.role
+                                || (role.supervises && roles.get(r).is_some_and(|er| er.scope == role.scope))
+                        })
+                    })
+            }
         };
         if allowed {
             return Ok(());
@@ -131,6 +210,17 @@ pub fn authorize(
                 .unwrap_or_default();
             Refusal::WrongRole(role)
         }
+        Action::Event(event) => Refusal::EventRole(
+            proc.event(event)
+                .map(|e| {
+                    e.roles
+                        .iter()
+                        .map(|r| roles.name(r).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+        ),
         _ => Refusal::OutOfScope,
     })
 }
@@ -138,6 +228,33 @@ pub fn authorize(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_show_cases_only_to_their_audience() {
+        let school = Place::Staff {
+            establishment: Some("0490001K".into()),
+            departement: None,
+        };
+        let office = Place::Staff {
+            establishment: None,
+            departement: Some("049".into()),
+        };
+        let partners = Place::Partners {
+            departement: Some("049".into()),
+        };
+        let case = |p: &Place, uai: &str, dep: &str| p.shows(Audience::Case, Some(uai), dep);
+        assert!(case(&Place::Direct, "0490001K", "049"));
+        assert!(case(&school, "0490001K", "049"));
+        assert!(!case(&school, "0490002L", "049"));
+        assert!(case(&office, "0490002L", "049"));
+        assert!(!case(&office, "0440001S", "044"));
+        assert!(!case(&partners, "0490001K", "049"));
+        assert!(!case(&Place::Undeclared, "0490001K", "049"));
+        assert!(partners.shows(Audience::Partnership, None, "049"));
+        assert!(!partners.shows(Audience::Partnership, None, "044"));
+        assert!(Place::Undeclared.shows(Audience::Partnership, None, "049"));
+        assert!(!partners.shows_cases() && !Place::Undeclared.shows_cases());
+    }
     use crate::procedure::{Procedure, Roles};
 
     const ROLES: &str = r#"
@@ -170,6 +287,7 @@ acteurs = ["chef_etablissement", "cpe", "dasen"]
 [[evenements]]
 id = "saisine"
 nom = "saisine"
+roles = ["dasen"]
 [[etapes]]
 id = "entretien"
 nom = "Entretien"
@@ -232,6 +350,18 @@ delai = { jours = 30, report = "forward" }
         ));
         assert_eq!(check(&dasen44, Action::View), Err(Refusal::OutOfScope));
         assert_eq!(check(&caf, Action::View), Err(Refusal::OutOfScope));
+        // Events: only the roles the procedure names, and supervisors of
+        // the same level.
+        assert_eq!(check(&dasen, Action::Event("saisine")), Ok(()));
+        assert!(matches!(
+            check(&chef, Action::Event("saisine")),
+            Err(Refusal::EventRole(_))
+        ));
+        assert!(matches!(
+            check(&cpe, Action::Event("saisine")),
+            Err(Refusal::EventRole(_))
+        ));
+        assert!(check(&caf, Action::Event("saisine")).is_err());
         assert_eq!(
             authorize(None, &roles, &proc, &case, &Action::View),
             Err(Refusal::Unknown)

@@ -86,11 +86,22 @@ pub struct StepPlan {
     pub due: Option<NaiveDate>,
     /// The computed last day before any rescheduling.
     pub computed_due: Option<NaiveDate>,
+    /// The date the step's deadline counts from, once known.
+    pub start: Option<NaiveDate>,
     pub explanation: Vec<String>,
     /// Additional dates (e.g. the legal date beside an internal target).
     pub also: Vec<(String, NaiveDate)>,
     /// The rules allow two readings that differ: a human must decide.
     pub needs_decision: bool,
+}
+
+impl StepPlan {
+    /// The latest date the texts give for this step (its computed date or
+    /// a legal date shown beside it): a reschedule past it needs an
+    /// explicit confirmation.
+    pub fn legal_date(&self) -> Option<NaiveDate> {
+        self.also.iter().map(|(_, d)| *d).chain(self.computed_due).max()
+    }
 }
 
 enum Resolved {
@@ -193,6 +204,7 @@ impl Planner<'_> {
             state: StepState::Waiting(String::new()),
             due: None,
             computed_due: None,
+            start: None,
             explanation: vec![],
             also: vec![],
             needs_decision: false,
@@ -230,6 +242,7 @@ impl Planner<'_> {
                 return;
             }
         };
+        plan.start = Some(start);
         let Some(rule) = def.rule.resolve(&self.inputs.params, &self.proc.params) else {
             plan.state = StepState::Waiting("paramètre du dossier à renseigner".into());
             return;
@@ -473,6 +486,7 @@ public = "dossier"
 [[evenements]]
 id = "debut"
 nom = "Début"
+roles = ["dasen"]
 [[etapes]]
 id = "a"
 nom = "A"
@@ -623,9 +637,12 @@ public = "partenariat"
 [[evenements]]
 id = "entree_en_vigueur"
 nom = "Entrée en vigueur"
+roles = ["dasen"]
 [[evenements]]
 id = "resiliation_recue"
 nom = "Réception de la lettre de résiliation"
+roles = ["dasen"]
+reception = true
 [[parametres]]
 id = "duree_ans"
 nom = "Durée en années"

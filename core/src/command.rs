@@ -38,11 +38,13 @@ pub enum Command {
         step: String,
         on: Option<NaiveDate>,
     },
-    /// `!report REF ETAPE DATE motif`
+    /// `!report REF ETAPE DATE [confirme] motif`: `confirme` accepts a date
+    /// past the step's legal date.
     Reschedule {
         case: CaseRef,
         step: String,
         to: NaiveDate,
+        confirmed: bool,
         reason: String,
     },
     /// `!date REF EVENEMENT DATE`
@@ -123,8 +125,8 @@ pub const VERBS: &[Verb] = &[
     Verb {
         name: "report",
         aliases: &["reschedule"],
-        usage: "!report REF ETAPE DATE motif",
-        purpose: "reporte l'échéance d'une étape, avec un motif",
+        usage: "!report REF ETAPE DATE [confirme] motif",
+        purpose: "reporte l'échéance d'une étape, avec un motif (« confirme » pour dépasser la date légale)",
     },
     Verb {
         name: "date",
@@ -226,18 +228,29 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
     let mut words = text.split_whitespace();
     let head = words.next().unwrap_or("");
     let Some(verb) = find_verb(head) else {
-        let shown: String = head.chars().take(30).collect();
+        // Not echoed: a name typed by mistake is not repeated in a room.
         return Err(ParseError {
-            message: format!("Commande inconnue « {shown} ». Tapez !aide pour la liste des commandes."),
+            message: "Commande inconnue. Tapez !aide pour la liste des commandes.".into(),
         });
     };
     let args: Vec<&str> = words.collect();
+    // Errors never repeat what was typed: it may be a name written by
+    // mistake, and the reply may be read by a whole room.
     let case_ref = |s: &str| {
-        s.parse::<CaseRef>()
-            .map_err(|e| usage_error(verb, e.to_string() + "."))
+        s.parse::<CaseRef>().map_err(|_| {
+            usage_error(
+                verb,
+                "Référence de dossier invalide : attendu par exemple PAR-2026-0014.",
+            )
+        })
     };
     let date = |s: &str| {
-        parse_date(s).map_err(|e| usage_error(verb, crate::french::capitalize(&e.to_string()) + "."))
+        parse_date(s).map_err(|_| {
+            usage_error(
+                verb,
+                "Date invalide : attendu une date qui existe, écrite 2026-03-05 ou 05/03/2026.",
+            )
+        })
     };
     let ident = |s: &str, what: &str| {
         let s = s.trim_start_matches('@').to_lowercase();
@@ -287,10 +300,7 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             let case = case_ref(args[0])?;
             let step = ident(args[1], "Nom d'étape")?;
             if !matches!(args[2].to_lowercase().as_str(), "fait" | "faite" | "done") {
-                return Err(usage_error(
-                    verb,
-                    format!("« {} » : seul « fait » est possible.", short(args[2])),
-                ));
+                return Err(usage_error(verb, "Seul « fait » est possible après l'étape."));
             }
             let on = args.get(3).map(|s| date(s)).transpose()?;
             Ok(Command::StepDone { case, step, on })
@@ -302,11 +312,20 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                     "Il manque des éléments (le motif est obligatoire).",
                 ));
             }
+            let confirmed = matches!(
+                args[3].to_lowercase().as_str(),
+                "confirme" | "confirmé" | "confirmer" | "confirm"
+            );
+            let reason = rest(if confirmed { 4 } else { 3 });
+            if reason.is_empty() {
+                return Err(usage_error(verb, "Le motif est obligatoire."));
+            }
             Ok(Command::Reschedule {
                 case: case_ref(args[0])?,
                 step: ident(args[1], "Nom d'étape")?,
                 to: date(args[2])?,
-                reason: rest(3),
+                confirmed,
+                reason,
             })
         }
         "date" => {
@@ -428,10 +447,6 @@ pub fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::from_hms_opt(h, m, 0)
 }
 
-fn short(s: &str) -> String {
-    s.chars().take(30).collect()
-}
-
 /// The help text: every verb, or one in detail.
 pub fn help(topic: Option<&str>) -> String {
     if let Some(t) = topic {
@@ -445,7 +460,7 @@ pub fn help(topic: Option<&str>) -> String {
                     aliases.join(", ")
                 )
             }
-            None => format!("Pas de commande « {} ». Tapez !aide pour la liste.", short(t)),
+            None => "Pas de commande de ce nom. Tapez !aide pour la liste.".to_string(),
         };
     }
     let mut s = String::from("Commandes disponibles :\n");
@@ -524,7 +539,18 @@ mod tests {
                 case: r("PAR-2026-0014"),
                 step: "entretien".into(),
                 to: d("2026-03-20"),
+                confirmed: false,
                 reason: "parents indisponibles le matin".into()
+            }
+        );
+        assert_eq!(
+            ok("!report PAR-2026-0014 entretien 2026-03-20 confirme parents absents"),
+            Command::Reschedule {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                to: d("2026-03-20"),
+                confirmed: true,
+                reason: "parents absents".into()
             }
         );
         assert_eq!(
@@ -615,18 +641,22 @@ mod tests {
     fn errors_show_the_syntax() {
         let e = err("!dossier");
         assert!(e.contains("Il manque") && e.contains("!dossier REF"), "{e}");
+        // What was typed is never repeated: it may be a name.
         let e = err("!dossier Dupont");
         assert!(
-            e.contains("référence de dossier") && e.contains("PAR-2026-0014"),
+            e.contains("Référence de dossier") && e.contains("PAR-2026-0014") && !e.contains("Dupont"),
             "{e}"
         );
-        let e = err("!etape PAR-2026-0014 entretien commencé");
-        assert!(e.contains("seul « fait »"), "{e}");
+        let e = err("!etape PAR-2026-0014 entretien Dupont");
+        assert!(e.contains("Seul « fait »") && !e.contains("Dupont"), "{e}");
         let e = err("!etape PAR-2026-0014 entretien fait 2026-02-31");
         assert!(
-            e.contains("ce jour n'existe pas") && e.contains("!etape REF ETAPE fait [DATE]"),
+            e.contains("Date invalide") && e.contains("!etape REF ETAPE fait [DATE]"),
             "{e}"
         );
+        assert!(!err("!Dupont").contains("Dupont"));
+        assert!(!help(Some("Dupont")).contains("Dupont"));
+        assert!(err("!report PAR-2026-0014 entretien 2026-03-20 confirme").contains("motif est obligatoire"));
         let e = err("!report PAR-2026-0014 entretien 2026-03-20");
         assert!(e.contains("motif est obligatoire"), "{e}");
         let e = err("!ack zéro");

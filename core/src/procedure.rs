@@ -193,6 +193,11 @@ pub enum Audience {
 pub struct EventDef {
     pub id: String,
     pub name: String,
+    /// The roles that may set its date: a clock is moved only by whom the
+    /// text makes responsible for it.
+    pub roles: Vec<String>,
+    /// A receipt (of a referral, of a registered letter): never in the future.
+    pub receipt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -427,6 +432,10 @@ struct RawProcedure {
 struct RawEvent {
     id: Spanned<String>,
     nom: String,
+    /// Who may set its date (required).
+    roles: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    reception: bool,
 }
 
 #[derive(Deserialize)]
@@ -601,12 +610,40 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Ctx<'_>) -> Procedure {
         });
     }
 
+    for e in &raw.evenements {
+        match &e.roles {
+            None => ctx.err(
+                &e.id,
+                format!(
+                    "l'événement « {} » ne dit pas qui peut renseigner sa date",
+                    e.id.get_ref()
+                ),
+                "ajouter roles = [\"...\"] avec les rôles responsables de cette date",
+            ),
+            Some(list) if list.get_ref().is_empty() => ctx.err(
+                list,
+                format!("l'événement « {} » n'a aucun rôle", e.id.get_ref()),
+                "nommer au moins un rôle de roles.toml",
+            ),
+            Some(list) => {
+                for r in list.get_ref() {
+                    check_role(ctx, r);
+                }
+            }
+        }
+    }
     let events: Vec<EventDef> = raw
         .evenements
         .iter()
         .map(|e| EventDef {
             id: e.id.get_ref().clone(),
             name: e.nom.clone(),
+            roles: e
+                .roles
+                .as_ref()
+                .map(|l| l.get_ref().iter().map(|r| r.get_ref().clone()).collect())
+                .unwrap_or_default(),
+            receipt: e.reception,
         })
         .collect();
     let mut params = Vec::new();
@@ -1105,6 +1142,8 @@ public = "dossier"
 [[evenements]]
 id = "saisine_recue"
 nom = "Réception de la saisine"
+roles = ["dasen"]
+reception = true
 
 [[etapes]]
 id = "entretien"
@@ -1132,11 +1171,26 @@ rappels = { avant_jours_ouvres = [2, 5], escalade_apres_jours_ouvres = 1, escala
     }
 
     #[test]
+    fn events_name_who_sets_them() {
+        let p = Procedure::parse("par.toml", PAR, &roles()).expect("valid");
+        let e = p.event("saisine_recue").expect("event");
+        assert_eq!(e.roles, vec!["dasen".to_string()]);
+        assert!(e.receipt);
+        let missing = errors(&PAR.replace("roles = [\"dasen\"]\n", ""));
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert!(missing[0].message.contains("qui peut renseigner"), "{missing:?}");
+        let unknown = errors(&PAR.replace("roles = [\"dasen\"]", "roles = [\"recteur\"]"));
+        assert!(unknown[0].message.contains("recteur"), "{unknown:?}");
+        let empty = errors(&PAR.replace("roles = [\"dasen\"]", "roles = []"));
+        assert!(empty[0].message.contains("aucun rôle"), "{empty:?}");
+    }
+
+    #[test]
     fn reports_unknown_role_with_line_and_hint() {
         let src = PAR.replace("role = \"dasen\"", "role = \"recteur\"");
         let e = errors(&src);
         assert_eq!(e.len(), 1, "{e:?}");
-        assert_eq!(e[0].line, 14);
+        assert_eq!(e[0].line, 16);
         assert!(e[0].message.contains("recteur"));
         assert!(e[0].hint.contains("chef_etablissement"));
     }

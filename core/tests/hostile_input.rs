@@ -17,6 +17,7 @@ public = "dossier"
 [[evenements]]
 id = "saisine"
 nom = "saisine"
+roles = ["dasen"]
 [[etapes]]
 id = "entretien"
 nom = "Entretien"

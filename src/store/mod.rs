@@ -51,15 +51,45 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The URL without its password, for messages.
+/// What the audit trail shows for a reason once its case has been purged.
+pub const NOTE_PURGED: &str = "motif supprimé (durée de conservation)";
+
+/// Query parameters that carry a password (libpq and sqlx spellings).
+const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "sslpassword"];
+
+/// The URL without its passwords, for messages: the one of the user part
+/// and those given as query parameters (`?password=…`).
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
+    let url = match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
             u.to_string()
         }
         _ => url.to_string(),
+    };
+    // On the text, so that an address `Url` cannot parse is redacted too.
+    let Some((head, rest)) = url.split_once('?') else {
+        return url;
+    };
+    let (query, fragment) = match rest.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (rest, None),
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if SECRET_PARAMS.contains(&key.to_ascii_lowercase().as_str()) => {
+                format!("{key}=***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    let mut out = format!("{head}?{}", query.join("&"));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
     }
+    out
 }
 
 // Column lists as macros so queries stay static strings (sqlx refuses
@@ -150,6 +180,8 @@ pub struct Appointment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guardian {
     pub id: i64,
+    /// Its number in the case (1, 2…): how staff-facing text names it.
+    pub number: i64,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub language: String,
@@ -306,8 +338,16 @@ impl Store {
         &self.url
     }
 
+    /// A transaction that may write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that has read and
+    /// then writes cannot wait for the lock (its snapshot may be stale) and
+    /// fails with "database is locked" whatever `busy_timeout` says, while
+    /// an immediate one waits for it like any single statement.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     // ------------------------------------------------------------ directory
@@ -408,8 +448,12 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Creates or replaces a person with their grants and identities, in one
-    /// transaction, so the directory is never half-updated.
+    /// Creates or replaces a person with their grants and configured
+    /// identities, in one transaction, so the directory is never
+    /// half-updated. Only identities that came from the configuration are
+    /// replaced: accounts linked with a code (`source = 'lien'`) survive the
+    /// sync done at every start. A configured identity wins over a linked
+    /// one, even of another person: the file is the administrator's word.
     pub async fn upsert_person(
         &self,
         slug: &str,
@@ -418,7 +462,7 @@ impl Store {
         grants: &[Grant],
         identities: &[(String, String)],
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO people (slug, display_name, email) VALUES ($1, $2, $3)
              ON CONFLICT(slug) DO UPDATE SET display_name = excluded.display_name, email = excluded.email
@@ -443,14 +487,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM identities WHERE person_id = $1")
+        sqlx::query("DELETE FROM identities WHERE person_id = $1 AND source = 'configuration'")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         for (channel, external) in identities {
             sqlx::query(
-                "INSERT INTO identities (channel, external_id, person_id) VALUES ($1, $2, $3)
-                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
+                "INSERT INTO identities (channel, external_id, person_id, source) VALUES ($1, $2, $3, 'configuration')
+                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id, source = 'configuration'",
             )
             .bind(channel)
             .bind(external)
@@ -1091,7 +1135,9 @@ impl Store {
     /// The guardians of a case (personal data: for notices only).
     pub async fn guardians(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Guardian>> {
         let rows = sqlx::query(
-            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE case_id = $1 ORDER BY id",
+            "SELECT g.id, g.email, g.phone, g.language, g.needs_oral, g.restricted,
+                    (SELECT COUNT(*) FROM guardians o WHERE o.case_id = g.case_id AND o.id <= g.id) AS number
+             FROM guardians g WHERE g.case_id = $1 ORDER BY g.id",
         )
         .bind(case_id)
         .fetch_all(&mut *conn)
@@ -1101,7 +1147,9 @@ impl Store {
 
     pub async fn guardian(conn: &mut AnyConnection, id: i64) -> Result<Option<Guardian>> {
         let row = sqlx::query(
-            "SELECT id, email, phone, language, needs_oral, restricted FROM guardians WHERE id = $1",
+            "SELECT g.id, g.email, g.phone, g.language, g.needs_oral, g.restricted,
+                    (SELECT COUNT(*) FROM guardians o WHERE o.case_id = g.case_id AND o.id <= g.id) AS number
+             FROM guardians g WHERE g.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -1185,8 +1233,10 @@ impl Store {
         Ok(())
     }
 
-    /// Uses a link code once: ties `channel:external_id` to its person.
-    /// `None` when the code is unknown, used, expired or for another channel.
+    /// Uses a link code once: ties `channel:external_id` to its person, as a
+    /// linked identity that directory syncs keep (until the configuration
+    /// gives the same account to someone). `None` when the code is unknown,
+    /// used, expired or for another channel.
     pub async fn use_link_code(
         conn: &mut AnyConnection,
         code: &str,
@@ -1207,8 +1257,8 @@ impl Store {
         .await?;
         if let Some(person) = person {
             sqlx::query(
-                "INSERT INTO identities (channel, external_id, person_id) VALUES ($1, $2, $3)
-                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id",
+                "INSERT INTO identities (channel, external_id, person_id, source) VALUES ($1, $2, $3, 'lien')
+                 ON CONFLICT(channel, external_id) DO UPDATE SET person_id = excluded.person_id, source = 'lien'",
             )
             .bind(channel)
             .bind(external_id)
@@ -1235,6 +1285,33 @@ impl Store {
         Ok(())
     }
 
+    // ------------------------------------------------------------ notes
+
+    /// Keeps a free-text note with its case (purged with it); the audit
+    /// trail refers to it by the returned id.
+    pub async fn add_note(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO case_notes (case_id, body, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(case_id)
+        .bind(body)
+        .bind(ts(now))
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    async fn note(&self, id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT body FROM case_notes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     // ------------------------------------------------------------ audit
 
     pub async fn audit(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<()> {
@@ -1259,28 +1336,40 @@ impl Store {
         .bind(case_ref)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let at: String = r.get("at");
-                let detail: String = r.get("detail");
-                Ok(AuditEntry {
-                    at: DateTime::parse_from_rfc3339(&at)
-                        .map_err(|_| StoreError::Corrupt(format!("instant « {at} »")))?
-                        .with_timezone(&Utc),
-                    actor: r.get("actor"),
-                    channel: r.get("channel"),
-                    case_ref: r.get("case_ref"),
-                    action: r.get("action"),
-                    detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                })
-            })
-            .collect()
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let at: String = r.get("at");
+            let detail: String = r.get("detail");
+            let mut detail: serde_json::Value =
+                serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // A reason is a note of the case: shown while the case is kept.
+            if let Some(id) = detail
+                .get("motif")
+                .and_then(|m| m.get("note"))
+                .and_then(|n| n.as_i64())
+            {
+                let text = self.note(id).await?.unwrap_or_else(|| NOTE_PURGED.to_string());
+                detail["motif"] = serde_json::Value::String(text);
+            }
+            entries.push(AuditEntry {
+                at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|_| StoreError::Corrupt(format!("instant « {at} »")))?
+                    .with_timezone(&Utc),
+                actor: r.get("actor"),
+                channel: r.get("channel"),
+                case_ref: r.get("case_ref"),
+                action: r.get("action"),
+                detail,
+            });
+        }
+        Ok(entries)
     }
 }
 
 fn guardian_from_row(r: &AnyRow) -> Guardian {
     Guardian {
         id: r.get("id"),
+        number: r.get("number"),
         email: r.get("email"),
         phone: r.get("phone"),
         language: r.get("language"),
@@ -1300,5 +1389,37 @@ pub fn state_columns(state: &StepState) -> (&'static str, Option<String>) {
         StepState::Approved { on, tacit: false } => ("approved", Some(on.to_string())),
         StepState::Blocked(why) => ("blocked", Some(why.clone())),
         StepState::Error(why) => ("error", Some(why.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_every_password() {
+        assert_eq!(
+            redact_url("postgres://app:S3cret@db.local/echeancier"),
+            "postgres://app:***@db.local/echeancier"
+        );
+        for key in ["password", "pass", "pwd", "sslpassword", "PassWord"] {
+            let url = format!("postgres://app@db.local/echeancier?sslmode=require&{key}=S3cret&x=1");
+            let redacted = redact_url(&url);
+            assert!(!redacted.contains("S3cret"), "{redacted}");
+            assert!(
+                redacted.contains("sslmode=require") && redacted.contains(&format!("{key}=***&x=1")),
+                "{redacted}"
+            );
+        }
+        let both = redact_url("postgres://u:one@h/db?password=two#frag");
+        assert!(!both.contains("one") && !both.contains("two"), "{both}");
+        assert!(both.ends_with("#frag"), "{both}");
+        // Not a URL at all: the query is still redacted.
+        assert_eq!(redact_url("pas une adresse?pwd=x"), "pas une adresse?pwd=***");
+        // Nothing secret: unchanged.
+        assert_eq!(
+            redact_url("sqlite:///var/lib/echeancier/e.db?mode=rwc"),
+            "sqlite:///var/lib/echeancier/e.db?mode=rwc"
+        );
     }
 }

@@ -12,6 +12,15 @@ use super::{Result, Store, StoreError, dialect, parse_ts, ts};
 /// Delivery channels: console, email, Matrix, Telegram.
 pub const CHANNEL_SLOTS: usize = 4;
 
+/// The key of a delivery: its reminder's key, the channel and an opaque id
+/// of the recipient, never an address (keys reach logs and Message-IDs).
+pub fn delivery_key(reminder_key: &str, channel: &str, recipient: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(recipient.as_bytes());
+    let id: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("{reminder_key}#{channel}:{id}")
+}
+
 /// A reminder to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReminder {
@@ -109,7 +118,7 @@ impl Store {
              ON CONFLICT(idempotency_key) DO NOTHING",
         )
         .bind(reminder_id)
-        .bind(format!("{reminder_key}#{channel}:{recipient}"))
+        .bind(delivery_key(reminder_key, channel, recipient))
         .bind(channel)
         .bind(recipient)
         .bind(if skipped.is_some() { "skipped" } else { "pending" })

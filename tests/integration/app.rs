@@ -18,6 +18,16 @@ fn who() -> Who {
     }
 }
 
+/// Opens a PAR case whose referral was received on `received`.
+async fn open(t: &crate::util::TestApp, received: &str) -> String {
+    t.app
+        .open_case(par(received), &who())
+        .await
+        .expect("open")
+        .case
+        .reference
+}
+
 fn par(received: &str) -> OpenCase {
     OpenCase {
         procedure: "par".into(),
@@ -37,7 +47,7 @@ fn par(received: &str) -> OpenCase {
 #[tokio::test]
 async fn changing_a_date_recomputes_dependents_in_one_transaction() {
     let t = app_at(paris_noon(2026, 12, 1)).await;
-    let snap = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    let snap = crate::util::intake(&t, par("2026-12-09")).await.expect("open");
     let reference = snap.case.reference.clone();
     let due = |s: &echeancier::app::Snapshot, step: &str| {
         s.steps.iter().find(|x| x.step == step).and_then(|x| x.due)
@@ -45,6 +55,8 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
     assert_eq!(due(&snap, "entretien"), Some(d("2026-12-18")));
     assert_eq!(due(&snap, "signature"), None);
 
+    // Recorded once received (a receipt is never in the future).
+    t.clock.set(paris_noon(2026, 12, 10));
     let snap = t
         .app
         .apply(
@@ -113,7 +125,7 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
 #[tokio::test]
 async fn audit_trail_is_append_only() {
     let t = app_at(paris_noon(2026, 12, 1)).await;
-    t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    crate::util::intake(&t, par("2026-12-09")).await.expect("open");
     let upd = sqlx::query("UPDATE audit SET actor = 'x'")
         .execute(t.app.store.pool())
         .await;
@@ -130,15 +142,15 @@ async fn audit_trail_is_append_only() {
 #[tokio::test]
 async fn references_are_sequential_per_prefix_and_year() {
     let t = app_at(paris_noon(2026, 12, 1)).await;
-    let a = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
-    let b = t.app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    let a = crate::util::intake(&t, par("2026-12-09")).await.expect("open");
+    let b = crate::util::intake(&t, par("2026-12-09")).await.expect("open");
     assert_eq!(a.case.reference, "PAR-2026-0001");
     assert_eq!(b.case.reference, "PAR-2026-0002");
 }
 
 #[tokio::test]
 async fn bad_cases_are_refused_and_nothing_is_stored() {
-    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let t = app_at(paris_noon(2026, 12, 9)).await;
     let mut bad = par("2026-12-09");
     bad.establishment = Some("0490001A".into());
     assert!(
@@ -186,13 +198,7 @@ async fn bad_cases_are_refused_and_nothing_is_stored() {
 #[tokio::test]
 async fn chat_commands_with_authorization_and_audit() {
     let t = app_at(paris_noon(2026, 12, 1)).await;
-    let r = t
-        .app
-        .open_case(par("2026-11-27"), &who())
-        .await
-        .expect("open")
-        .case
-        .reference;
+    let r = open(&t, "2026-11-27").await;
     let say = |who: &'static str, text: String| {
         let app = t.app.clone();
         async move { app.handle("console", who, &text).await.expect("a command") }
@@ -208,7 +214,7 @@ async fn chat_commands_with_authorization_and_audit() {
     assert!(reply.contains("relève d'un autre rôle"), "{reply}");
     // The partner never sees an individual case.
     let reply = say("caf", format!("!dossier {r}")).await;
-    assert!(reply.contains("pas dans votre périmètre"), "{reply}");
+    assert!(reply.contains("introuvable dans votre périmètre"), "{reply}");
     // An unknown account is told how to get linked.
     let reply = t
         .app
@@ -220,9 +226,20 @@ async fn chat_commands_with_authorization_and_audit() {
     let reply = say("dasen", format!("!etape {r} entretien fait 2026-12-01")).await;
     assert!(reply.contains("faite le mardi 1er décembre 2026"), "{reply}");
     assert!(reply.contains("Signature du PAR"), "{reply}");
+    // Past the step's legal date (the signature was due the day of the
+    // interview), a reschedule needs an explicit confirmation.
     let reply = say(
         "dasen",
         format!("!report {r} signature 2026-12-04 parents en déplacement"),
+    )
+    .await;
+    assert!(
+        reply.contains("dépasse la date légale") && reply.contains("confirme"),
+        "{reply}"
+    );
+    let reply = say(
+        "dasen",
+        format!("!report {r} signature 2026-12-04 confirme parents en déplacement"),
     )
     .await;
     assert!(reply.contains("reportée au vendredi 4 décembre 2026"), "{reply}");
@@ -244,6 +261,8 @@ async fn chat_commands_with_authorization_and_audit() {
     assert_eq!(last.channel, "console");
     assert!(last.actor.contains("console:dasen"), "{}", last.actor);
     assert_eq!(last.detail["motif"], "parents en déplacement");
+    assert_eq!(last.detail["au_dela_date_legale"], true);
+    assert_eq!(last.detail["date_legale"], "2026-12-01");
 }
 
 #[tokio::test]
@@ -355,19 +374,41 @@ async fn termination_by_command_flags_divergence() {
         .handle("console", "chef", &format!("!resiliation {r} 2025-07-15"))
         .await
         .expect("reply");
-    assert!(reply.contains("pas dans votre périmètre"), "{reply}");
+    assert!(reply.contains("introuvable dans votre périmètre"), "{reply}");
 }
 
 #[tokio::test]
 async fn closed_cases_are_purged_after_the_following_school_year() {
     let t = app_at(paris_noon(2024, 3, 1)).await;
-    let r = t
-        .app
-        .open_case(par("2024-03-01"), &who())
+    let r = open(&t, "2024-03-01").await;
+    // A reason is a note of the case: shown while it is kept, purged with it.
+    t.app
+        .apply(
+            &r,
+            vec![Change::Reschedule {
+                step: "entretien".into(),
+                to: d("2024-03-05"),
+                reason: "motif qui vieillit avec le dossier".into(),
+                confirmed: false,
+            }],
+            &who(),
+        )
         .await
-        .expect("open")
-        .case
-        .reference;
+        .expect("reschedule");
+    let motif = |trail: &[echeancier::store::AuditEntry]| {
+        trail
+            .iter()
+            .find(|e| e.action == "report")
+            .map(|e| e.detail["motif"].clone())
+            .expect("report entry")
+    };
+    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    assert_eq!(motif(&trail), "motif qui vieillit avec le dossier");
+    let raw: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit")
+        .fetch_all(t.app.store.pool())
+        .await
+        .expect("raw audit");
+    assert!(raw.iter().all(|d| !d.contains("vieillit")), "{raw:?}");
     t.app.apply(&r, vec![Change::Close], &who()).await.expect("close");
     // Kept through 2024-2025.
     t.clock.set(paris_noon(2025, 8, 31));
@@ -376,7 +417,7 @@ async fn closed_cases_are_purged_after_the_following_school_year() {
     t.clock.set(paris_noon(2025, 9, 1));
     assert_eq!(t.app.purge(&who()).await.expect("purge"), vec![r.clone()]);
     assert!(t.app.snapshot(&r).await.is_err());
-    for table in ["pupils", "guardians", "steps", "case_events"] {
+    for table in ["pupils", "guardians", "steps", "case_events", "case_notes"] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .fetch_one(t.app.store.pool())
@@ -387,15 +428,10 @@ async fn closed_cases_are_purged_after_the_following_school_year() {
     // The audit trail stays, and says so.
     let trail = t.app.store.audit_trail(&r).await.expect("audit");
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["ouverture", "cloture", "purge"]);
+    assert_eq!(actions, vec!["ouverture", "report", "cloture", "purge"]);
+    assert_eq!(motif(&trail), echeancier::store::NOTE_PURGED);
     // An open case is never purged.
-    let open = t
-        .app
-        .open_case(par("2025-09-01"), &who())
-        .await
-        .expect("open")
-        .case
-        .reference;
+    let open = open(&t, "2025-09-01").await;
     t.clock.set(paris_noon(2026, 9, 2));
     assert!(t.app.purge(&who()).await.expect("purge").is_empty());
     assert!(t.app.snapshot(&open).await.is_ok());
@@ -419,6 +455,8 @@ async fn partner_rooms_never_receive_individual_cases() {
         ],
         ..Default::default()
     });
+    // Opened the day the referral arrives (a receipt is never in the future).
+    t.clock.set(paris_noon(2026, 12, 9));
     let par = app.open_case(par("2026-12-09"), &who()).await.expect("par").case;
     let com = app
         .open_case(
@@ -458,4 +496,326 @@ async fn partner_rooms_never_receive_individual_cases() {
             "!partenaires:localhost".to_string()
         ]
     );
+}
+
+/// An account linked with `!lier CODE` is still known after the directory
+/// sync of the next start; an account the configuration gives to someone
+/// else goes to that person (the configuration wins).
+#[tokio::test]
+async fn linked_accounts_survive_a_restart() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let reference = open(&t, "2026-12-09").await;
+    let code = t
+        .app
+        .issue_link_code("chef", "telegram", &who())
+        .await
+        .expect("code");
+    let reply = t
+        .app
+        .handle("telegram", "424242", &format!("!lier {code}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("Compte relié"), "{reply}");
+    let lib = echeancier::library::embedded().expect("procedures");
+    let settings = echeancier::config::Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib))
+        .expect("demo config");
+    // What every start (and every command line) does.
+    t.app.sync_directory(&settings).await.expect("sync");
+    let reply = t
+        .app
+        .handle("telegram", "424242", &format!("!dossier {reference}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains(&reference) && !reply.contains("aucune fiche"),
+        "{reply}"
+    );
+    // A stranger is still refused: the answer above is not a default.
+    let reply = t
+        .app
+        .handle("telegram", "777", &format!("!dossier {reference}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("aucune fiche"), "{reply}");
+
+    let given = echeancier::demo::CONFIG.replace(
+        "identites = [\"console:dasen\"",
+        "identites = [\"telegram:424242\", \"console:dasen\"",
+    );
+    assert_ne!(
+        given,
+        echeancier::demo::CONFIG,
+        "the demo names dasen's identities"
+    );
+    let settings = echeancier::config::Settings::parse("demo.toml", &given, Some(&lib)).expect("config");
+    t.app.sync_directory(&settings).await.expect("sync");
+    let (dasen, _) = t
+        .app
+        .store
+        .person_by_slug("dasen")
+        .await
+        .expect("db")
+        .expect("dasen");
+    let (actor, _) = t
+        .app
+        .store
+        .actor("telegram", "424242")
+        .await
+        .expect("db")
+        .expect("known");
+    assert_eq!(actor.person_id, dasen);
+}
+
+/// Rooms have an audience: an individual case is shown only where its
+/// audience may read it, and a room learns nothing from a refusal.
+#[tokio::test]
+async fn rooms_show_cases_only_to_their_audience() {
+    use echeancier::core::authz::Place;
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = open(&t, "2026-12-09").await;
+    let com = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "communication".into(),
+                departement: Some("049".into()),
+                partners: vec!["caf".into()],
+                title: Some("Affiche".into()),
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("com")
+        .case
+        .reference;
+    t.app
+        .apply(
+            &com,
+            vec![Change::Receipt {
+                partner: "caf".into(),
+                on: d("2026-12-10"),
+            }],
+            &who(),
+        )
+        .await
+        .expect("receipt");
+    let partners = Place::Partners {
+        departement: Some("049".into()),
+    };
+    let school = Place::Staff {
+        establishment: Some("0490001K".into()),
+        departement: None,
+    };
+    let other_school = Place::Staff {
+        establishment: Some("0490002L".into()),
+        departement: None,
+    };
+    let say = |place: Place, who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle_in(&place, "console", who, &text).await.expect("reply") }
+    };
+    let before = t.app.store.audit_trail(&r).await.expect("audit").len();
+    // A staff member typing in the partners' room, or in an undeclared one.
+    for place in [partners.clone(), Place::Undeclared] {
+        let reply = say(place.clone(), "dasen", format!("!dossier {r}")).await;
+        assert!(
+            reply.contains("message direct") && !reply.contains("Entretien"),
+            "{reply}"
+        );
+        let reply = say(place.clone(), "dasen", format!("!etape {r} convocation fait")).await;
+        assert!(reply.contains("message direct"), "{reply}");
+        // A reference that does not exist gets the same answer.
+        let missing = say(place.clone(), "dasen", "!dossier PAR-2026-0999".into()).await;
+        assert_eq!(missing, reply_for_dossier(&t, &place, &r).await);
+        let list = say(place.clone(), "dasen", "!echeances mois".into()).await;
+        assert!(!list.contains(&r) && list.contains("message direct"), "{list}");
+        assert!(list.contains(&com), "partnership items stay visible: {list}");
+    }
+    assert_eq!(t.app.store.audit_trail(&r).await.expect("audit").len(), before);
+    // Partnership items are fine in the partners' room.
+    let reply = say(partners.clone(), "caf", format!("!dossier {com}")).await;
+    assert!(reply.contains(&com) && !reply.starts_with("Désolé"), "{reply}");
+    // The school's staff room shows its cases; another school's room does not.
+    let reply = say(school, "chef", format!("!dossier {r}")).await;
+    assert!(reply.contains("Entretien"), "{reply}");
+    let reply = say(other_school, "chef", format!("!dossier {r}")).await;
+    assert!(reply.contains("introuvable dans votre périmètre"), "{reply}");
+    // Missing or out of scope: one answer, for a partner as for anyone.
+    let hidden = say(Place::Direct, "caf", format!("!dossier {r}")).await;
+    let missing = say(Place::Direct, "caf", "!dossier PAR-2026-0999".into()).await;
+    assert_eq!(hidden.replace(&r, "REF"), missing.replace("PAR-2026-0999", "REF"));
+}
+
+async fn reply_for_dossier(
+    t: &crate::util::TestApp,
+    place: &echeancier::core::authz::Place,
+    r: &str,
+) -> String {
+    t.app
+        .handle_in(place, "console", "dasen", &format!("!dossier {r}"))
+        .await
+        .expect("reply")
+}
+
+/// Who may move a clock: each event names its roles, a receipt is never in
+/// the future, and a reschedule lands on a working day after the step's
+/// start, within the horizon.
+#[tokio::test]
+async fn clocks_move_only_within_the_rules() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = open(&t, "2026-12-09").await;
+    let say = |who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle("console", who, &text).await.expect("reply") }
+    };
+    let due = || async {
+        t.app
+            .snapshot(&r)
+            .await
+            .expect("snapshot")
+            .steps
+            .iter()
+            .find(|s| s.step == "entretien")
+            .and_then(|s| s.due)
+    };
+    let before = due().await;
+    // The CPE set the DSDEN's receipt to 2200 and silenced the PAR: refused.
+    let reply = say("cpe", format!("!date {r} saisine_recue 2200-01-01")).await;
+    assert!(
+        reply.contains("relève d'un autre rôle") && reply.contains("bureau du DASEN"),
+        "{reply}"
+    );
+    let reply = say("chef", format!("!date {r} saisine_recue 2026-12-08")).await;
+    assert!(reply.contains("relève d'un autre rôle"), "{reply}");
+    // Even the DSDEN cannot date a receipt in the future.
+    let reply = say("dasen", format!("!date {r} saisine_recue 2200-01-01")).await;
+    assert!(reply.contains("futur"), "{reply}");
+    let reply = say("dasen", format!("!date {r} saisine_recue 2026-12-04")).await;
+    assert!(reply.contains("date enregistrée"), "{reply}");
+    let after = due().await;
+    assert_ne!(before, after);
+    for (date, why) in [
+        ("1900-01-01", "jour ouvré"),
+        ("2200-12-31", "trop lointaine"),
+        ("2026-12-13", "jour ouvré"),
+        ("2026-12-03", "point de départ"),
+        ("2027-03-01", "date légale"),
+    ] {
+        let reply = say("dasen", format!("!report {r} entretien {date} motif")).await;
+        assert!(reply.contains(why), "{date}: {reply}");
+        assert_eq!(due().await, after, "{date} changed nothing");
+    }
+    let reply = say(
+        "dasen",
+        format!("!report {r} entretien 2027-03-01 confirme motif"),
+    )
+    .await;
+    assert!(reply.contains("reportée au lundi 1er mars 2027"), "{reply}");
+    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let last = trail.last().expect("entry");
+    assert_eq!(last.detail["au_dela_date_legale"], true, "{:?}", last.detail);
+}
+
+/// Link codes cannot be guessed: attempts are limited per account.
+#[tokio::test]
+async fn link_code_attempts_are_limited_per_account() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    for _ in 0..5 {
+        let reply = t
+            .app
+            .handle("telegram", "4242", "!lier AAAAAAAA")
+            .await
+            .expect("reply");
+        assert!(reply.contains("Code inconnu"), "{reply}");
+    }
+    let code = t
+        .app
+        .issue_link_code("cpe", "telegram", &who())
+        .await
+        .expect("code");
+    let reply = t
+        .app
+        .handle("telegram", "4242", &format!("!lier {code}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("trop d'essais"), "{reply}");
+    // Another account is not held back by the first one's attempts.
+    let reply = t
+        .app
+        .handle("telegram", "4343", &format!("!lier {code}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("Compte relié"), "{reply}");
+}
+
+/// A console run as a partner prints only what a partner may see.
+#[tokio::test]
+async fn the_console_receives_only_what_its_identity_may_see() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = t
+        .app
+        .open_case(par("2026-12-09"), &who())
+        .await
+        .expect("open")
+        .case;
+    let options = echeancier::app::Options {
+        console: Some("caf".into()),
+        ..Default::default()
+    };
+    let as_partner = t.app.clone().with_options(options);
+    let mut conn = t.app.store.pool().acquire().await.expect("conn");
+    let case = Store::case_by_id(&mut conn, r.id)
+        .await
+        .expect("case")
+        .expect("row");
+    let to = as_partner
+        .destinations(&mut conn, &case, "dasen")
+        .await
+        .expect("destinations");
+    assert!(to.iter().all(|(channel, _)| channel != "console"), "{to:?}");
+    let options = echeancier::app::Options {
+        console: Some("dasen".into()),
+        ..Default::default()
+    };
+    let as_dasen = t.app.clone().with_options(options);
+    let to = as_dasen
+        .destinations(&mut conn, &case, "dasen")
+        .await
+        .expect("destinations");
+    assert!(to.iter().any(|(channel, _)| channel == "console"), "{to:?}");
+}
+
+/// Contacts are validated when entered: a French error naming the field,
+/// without repeating what was typed, and nothing stored.
+#[tokio::test]
+async fn contacts_are_validated_at_intake() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let count = || async { t.app.store.count_cases().await.expect("count") };
+    let before = count().await;
+    for (email, phone, field) in [
+        (Some("Dupont sans arobase"), None, "courriel du responsable 2"),
+        (None, Some("Dupont 12"), "téléphone du responsable 2"),
+    ] {
+        let mut spec = par("2026-12-09");
+        spec.guardians.push(GuardianInput {
+            name: "Parent Secret".into(),
+            email: email.map(Into::into),
+            phone: phone.map(Into::into),
+            language: "fr".into(),
+            needs_oral: false,
+        });
+        let e = t
+            .app
+            .open_case(spec, &who())
+            .await
+            .expect_err("refused")
+            .to_string();
+        assert!(e.starts_with(field), "{e}");
+        assert!(!e.contains("Dupont"), "{e}");
+    }
+    assert_eq!(count().await, before);
+    let mut spec = par("2026-12-09");
+    spec.guardians[0].phone = Some("+44 20 7946 0958".into());
+    assert!(t.app.open_case(spec, &who()).await.is_ok());
 }

@@ -167,9 +167,16 @@ fn matrix(c: &Cases) -> Vec<(String, Vec<&'static str>)> {
             format!("!report {} point_suivi 2027-01-20 vacances", c.par),
             vec!["chef", "cpe"],
         ),
+        // Each event names who sets it: the head refers, the DSDEN records
+        // the receipt (a CPE sets neither).
         (
             format!("!date {} saisine_envoyee 2026-11-27", c.par),
-            vec!["chef", "cpe", "dasen"],
+            vec!["chef", "dasen"],
+        ),
+        (format!("!date {} saisine_recue 2026-11-30", c.par), vec!["dasen"]),
+        (
+            format!("!date {} stage_debut 2027-01-11", c.parcours),
+            vec!["chef", "cpe"],
         ),
         (format!("!rdv {} entretien 2026-12-09 10h", c.par), vec!["dasen"]),
         // The CPE is also the parcours' referent in the demo directory.

@@ -560,19 +560,53 @@ fn check_validates_a_configuration_file() {
     assert!(stdout(&o).contains("c.toml:2"), "{}", stdout(&o));
 }
 
+/// The demo configuration with its data in `data_dir`.
+fn demo_config(data_dir: &std::path::Path) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
+        .expect("demo config")
+        .replace(
+            "data_dir = \"echeancier-data/demo\"",
+            &format!("data_dir = \"{}\"", data_dir.display()),
+        )
+}
+
 #[test]
 fn case_administration_from_the_shell() {
     let dir = tempfile::tempdir().expect("dir");
     let cfg = dir.path().join("c.toml");
-    let demo =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
-            .expect("demo config")
-            .replace(
-                "data_dir = \"echeancier-data/demo\"",
-                &format!("data_dir = \"{}\"", dir.path().display()),
-            );
-    std::fs::write(&cfg, demo).expect("write");
+    std::fs::write(&cfg, demo_config(dir.path())).expect("write");
     let c = cfg.to_str().expect("utf8");
+    // The binary reads the system clock: dates are relative to today.
+    use echeancier::core::calendar::{Calendar, CalendarId};
+    use echeancier::core::french::long_date;
+    let today = chrono::Utc::now()
+        .with_timezone(&CalendarId::Metropole.time_zone())
+        .date_naive();
+    let received = today - chrono::Duration::days(2);
+    let calendar = Calendar::new(CalendarId::Metropole);
+    let rule =
+        |roll| echeancier::core::deadline::Rule::new(echeancier::core::deadline::Period::days(10), roll);
+    let due = echeancier::core::deadline::compute(
+        received,
+        &rule(echeancier::core::deadline::Roll::Backward),
+        &calendar,
+    )
+    .expect("due")
+    .end;
+    let legal = echeancier::core::deadline::compute(
+        received,
+        &rule(echeancier::core::deadline::Roll::Forward),
+        &calendar,
+    )
+    .expect("legal")
+    .end;
+    // A working day ahead, before the legal date: a reschedule needs no confirmation.
+    let moved = (1..6)
+        .map(|n| today + chrono::Duration::days(n))
+        .find(|d| calendar.is_working_day(*d))
+        .expect("a working day this week")
+        .to_string();
+    let received_arg = format!("saisine_recue={received}");
     let o = run(&[
         "--config",
         c,
@@ -583,7 +617,7 @@ fn case_administration_from_the_shell() {
         "--uai",
         "0490001K",
         "--event",
-        "saisine_recue=2026-12-09",
+        &received_arg,
         "--pupil",
         "Jeanne Test",
         "--class",
@@ -599,8 +633,11 @@ fn case_administration_from_the_shell() {
     );
 
     let show = stdout(&run(&["--config", c, "case", "show", &reference]));
-    assert!(show.contains("échéance vendredi 18 décembre 2026"), "{show}");
-    assert!(show.contains("date légale : lundi 21 décembre 2026"), "{show}");
+    assert!(show.contains(&format!("échéance {}", long_date(due))), "{show}");
+    assert!(
+        show.contains(&format!("date légale : {}", long_date(legal))),
+        "{show}"
+    );
     assert!(!show.contains("Jeanne") && !show.contains("4e C"), "{show}");
 
     let o = run(&[
@@ -612,7 +649,7 @@ fn case_administration_from_the_shell() {
         "entretien",
         "report",
         "--date",
-        "2026-12-22",
+        &moved,
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("motif"));
@@ -625,7 +662,7 @@ fn case_administration_from_the_shell() {
         "entretien",
         "report",
         "--date",
-        "2026-12-22",
+        &moved,
         "--reason",
         "grève",
     ]);
@@ -716,17 +753,10 @@ fn daemon_stops_cleanly_on_sigterm() {
 fn export_gives_the_audit_trail_and_secrets_stay_out() {
     let dir = tempfile::tempdir().expect("dir");
     let cfg = dir.path().join("c.toml");
-    let demo =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
-            .expect("demo config")
-            .replace(
-                "data_dir = \"echeancier-data/demo\"",
-                &format!("data_dir = \"{}\"", dir.path().display()),
-            )
-            .replace(
-                "mode = \"fichiers\"",
-                "mode = \"fichiers\"\nmot_de_passe = \"S3cret-En-Clair\"",
-            );
+    let demo = demo_config(dir.path()).replace(
+        "mode = \"fichiers\"",
+        "mode = \"fichiers\"\nmot_de_passe = \"S3cret-En-Clair\"",
+    );
     std::fs::write(&cfg, demo).expect("write");
     let c = cfg.to_str().expect("utf8");
     let o = run(&[
@@ -761,4 +791,177 @@ fn export_gives_the_audit_trail_and_secrets_stay_out() {
     assert_eq!(v["audit"][0]["channel"], "cli");
     let o = run(&["--config", c, "case", "export", "PAR-2026-9999"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// What echeancier creates in its data folder is its user's only: the
+/// folder and its subfolders 0700, the database and the emails 0600,
+/// whatever the umask (the test runs under the usual 022).
+#[cfg(unix)]
+#[tokio::test]
+async fn data_at_rest_is_private() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("donnees");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, demo_config(&data)).expect("write");
+    let c = cfg.to_str().expect("utf8");
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "new",
+        "--procedure",
+        "par",
+        "--uai",
+        "0490001K",
+        "--pupil",
+        "Élève Secret",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(mode(&data), 0o700);
+    if crate::util::test_postgres().is_none() {
+        let db = data.join("echeancier.db");
+        assert_eq!(mode(&db), 0o600);
+        for side in ["echeancier.db-wal", "echeancier.db-shm"] {
+            let p = data.join(side);
+            if p.exists() {
+                assert_eq!(mode(&p), 0o600, "{side}");
+            }
+        }
+    }
+    // The daemon creates the folder of `.eml` files; stdin at its end
+    // stops the console, hence the daemon.
+    let o = bin_at(dir.path())
+        .args(["--config", c, "run"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("daemon");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mail = data.join("courriels");
+    assert_eq!(mode(&mail), 0o700);
+    let mailer = echeancier::email::Mailer::new(
+        &echeancier::config::EmailMode::Files(mail.clone()),
+        "echeancier@example.org",
+    )
+    .expect("mailer");
+    mailer
+        .send(&echeancier::email::Outgoing {
+            key: "k".into(),
+            to: "parent@example.org".into(),
+            subject: "Rendez-vous".into(),
+            text: "Bonjour".into(),
+            html: "<p>Bonjour</p>".into(),
+            lang: "fr".into(),
+            ics: None,
+        })
+        .await
+        .expect("sent");
+    let files: Vec<_> = std::fs::read_dir(&mail)
+        .expect("folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].extension().is_some_and(|x| x == "eml"), "{files:?}");
+    assert_eq!(mode(&files[0]), 0o600);
+}
+
+/// `check --config` warns about a data folder or a database others can
+/// read, and about an HTTP address outside loopback.
+#[cfg(unix)]
+#[test]
+fn check_warns_about_exposed_data() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("donnees");
+    std::fs::create_dir(&data).expect("dir");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let db = data.join("echeancier.db");
+    std::fs::write(&db, "").expect("db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{}\"\ndatabase_url = \"sqlite://{}\"\n[http]\nadresse = \"0.0.0.0:9187\"\n",
+            data.display(),
+            db.display()
+        ),
+    )
+    .expect("write");
+    // Not `run`: the database of this test is the file named above.
+    let check = || {
+        bin()
+            .env_remove("ECHEANCIER_DATABASE_URL")
+            .args(["--config", cfg.to_str().expect("utf8"), "check"])
+            .output()
+            .expect("binary runs")
+    };
+    let o = check();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let warnings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("avertissement : "))
+        .collect();
+    assert!(
+        warnings.iter().any(|l| l.contains("le dossier de données")
+            && l.contains("mode 755")
+            && l.contains("chmod 700")),
+        "{out}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|l| l.contains("la base de données") && l.contains("mode 644") && l.contains("chmod 600")),
+        "{out}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|l| l.contains("0.0.0.0:9187") && l.contains("pas une adresse locale")),
+        "{out}"
+    );
+    // Restricted, and on loopback: no warning at all.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    std::fs::write(
+        &cfg,
+        std::fs::read_to_string(&cfg)
+            .expect("read")
+            .replace("0.0.0.0", "127.0.0.1"),
+    )
+    .expect("write");
+    let o = check();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.lines().any(|l| l.starts_with("avertissement : ")), "{out}");
+}
+
+/// An unsupported database address in the environment, with no
+/// configuration file, is a configuration error (exit 2), not a panic.
+#[test]
+fn a_bad_database_address_without_a_file_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let o = bin()
+        .current_dir(dir.path())
+        .env("ECHEANCIER_DATABASE_URL", "mysql://u:S3cret@x/db")
+        .args(["case", "list"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("non prise en charge") && !err.contains("S3cret"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -94,13 +94,16 @@ async fn scenario(cases: usize) -> Scenario {
     std::fs::create_dir_all(&data).expect("dir");
     let password = dir.path().join("matrix-password");
     std::fs::write(&password, "motdepasse").expect("password");
+    let passphrase = dir.path().join("matrix-passphrase");
+    std::fs::write(&passphrase, "phrase secrète du magasin\n").expect("passphrase");
     let extra = format!(
-        "[matrix]\nserveur = \"{}\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{}\"\n\n\
+        "[matrix]\nserveur = \"{}\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{}\"\nphrase_secrete_fichier = \"{}\"\n\n\
          [[matrix.salons]]\nid = \"{room_id}\"\ndepartement = \"049\"\nroles = [\"dasen\"]\n\n\
          [[personnes]]\nid = \"dasen_m\"\nnom = \"DASEN (Matrix)\"\nroles = [{{ role = \"dasen\", departement = \"049\" }}]\n\
          identites = [\"matrix:@dasen:localhost\"]\n",
         homeserver(),
-        password.display()
+        password.display(),
+        passphrase.display()
     );
     let text = daemon_config(&data, smtp.port, "dsden49@example.org", &extra);
     let cfg = data.join("c.toml");

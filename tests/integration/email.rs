@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use echeancier::app::{GuardianInput, OpenCase, Who};
+use echeancier::app::GuardianInput;
 use echeancier::email::{Mailer, message_id};
 use echeancier::scheduler::Scheduler;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -17,13 +17,6 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("instant")
         .with_timezone(&Utc)
-}
-
-fn who() -> Who {
-    Who {
-        actor: "test".into(),
-        channel: "test".into(),
-    }
 }
 
 fn guardian(email: &str, lang: &str, oral: bool) -> GuardianInput {
@@ -43,22 +36,7 @@ async fn par_case(t: &TestApp, guardians: Vec<GuardianInput>) -> String {
 }
 
 async fn par_case_from(t: &TestApp, guardians: Vec<GuardianInput>, received: &str) -> String {
-    t.app
-        .open_case(
-            OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), received.parse().expect("date"))],
-                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                guardians,
-                ..Default::default()
-            },
-            &who(),
-        )
-        .await
-        .expect("open")
-        .case
-        .reference
+    crate::util::open_par_from(t, guardians, received).await
 }
 
 fn scheduler(t: &TestApp, smtp: &SmtpServer) -> Scheduler {
@@ -126,7 +104,13 @@ async fn parent_notices_in_their_language_with_invitation() {
         Some("Rendez-vous pour votre enfant le jeudi 17 décembre 2026")
     );
     assert!(msg.from().and_then(|f| f.first()).and_then(|a| a.address()) == Some("dsden49@example.org"));
-    let key = format!("{r}/entretien/rdv-2026-12-17T1430/avis-1#email:parent.fr@example.org");
+    // The delivery key names the recipient by an opaque id, never the address.
+    let key = echeancier::store::outbox::delivery_key(
+        &format!("{r}/entretien/rdv-2026-12-17T1430/avis-1"),
+        "email",
+        "parent.fr@example.org",
+    );
+    assert!(!key.contains('@'), "{key}");
     assert_eq!(msg.message_id(), Some(message_id(&key).trim_matches(['<', '>'])));
     assert_eq!(
         msg.header("Content-Language").and_then(|h| h.as_text()),
@@ -342,4 +326,81 @@ async fn retries_to_parents_wait_for_working_hours() {
     assert_eq!(cycle(&t, &s, at("2026-12-11T07:29:00Z")).await.retried, 0);
     assert_eq!(cycle(&t, &s, at("2026-12-11T07:31:00Z")).await.retried, 1);
     assert!(smtp.received().is_empty());
+}
+
+/// Failure paths name no contact: a refused address, one the server
+/// repeats in its 550, and an invalid one left by older data reach the
+/// alert, the logs' keys, the stored errors and `/healthz` as "responsable
+/// n° N" and where the contact is kept, never as the address. Every
+/// message sent passes the privacy capture (which knows these addresses).
+#[tokio::test]
+async fn failure_paths_name_no_contact() {
+    let smtp = SmtpServer::start();
+    let t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
+    let r = par_case(
+        &t,
+        vec![
+            guardian("parent.fr@example.org", "fr", false),
+            guardian("reject@example.org", "fr", false),
+            guardian("bounce@example.org", "fr", false),
+        ],
+    )
+    .await;
+    // Older data: an address entered before contacts were validated.
+    sqlx::query("INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) SELECT id, 'Parent Secret', 'ancienne-adresse@@example', '07 11 22 33 44', 'fr', 0 FROM cases WHERE reference = $1")
+        .bind(&r)
+        .execute(t.app.store.pool())
+        .await
+        .expect("legacy guardian");
+    let s = scheduler(&t, &smtp);
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!rdv {r} entretien 2026-12-17 10h"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("4 courriel(s)"), "{reply}");
+    let report = cycle(&t, &s, at("2026-12-10T09:00:00Z")).await;
+    assert_eq!(report.failed, 3, "{report:?}");
+    let alerts: Vec<String> = smtp
+        .received()
+        .iter()
+        .filter(|(to, _)| to == "dasen49@example.org")
+        .map(|(_, raw)| {
+            let msg = MessageParser::default().parse(raw).expect("parse");
+            format!(
+                "{}\n{}",
+                msg.body_text(0).expect("text"),
+                msg.body_html(0).expect("html")
+            )
+        })
+        .collect();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    for n in 2..=4 {
+        let alert = alerts
+            .iter()
+            .find(|a| a.contains(&format!("responsable n° {n}")))
+            .unwrap_or_else(|| panic!("no alert for guardian {n}: {alerts:?}"));
+        assert!(
+            alert.contains(&format!("echeancier case show {r} --contacts")),
+            "{alert}"
+        );
+        assert!(!alert.contains('@') || !alert.contains("example"), "{alert}");
+        assert_eq!(crate::privacy::personal_data_in(alert), None, "{alert}");
+    }
+    assert!(alerts.iter().any(|a| a.contains("code 550")), "{alerts:?}");
+    // Keys (logged) and stored errors carry no address.
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT idempotency_key, last_error FROM deliveries")
+            .fetch_all(t.app.store.pool())
+            .await
+            .expect("rows");
+    for (key, error) in &rows {
+        assert!(!key.contains('@'), "{key}");
+        let error = error.clone().unwrap_or_default();
+        assert!(crate::privacy::personal_data_in(&error).is_none(), "{error}");
+    }
+    // What /healthz shows of the last failure is generic.
+    let health = t.app.metrics.health();
+    let (_, kind) = health["email"].last_error.expect("a failure recorded");
+    assert_eq!(kind, "échec définitif d'envoi");
 }

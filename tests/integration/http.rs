@@ -5,13 +5,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::util::{app_at, paris_noon};
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .expect("request");
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.expect("response");
-    out
+    get_with(addr, path, None).await
 }
 
 #[tokio::test]
@@ -25,6 +19,7 @@ async fn health_and_metrics() {
     let router = echeancier::http::router(
         t.app.clone(),
         vec![echeancier::http::ChannelInfo::new("email", "fichiers")],
+        None,
         None,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -71,4 +66,54 @@ async fn health_and_metrics() {
         .record_ok("email", now + chrono::Duration::minutes(1));
     let health = get(addr, "/healthz").await;
     assert!(health.contains("\"status\":\"ok\""), "{health}");
+}
+
+async fn get_with(addr: std::net::SocketAddr, path: &str, authorization: Option<&str>) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let header = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{header}Connection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .expect("request");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("response");
+    out
+}
+
+/// With `[http] jeton_env`/`jeton_fichier`, both endpoints need the token.
+#[tokio::test]
+async fn a_token_guards_both_endpoints() {
+    let t = app_at(paris_noon(2026, 11, 23)).await;
+    let router = echeancier::http::router(
+        t.app.clone(),
+        vec![echeancier::http::ChannelInfo::new("email", "fichiers")],
+        None,
+        Some("jeton-de-test".into()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    for path in ["/healthz", "/metrics"] {
+        for wrong in [
+            None,
+            Some("Bearer autre-jeton"),
+            Some("Bearer jeton-de-tes"),
+            Some("Basic amV0b24tZGUtdGVzdA=="),
+            Some("jeton-de-test"),
+        ] {
+            let r = get_with(addr, path, wrong).await;
+            assert!(r.starts_with("HTTP/1.1 401"), "{path} {wrong:?}: {r}");
+            assert!(r.contains("Jeton manquant ou invalide"), "{r}");
+            assert!(!r.contains("echeancier_") && !r.contains("database"), "{r}");
+        }
+        let r = get_with(addr, path, Some("Bearer jeton-de-test")).await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{path}: {r}");
+    }
+    let r = get_with(addr, "/metrics", Some("Bearer jeton-de-test")).await;
+    assert!(r.contains("echeancier_open_cases"), "{r}");
 }

@@ -192,6 +192,13 @@ pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
     }
     let store_dir = tempfile::tempdir().expect("dir");
     let bot = start_bot(&t, store_dir.path()).await;
+    // The access token is the bot's user's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let session = std::fs::metadata(store_dir.path().join("session.json")).expect("session kept");
+        assert_eq!(session.permissions().mode() & 0o777, 0o600);
+    }
     let (shutdown, rx) = tokio::sync::watch::channel(false);
     let runner = bot.clone();
     tokio::spawn(async move {
@@ -213,6 +220,7 @@ async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
             homeserver: homeserver(),
             user: "bot".into(),
             password: "motdepasse".into(),
+            passphrase: "phrase secrète du magasin de test".into(),
             store_dir: dir.to_path_buf(),
         },
     )
@@ -247,8 +255,29 @@ async fn commands_in_an_encrypted_room() {
             })
         })
         .await;
+    // The follow-up counts from the signature: done here, so that the
+    // head of school can move it (past its legal date, confirmed).
+    for step in ["entretien", "signature"] {
+        h.t.app
+            .apply(
+                &r,
+                vec![echeancier::app::Change::StepDone {
+                    step: step.into(),
+                    on: "2026-12-01".parse().expect("date"),
+                }],
+                &echeancier::app::Who {
+                    actor: "test".into(),
+                    channel: "test".into(),
+                },
+            )
+            .await
+            .expect("done");
+    }
     let report = claire
-        .say(&room, &format!("!report {r} point_suivi 2027-01-20 vacances"))
+        .say(
+            &room,
+            &format!("!report {r} point_suivi 2027-01-20 confirme vacances"),
+        )
         .await;
     let seen = claire
         .until("reschedule reply", |s| {
@@ -305,6 +334,65 @@ async fn commands_in_an_encrypted_room() {
         refusal.body
     );
     assert_eq!(h.t.app.store.audit_trail(&r).await.expect("audit").len(), before);
+    // The room has three members now and is declared nowhere: even the head
+    // of school gets no individual case there.
+    let cmd = claire.say(&room, &format!("!dossier {r}")).await;
+    let seen = claire
+        .until("refusal in a shared room", |s| {
+            s.iter().any(|m| m.thread.as_ref() == Some(&cmd))
+        })
+        .await;
+    let reply = seen
+        .iter()
+        .find(|m| m.thread.as_ref() == Some(&cmd))
+        .expect("reply");
+    assert!(
+        reply.body.contains("message direct") && !reply.body.contains("Entretien"),
+        "{}",
+        reply.body
+    );
+    let _ = h.shutdown.send(true);
+}
+
+/// A partner's invitation is accepted only into a declared partners' room:
+/// into any other room the bot declines it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_invitations_only_into_partner_rooms() {
+    let _turn = TURN.lock().await;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    h.t.app
+        .store
+        .upsert_person(
+            "caf_m",
+            "caf_m",
+            None,
+            &[Grant {
+                role: "partenaire".into(),
+                establishment: None,
+                departement: None,
+                partner: Some("caf".into()),
+            }],
+            &[("matrix".into(), "@intrus:localhost".into())],
+        )
+        .await
+        .expect("person");
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let partner = User::login("intrus").await;
+    let room = partner.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+    // Declined: the bot's membership goes from invited to left.
+    let mut declined = false;
+    for _ in 0..60 {
+        partner.sync().await;
+        if let Some(r) = partner.client.get_room(&room_id) {
+            let left = r.members(RoomMemberships::LEAVE).await.unwrap_or_default();
+            if left.iter().any(|m| m.user_id() == bot_id) {
+                declined = true;
+                break;
+            }
+        }
+    }
+    assert!(declined, "the bot declined the partner's invitation");
     let _ = h.shutdown.send(true);
 }
 
@@ -410,6 +498,24 @@ async fn reminders_reactions_and_a_restart() {
         .expect("reminder")
         .clone();
     assert!(reminder.body.contains("Réagissez ✅"), "{}", reminder.body);
+    // A reaction acts only on a reminder posted in the room it is made in.
+    let event = reminder.event_id.to_string();
+    assert!(
+        h.t.app
+            .store
+            .reminder_by_external_ref(&event, room_id.as_str())
+            .await
+            .expect("db")
+            .is_some()
+    );
+    assert_eq!(
+        h.t.app
+            .store
+            .reminder_by_external_ref(&event, "!autre:localhost")
+            .await
+            .expect("db"),
+        None
+    );
     room.send(ReactionEventContent::new(Annotation::new(
         reminder.event_id.clone(),
         "✅".into(),

@@ -36,6 +36,9 @@ pub const FORBIDDEN: &[&str] = &[
     "restreint@example.org",
     "tempfail@example.org",
     "reject@example.org",
+    "bounce@example.org",
+    "ancienne-adresse",
+    "07 11 22 33 44",
 ];
 
 static CHECKED: Mutex<usize> = Mutex::new(0);

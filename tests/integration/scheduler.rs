@@ -177,7 +177,7 @@ async fn a_rescheduled_step_gets_fresh_reminders_and_old_ones_lapse() {
             .handle(
                 "console",
                 "dasen",
-                &format!("!report {r} entretien 2027-01-08 parents absents"),
+                &format!("!report {r} entretien 2027-01-08 confirme parents absents"),
             )
             .await
             .expect("reply");
@@ -212,4 +212,78 @@ async fn weekly_digest_from_cron() {
         digests[0]
     );
     assert!(about(&h.run_at(at("2026-12-07T07:10:00Z")).await, "Récapitulatif").is_empty());
+}
+
+/// Chat commands (reads, and changes that read then write) while the
+/// scheduler ticks and delivers on the same SQLite file: every writer
+/// waits for the lock (`BEGIN IMMEDIATE`) instead of failing with
+/// "database is locked", so no reply is "Erreur interne".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_commands_and_the_scheduler_share_the_database() {
+    const ROUNDS: i64 = 60;
+    const COMMANDS: usize = 25;
+    let start = at("2026-12-10T06:00:00Z");
+    let h = harness(start, vec![]).await;
+    let mut refs = Vec::new();
+    for _ in 0..4 {
+        refs.push(open_par(&h.t).await);
+    }
+    let Harness {
+        t,
+        scheduler,
+        console: _console,
+        _mail,
+    } = h;
+    let scheduler = Arc::new(scheduler);
+    let ticker = {
+        let (scheduler, clock) = (scheduler.clone(), t.clock.clone());
+        tokio::spawn(async move {
+            let mut failures = Vec::new();
+            // An hour each round: reminders fall due, states change, the
+            // outbox fills and empties.
+            for i in 0..ROUNDS {
+                clock.set(start + chrono::Duration::hours(i));
+                if let Err(e) = scheduler.tick().await {
+                    failures.push(format!("tick: {e}"));
+                }
+                if let Err(e) = scheduler.deliver().await {
+                    failures.push(format!("deliver: {e}"));
+                }
+            }
+            failures
+        })
+    };
+    let mut chats = Vec::new();
+    for reference in refs {
+        let app = t.app.clone();
+        chats.push(tokio::spawn(async move {
+            let mut replies = Vec::new();
+            for i in 0..COMMANDS {
+                let read = format!("!dossier {reference}");
+                replies.push(app.handle("console", "chef", &read).await.expect("a command"));
+                // A different date each time: every one of them writes.
+                let day = if i % 2 == 0 { "2026-12-09" } else { "2026-12-10" };
+                let write = format!("!etape {reference} convocation fait {day}");
+                replies.push(app.handle("console", "dasen", &write).await.expect("a command"));
+            }
+            replies
+        }));
+    }
+    let mut replies = Vec::new();
+    for chat in chats {
+        replies.extend(chat.await.expect("chat task"));
+    }
+    let failures = ticker.await.expect("ticker");
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(replies.len(), 4 * COMMANDS * 2);
+    let internal = replies.iter().filter(|r| r.contains("Erreur interne")).count();
+    assert_eq!(
+        internal,
+        0,
+        "{internal} internal errors in {} replies",
+        replies.len()
+    );
+    // The writes were done, not refused.
+    let done = replies.iter().filter(|r| r.starts_with("✅")).count();
+    assert_eq!(done, 4 * COMMANDS, "{replies:?}");
 }

@@ -43,7 +43,21 @@ async fn harness(now: DateTime<Utc>) -> Harness {
     };
     t.app = t.app.clone().with_options(options);
     let fake = FakeTelegram::start().await;
-    let bot = Arc::new(Telegram::new(t.app.clone(), TOKEN, Some(&fake.url), vec![-100_200]).expect("bot"));
+    // A group of the DSDEN 49 office, and a group declared without audience.
+    let groups = vec![
+        echeancier::config::TelegramGroup {
+            id: -100_200,
+            place: echeancier::core::authz::Place::Staff {
+                establishment: None,
+                departement: Some("049".into()),
+            },
+        },
+        echeancier::config::TelegramGroup {
+            id: -100_300,
+            place: echeancier::core::authz::Place::Undeclared,
+        },
+    ];
+    let bot = Arc::new(Telegram::new(t.app.clone(), TOKEN, Some(&fake.url), groups).expect("bot"));
     let mail = tempfile::tempdir().expect("dir");
     Harness { t, fake, bot, mail }
 }
@@ -125,6 +139,14 @@ async fn linking_commands_and_refusals() {
     assert!(reply.contains(&r), "mapped group: {reply}");
     let reply = h.say(DASEN, -100_999, &format!("/dossier {r}")).await;
     assert!(reply.contains("pas déclaré"), "unmapped group: {reply}");
+    // A group without an audience shows no individual case, even to staff.
+    let reply = h.say(DASEN, -100_300, &format!("/dossier {r}")).await;
+    assert!(
+        reply.contains("message direct") && !reply.contains("Entretien"),
+        "{reply}"
+    );
+    let reply = h.say(DASEN, -100_300, "/echeances mois").await;
+    assert!(!reply.contains(&r) && reply.contains("message direct"), "{reply}");
     let reply = h.say(CPE, CPE, "/report").await;
     assert!(reply.contains("Syntaxe"), "{reply}");
     // Replies go in the thread of the command.

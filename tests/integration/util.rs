@@ -287,23 +287,68 @@ pub async fn open_par(t: &TestApp) -> String {
 
 /// `open_par` with the family's contacts.
 pub async fn open_par_with(t: &TestApp, guardians: Vec<echeancier::app::GuardianInput>) -> String {
-    t.app
+    open_par_from(t, guardians, "2026-12-09").await
+}
+
+/// `open_par_with` for a referral received on `received`.
+pub async fn open_par_from(
+    t: &TestApp,
+    guardians: Vec<echeancier::app::GuardianInput>,
+    received: &str,
+) -> String {
+    intake(
+        t,
+        echeancier::app::OpenCase {
+            procedure: "par".into(),
+            establishment: Some("0490001K".into()),
+            events: vec![("saisine_recue".into(), received.parse().expect("date"))],
+            pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
+            guardians,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("open")
+    .case
+    .reference
+}
+
+/// Opens a case on the day its latest receipt arrived (a receipt is never
+/// in the future), then puts the clock back: tests plan around future
+/// referrals while their clock stands earlier.
+pub async fn intake(
+    t: &TestApp,
+    spec: echeancier::app::OpenCase,
+) -> Result<echeancier::app::Snapshot, echeancier::app::AppError> {
+    use echeancier::clock::Clock;
+    let before = t.clock.now();
+    let procedure = t.app.library.get(&spec.procedure).expect("procedure");
+    let latest = spec
+        .events
+        .iter()
+        .filter(|(e, _)| procedure.event(e).is_some_and(|e| e.receipt))
+        .map(|(_, d)| *d)
+        .max();
+    if let Some(day) = latest
+        && day > t.app.today()
+    {
+        t.clock.set(paris_noon_of(day));
+    }
+    let opened = t
+        .app
         .open_case(
-            echeancier::app::OpenCase {
-                procedure: "par".into(),
-                establishment: Some("0490001K".into()),
-                events: vec![("saisine_recue".into(), "2026-12-09".parse().expect("date"))],
-                pupil: Some(("Jeanne Secret".into(), Some("4e Z".into()))),
-                guardians,
-                ..Default::default()
-            },
+            spec,
             &echeancier::app::Who {
                 actor: "test".into(),
                 channel: "test".into(),
             },
         )
-        .await
-        .expect("open")
-        .case
-        .reference
+        .await;
+    t.clock.set(before);
+    opened
+}
+
+fn paris_noon_of(day: chrono::NaiveDate) -> DateTime<Utc> {
+    use chrono::Datelike;
+    paris_noon(day.year(), day.month(), day.day())
 }

@@ -6,6 +6,7 @@ message: "outage 451" answers 451 at DATA, "outage off" ends it; each is
 acknowledged with "OK" on standard output. Each accepted message is written to DIR/<n>.eml, preceded by an
 "X-Envelope-To:" line. Recipients drive failures, so a test can ask for them:
   reject...@        -> 550 at RCPT (permanent)
+  bounce...@        -> 550 at RCPT, repeating the address in the reply
   tempfail...@      -> 451 at DATA for the first two attempts of a message
 """
 
@@ -49,6 +50,9 @@ class Capture:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
             return "550 5.1.1 Mailbox unavailable"
+        if address.lower().startswith("bounce"):
+            # As many servers do: the refusal repeats the address.
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -13,7 +13,7 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::relation::Thread;
-use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::member::{StrippedRoomMemberEvent, SyncRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
@@ -71,6 +71,14 @@ pub struct MatrixBot {
     /// and then encrypts, and a concurrent send can exhaust the session in
     /// between (matrix-sdk-crypto then panics on an expired session).
     room_locks: std::sync::Mutex<std::collections::HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
+    /// The audience of each undeclared room, from its member list: read
+    /// once (a burst of commands in a room must not read the store each
+    /// time), forgotten when a membership changes.
+    places: std::sync::Mutex<std::collections::HashMap<OwnedRoomId, Place>>,
+    places_turn: tokio::sync::Mutex<()>,
+    /// Bumped at every membership change: a member list read before it is
+    /// not cached.
+    places_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for MatrixBot {
@@ -141,6 +149,9 @@ impl MatrixBot {
             app,
             ready: tokio::sync::watch::Sender::new(false),
             room_locks: std::sync::Mutex::default(),
+            places: std::sync::Mutex::default(),
+            places_turn: tokio::sync::Mutex::const_new(()),
+            places_epoch: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -210,6 +221,12 @@ impl MatrixBot {
             .add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room| {
                 let bot = bot.clone();
                 async move { bot.on_invite(ev, room).await }
+            });
+        let bot = self.clone();
+        self.client
+            .add_event_handler(move |_: SyncRoomMemberEvent, room: Room| {
+                let bot = bot.clone();
+                async move { bot.forget_place(room.room_id()) }
             });
         let bot = self.clone();
         self.client
@@ -336,10 +353,44 @@ impl MatrixBot {
         // From the member list, not the room summary: homeservers send the
         // summary's counts only to clients that lazy-load members. Any
         // failure to read it counts as a shared room.
-        match room.members(matrix_sdk::RoomMemberships::ACTIVE).await {
-            Ok(members) if members.len() <= 2 => Place::Direct,
-            _ => Place::Undeclared,
+        let cached = |bot: &Self| {
+            bot.places
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(room.room_id())
+                .cloned()
+        };
+        if let Some(p) = cached(self) {
+            return p;
         }
+        let _turn = self.places_turn.lock().await;
+        if let Some(p) = cached(self) {
+            return p;
+        }
+        let epoch = self.places_epoch.load(std::sync::atomic::Ordering::SeqCst);
+        // The bot syncs without lazy loading, so its store holds the whole
+        // member list; asked of the server only if it looks incomplete.
+        let active = matrix_sdk::RoomMemberships::ACTIVE;
+        let members = match room.members_no_sync(active).await {
+            Ok(m) if m.len() >= 2 => Ok(m),
+            _ => room.members(active).await,
+        };
+        let place = match members {
+            Ok(m) if m.len() == 2 => Place::Direct,
+            _ => Place::Undeclared,
+        };
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        if self.places_epoch.load(std::sync::atomic::Ordering::SeqCst) == epoch {
+            places.insert(room.room_id().to_owned(), place.clone());
+        }
+        place
+    }
+
+    fn forget_place(&self, room: &RoomId) {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        self.places_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        places.remove(room);
     }
 
     /// Sends an outbox message; the transaction id comes from its key.

@@ -58,11 +58,12 @@ pub enum AppError {
     TooManyAttempts,
     #[error("Le dossier {0} est clos : il ne peut plus être modifié.")]
     Closed(String),
-    #[error("Étape « {step} » inconnue. Étapes de ce dossier : {available}.")]
+    // What was typed is not repeated: it may be a name written by mistake.
+    #[error("Étape inconnue. Étapes de ce dossier : {available}.")]
     UnknownStep { step: String, available: String },
-    #[error("Événement « {event} » inconnu. Événements de ce dossier : {available}.")]
+    #[error("Événement inconnu. Événements de ce dossier : {available}.")]
     UnknownEvent { event: String, available: String },
-    #[error("Partenaire « {partner} » inconnu pour ce dossier. Partenaires : {available}.")]
+    #[error("Partenaire inconnu pour ce dossier. Partenaires : {available}.")]
     UnknownPartner { partner: String, available: String },
     #[error("{0}")]
     Invalid(String),
@@ -1666,7 +1667,7 @@ fn check_param(proc: &Procedure, param: &str) -> Result<()> {
         return Ok(());
     }
     Err(AppError::Invalid(format!(
-        "Paramètre « {param} » inconnu. Paramètres : {}.",
+        "Paramètre inconnu. Paramètres : {}.",
         proc.params
             .iter()
             .map(|p| p.id.as_str())

@@ -670,7 +670,7 @@ fn case_administration_from_the_shell() {
     let o = run(&["--config", c, "case", "step", &reference, "inconnue", "fait"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("Étape « inconnue » inconnue"),
+        stderr(&o).contains("Étape inconnue. Étapes de ce dossier"),
         "{}",
         stderr(&o)
     );

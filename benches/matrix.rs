@@ -198,8 +198,9 @@ async fn main() {
         "x@example.org",
     )
     .expect("mailer");
-    let scheduler =
-        Scheduler::new(app.clone(), Some(Arc::new(mailer)), None, vec![]).with_matrix(bot.clone());
+    let scheduler = Scheduler::new(app.clone(), vec![])
+        .with_sender(Arc::new(mailer))
+        .with_sender(echeancier::matrix::MatrixSender::of(bot.clone()));
     scheduler.tick().await.expect("tick");
     let t0 = Instant::now();
     let report = scheduler.deliver().await.expect("deliver");

@@ -32,7 +32,7 @@ async fn main() {
     // 11 December, 08:31 in Paris: two reminders per case fall due.
     let smtp = SmtpCapture::start();
     let mailer = smtp.mailer("dsden49@example.org");
-    let mut scheduler = Scheduler::new(app.clone(), Some(Arc::new(mailer)), None, vec![]);
+    let mut scheduler = Scheduler::new(app.clone(), vec![]).with_sender(Arc::new(mailer));
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();
     let report = scheduler.tick().await.expect("tick");

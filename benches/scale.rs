@@ -63,7 +63,7 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
     let open = app.store.count_cases().await.expect("count");
     let setup = t0.elapsed().as_secs_f64();
-    let scheduler = Scheduler::new(app.clone(), None, None, vec![]);
+    let scheduler = Scheduler::new(app.clone(), vec![]);
 
     // Nothing due: the tick only asks the indexes.
     clock.set(at("2026-12-01T09:00:00Z"));
@@ -207,7 +207,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
     support::replicate(&app, "2026-12-09", emails / 2 - 1, "H-").await;
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();
-    let decided = Scheduler::new(app.clone(), None, None, vec![])
+    let decided = Scheduler::new(app.clone(), vec![])
         .tick()
         .await
         .expect("tick")

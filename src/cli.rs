@@ -601,6 +601,12 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     for w in &settings.warnings {
         tracing::warn!("{w}");
     }
+    // The console runs when asked ([console] actif = true), for the demo, or
+    // when standard input is a terminal; `actif = false` turns it off.
+    let console_on = settings
+        .console
+        .unwrap_or_else(|| demo || std::io::IsTerminal::is_terminal(&std::io::stdin()));
+    settings.console = Some(console_on);
     let app = open_app(&settings, lib).await?;
     if demo {
         let refs = crate::demo::load(&app).await?;
@@ -610,12 +616,12 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
     }
     let mailer = crate::email::Mailer::new(&settings.email, &settings.email_from).map_err(input)?;
     let (console_tx, mut console_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let mut scheduler = crate::scheduler::Scheduler::new(
-        app.clone(),
-        Some(Arc::new(mailer)),
-        settings.console.then_some(console_tx),
-        settings.digests.clone(),
-    );
+    // The composition of the outbox: one sender per channel.
+    let mut scheduler =
+        crate::scheduler::Scheduler::new(app.clone(), settings.digests.clone()).with_sender(Arc::new(mailer));
+    if console_on {
+        scheduler = scheduler.with_sender(Arc::new(crate::console::ConsoleSender(console_tx)));
+    }
     scheduler.lease = chrono::Duration::seconds(i64::try_from(settings.lease_seconds).unwrap_or(300));
     // Several instances may share a PostgreSQL database: one decides (the
     // tick), all deliver, and each chat account syncs in one instance.
@@ -631,7 +637,7 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             crate::config::EmailMode::Smtp(_) => "smtp",
         },
     )];
-    if settings.console {
+    if console_on {
         channels.push(crate::http::ChannelInfo::new("console", "console"));
     }
     if let Some(m) = &settings.matrix {
@@ -647,7 +653,8 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             passphrase: m.passphrase.clone(),
             store_dir: settings.data_dir.join("matrix"),
         };
-        let slot = scheduler.matrix_slot();
+        let slot = crate::matrix::MatrixSlot::default();
+        scheduler = scheduler.with_sender(crate::matrix::MatrixSender::new(slot.clone()));
         let app = app.clone();
         let rx = shutdown_rx.clone();
         matrix_task = Some(tokio::spawn(crate::daemon::while_leading(
@@ -679,7 +686,7 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
                 .map_err(input)?,
         );
         // Any instance sends; one polls (Telegram refuses two pollers).
-        scheduler = scheduler.with_telegram(bot.clone());
+        scheduler = scheduler.with_sender(bot.clone());
         let token_id = crate::store::leader::lock_key(&t.token);
         let leader = Arc::new(Leader::new(&app.store, &format!("telegram:{token_id}")));
         // Sends work from every instance; the lock only says who polls.
@@ -742,20 +749,27 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         tracing::info!(%addr, "health and metrics served");
     }
     tracing::info!(database = %crate::store::redact_url(&settings.database_url), "echeancier started");
-    if settings.console {
+    // A service stops on a signal only: the end of standard input closes
+    // the console, not the daemon (under systemd it is /dev/null).
+    let stop = async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
+    };
+    tokio::pin!(stop);
+    if console_on {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         tokio::select! {
             r = crate::console::run(&app, &settings.console_identity, stdin, tokio::io::stdout()) => {
                 r.map_err(|e| Failure::Runtime(e.into()))?;
+                tracing::info!("end of standard input: the console is closed, the daemon goes on");
+                (&mut stop).await;
             }
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate => {}
+            _ = &mut stop => {}
         }
     } else {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate => {}
-        }
+        (&mut stop).await;
     }
     // Graceful stop: the scheduler finishes its batch, then exits.
     let _ = shutdown_tx.send(true);

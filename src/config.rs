@@ -448,7 +448,9 @@ pub struct Settings {
     /// Bearer token of /healthz and /metrics; open when absent.
     pub http_token: Option<String>,
     pub matrix: Option<MatrixSettings>,
-    pub console: bool,
+    /// `None`: automatic (on for the demo and when standard input is a
+    /// terminal); `[console] actif` decides otherwise.
+    pub console: Option<bool>,
     pub console_identity: String,
     pub establishments: Vec<EstablishmentSettings>,
     pub partners: Vec<PartnerSettings>,
@@ -1169,7 +1171,7 @@ impl Settings {
                     Some(n) => echeancier_core::retention::Retention::Months(n.clamp(1, 1200)),
                     None => echeancier_core::retention::Retention::FollowingSchoolYear,
                 },
-                console: raw.console.actif.unwrap_or(true),
+                console: raw.console.actif,
                 console_identity,
                 establishments,
                 partners,
@@ -1283,7 +1285,7 @@ mod tests {
     fn defaults_need_no_file() {
         let s = Settings::defaults().expect("valid defaults");
         assert!(s.database_url.starts_with("sqlite://"));
-        assert!(s.console);
+        assert_eq!(s.console, None, "automatic unless the file says");
     }
 
     #[test]

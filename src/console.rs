@@ -4,6 +4,27 @@
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::app::App;
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
+
+/// The console as an outbox channel: reminders are printed between
+/// commands (the daemon's printer task writes what arrives here).
+pub struct ConsoleSender(pub tokio::sync::mpsc::UnboundedSender<String>);
+
+impl Sender for ConsoleSender {
+    fn channel(&self) -> Channel {
+        Channel::Console
+    }
+
+    fn send<'a>(&'a self, d: Delivery<'a>) -> futures_util::future::BoxFuture<'a, Sent> {
+        Box::pin(async move {
+            crate::view::chat_out("console", &d.message.text);
+            self.0
+                .send(d.message.text.clone())
+                .map(|()| None)
+                .map_err(|_| SendError::Transient("console fermée".into()))
+        })
+    }
+}
 
 /// Reads commands line by line until end of input, answering each one as
 /// the console identity `identity`.

@@ -13,6 +13,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::config::{EmailMode, SmtpSecurity};
 
 /// An email to send.
@@ -27,18 +28,6 @@ pub struct Outgoing {
     pub lang: String,
     /// A calendar invitation (`text/calendar; method=REQUEST`).
     pub ics: Option<String>,
-}
-
-/// Why a send failed, and whether trying again may help.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    #[error("échec temporaire : {0}")]
-    Transient(String),
-    #[error("échec définitif : {0}")]
-    Permanent(String),
-    /// The service asked to wait (HTTP 429 `retry_after`).
-    #[error("limite de débit : réessayer dans {0:?}")]
-    RateLimited(std::time::Duration),
 }
 
 /// The stable Message-ID of an outbox key.
@@ -180,6 +169,33 @@ impl Mailer {
                 Err(e) => Err(smtp_failure(&e)),
             },
         }
+    }
+}
+
+impl Sender for Mailer {
+    fn channel(&self) -> Channel {
+        Channel::Email
+    }
+
+    fn send<'a>(&'a self, d: Delivery<'a>) -> futures_util::future::BoxFuture<'a, Sent> {
+        Box::pin(async move {
+            let m = d.message;
+            crate::view::chat_out("email", &format!("{}\n{}\n{}", m.subject, m.text, m.html));
+            Mailer::send(
+                self,
+                &Outgoing {
+                    key: d.key.to_string(),
+                    to: d.recipient.to_string(),
+                    subject: m.subject.clone(),
+                    text: m.text.clone(),
+                    html: m.html.clone(),
+                    lang: m.lang.clone(),
+                    ics: m.ics.clone(),
+                },
+            )
+            .await
+            .map(|()| None)
+        })
     }
 }
 

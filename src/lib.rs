@@ -3,6 +3,7 @@
 //! chat views, the console front-end and the command line.
 
 pub mod app;
+pub mod channel;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod files;
 pub mod http;
 pub mod library;
 pub mod matrix;
+pub mod message;
 pub mod metrics;
 pub mod notice;
 pub mod scheduler;

@@ -22,7 +22,7 @@ use matrix_sdk::{Client, Room, RoomState};
 use sha2::{Digest, Sha256};
 
 use crate::app::App;
-use crate::email::SendError;
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::store::Store;
 use echeancier_core::authz::Place;
 
@@ -410,6 +410,60 @@ impl MatrixBot {
             Ok(r) => Ok(r.response.event_id.to_string()),
             Err(e) => Err(SendError::Transient(e.to_string())),
         }
+    }
+}
+
+/// The Matrix bot of this instance, when it leads the account.
+pub type MatrixSlot = Arc<std::sync::RwLock<Option<Arc<MatrixBot>>>>;
+
+/// The outbox's Matrix channel: sends through the bot while this instance
+/// leads the account and its first sync is done (its crypto state being its
+/// own, only the instance that syncs may send).
+#[derive(Default)]
+pub struct MatrixSender {
+    slot: MatrixSlot,
+}
+
+impl MatrixSender {
+    /// A sender for the bot that fills `slot` while it leads the account.
+    pub fn new(slot: MatrixSlot) -> Arc<MatrixSender> {
+        Arc::new(MatrixSender { slot })
+    }
+
+    /// A sender for one bot (tests, benchmarks).
+    pub fn of(bot: Arc<MatrixBot>) -> Arc<MatrixSender> {
+        MatrixSender::new(Arc::new(std::sync::RwLock::new(Some(bot))))
+    }
+
+    fn bot(&self) -> Option<Arc<MatrixBot>> {
+        self.slot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Sender for MatrixSender {
+    fn channel(&self) -> Channel {
+        Channel::Matrix
+    }
+
+    fn ready(&self) -> bool {
+        self.bot().is_some_and(|b| b.is_ready())
+    }
+
+    fn send<'a>(&'a self, d: Delivery<'a>) -> futures_util::future::BoxFuture<'a, Sent> {
+        Box::pin(async move {
+            let Some(bot) = self.bot() else {
+                return Err(SendError::Transient("Matrix non configuré".into()));
+            };
+            let m = d.message;
+            // A reminder says how to acknowledge it from the room.
+            let text = match m.buttons {
+                Some(id) => format!("{}\nRéagissez ✅ pour dire « vu » (comme !ack {id}).", m.text),
+                None => m.text.clone(),
+            };
+            crate::view::chat_out("matrix", &text);
+            crate::view::chat_out("matrix", &m.html);
+            bot.send(d.recipient, &text, &m.html, d.key).await.map(Some)
+        })
     }
 }
 

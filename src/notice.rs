@@ -98,6 +98,15 @@ pub struct Invitation<'a> {
 }
 
 /// A calendar invitation for an appointment (RFC 5545), times in UTC.
+/// The UID of the calendar event of a notice: stable for its outbox key,
+/// one `@` as RFC 5545 examples have it.
+pub fn event_uid(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{hex}@echeancier")
+}
+
 pub fn invitation(i: &Invitation<'_>, now: DateTime<Utc>) -> String {
     use icalendar::{Calendar, Component, EventLike};
     let event = icalendar::Event::new()

@@ -15,7 +15,7 @@ use teloxide::types::{
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::app::{App, AppError};
-use crate::email::SendError;
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::store::Store;
 use echeancier_core::authz::Place;
 
@@ -267,7 +267,7 @@ impl Telegram {
     }
 
     /// Sends an outbox message; step reminders get their buttons.
-    pub async fn send(&self, chat: &str, text: &str, reminder: Option<i64>) -> Result<(), SendError> {
+    async fn send_message(&self, chat: &str, text: &str, reminder: Option<i64>) -> Result<(), SendError> {
         let chat: i64 = chat
             .parse()
             .map_err(|_| SendError::Permanent(format!("identifiant Telegram « {chat} » invalide")))?;
@@ -280,6 +280,21 @@ impl Telegram {
             ]]));
         }
         request.await.map(|_| ()).map_err(classify)
+    }
+}
+
+impl Sender for Telegram {
+    fn channel(&self) -> Channel {
+        Channel::Telegram
+    }
+
+    fn send<'a>(&'a self, d: Delivery<'a>) -> futures_util::future::BoxFuture<'a, Sent> {
+        Box::pin(async move {
+            crate::view::chat_out("telegram", &d.message.text);
+            self.send_message(d.recipient, &d.message.text, d.message.buttons)
+                .await
+                .map(|()| None)
+        })
     }
 }
 

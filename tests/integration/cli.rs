@@ -699,22 +699,16 @@ fn case_administration_from_the_shell() {
     assert!(stderr(&o).contains("introuvable"));
 }
 
-/// The daemon stops cleanly on SIGTERM: the scheduler finishes its pass and
-/// the process exits 0.
-#[test]
-fn daemon_stops_cleanly_on_sigterm() {
+/// Runs the daemon with standard input at its end (/dev/null, as under
+/// systemd) until its log says `until`, then sends SIGTERM. Returns whether
+/// it exited 0 and the log lines after `until`.
+fn run_until_then_terminate(
+    dir: &std::path::Path,
+    cfg: &std::path::Path,
+    until: &str,
+) -> (std::process::ExitStatus, Vec<String>) {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "data_dir = \"{}\"\n[console]\nactif = false\n[planificateur]\nintervalle_secondes = 1\n",
-            dir.path().display()
-        ),
-    )
-    .expect("write");
-    let mut child = bin_at(dir.path())
+    let mut child = bin_at(dir)
         .env("ECHEANCIER_LOG", "info")
         .args(["--config", cfg.to_str().expect("utf8"), "--log-json", "run"])
         .stdin(std::process::Stdio::null())
@@ -723,19 +717,60 @@ fn daemon_stops_cleanly_on_sigterm() {
         .spawn()
         .expect("daemon starts");
     let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
-    // Wait for the start line, not for a duration.
+    // Wait for the line, not for a duration; at the end of its log the
+    // daemon has exited on its own, which these tests refuse.
+    let mut seen = false;
     for line in lines.by_ref() {
-        if line.expect("log line").contains("echeancier started") {
+        if line.expect("log line").contains(until) {
+            seen = true;
             break;
         }
     }
+    assert!(seen, "the daemon stopped before logging « {until} »");
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill");
-    assert!(status.success());
+    assert!(status.success(), "the daemon was still running");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let exit = child.wait().expect("exit");
+    (child.wait().expect("exit"), rest)
+}
+
+/// Under systemd standard input is /dev/null: the daemon does not take its
+/// end for a request to stop. With `[console] actif = true` the console
+/// closes at the end of input and the daemon goes on.
+#[test]
+fn the_end_of_standard_input_closes_the_console_not_the_daemon() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{}\"\n[console]\nactif = true\n[planificateur]\nintervalle_secondes = 1\n",
+            dir.path().display()
+        ),
+    )
+    .expect("write");
+    let (exit, _) = run_until_then_terminate(dir.path(), &cfg, "the console is closed, the daemon goes on");
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// The daemon stops cleanly on SIGTERM: the scheduler finishes its pass and
+/// the process exits 0.
+#[test]
+fn daemon_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("c.toml");
+    // No [console]: with standard input not a terminal, the console is off.
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{}\"\n[planificateur]\nintervalle_secondes = 1\n",
+            dir.path().display()
+        ),
+    )
+    .expect("write");
+    let (exit, rest) = run_until_then_terminate(dir.path(), &cfg, "echeancier started");
     assert!(exit.success(), "{exit:?} {rest:?}");
     // --log-json: one JSON object per line.
     for l in &rest {
@@ -839,14 +874,9 @@ async fn data_at_rest_is_private() {
             }
         }
     }
-    // The daemon creates the folder of `.eml` files; stdin at its end
-    // stops the console, hence the daemon.
-    let o = bin_at(dir.path())
-        .args(["--config", c, "run"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("daemon");
-    assert!(o.status.success(), "{}", stderr(&o));
+    // The daemon creates the folder of `.eml` files at its start.
+    let (exit, _) = run_until_then_terminate(dir.path(), &cfg, "echeancier started");
+    assert!(exit.success(), "{exit:?}");
     assert_eq!(mode(&data), 0o700);
     let mail = data.join("courriels");
     assert_eq!(mode(&mail), 0o700);

@@ -41,7 +41,7 @@ async fn par_case_from(t: &TestApp, guardians: Vec<GuardianInput>, received: &st
 
 fn scheduler(t: &TestApp, smtp: &SmtpServer) -> Scheduler {
     let mailer = Mailer::new(&smtp.settings(), "dsden49@example.org").expect("mailer");
-    Scheduler::new(t.app.clone(), Some(Arc::new(mailer)), None, vec![])
+    Scheduler::new(t.app.clone(), vec![]).with_sender(Arc::new(mailer))
 }
 
 async fn cycle(t: &TestApp, s: &Scheduler, now: DateTime<Utc>) -> echeancier::scheduler::DeliverReport {

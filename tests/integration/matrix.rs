@@ -465,7 +465,8 @@ async fn reminders_reactions_and_a_restart() {
     }
     // 10 December 08:31: one convocation reminder per case for the DASEN office.
     h.t.clock.set(at("2026-12-10T07:31:00Z"));
-    let scheduler = Scheduler::new(h.t.app.clone(), None, None, vec![]).with_matrix(h.bot.clone());
+    let scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(echeancier::matrix::MatrixSender::of(h.bot.clone()));
     scheduler.tick().await.expect("tick");
     // The first instance claims two deliveries and dies before sending them.
     let now = h.t.clock.now();
@@ -499,8 +500,9 @@ async fn reminders_reactions_and_a_restart() {
         "x@example.org",
     )
     .expect("mailer");
-    let scheduler =
-        Scheduler::new(h.t.app.clone(), Some(Arc::new(mailer)), None, vec![]).with_matrix(bot.clone());
+    let scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(Arc::new(mailer))
+        .with_sender(echeancier::matrix::MatrixSender::of(bot.clone()));
     let first = scheduler.deliver().await.expect("deliver");
     h.t.clock.set(now + chrono::Duration::minutes(10));
     let second = scheduler.deliver().await.expect("deliver");

@@ -107,8 +107,9 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
     .await;
     let mut smtp = SmtpServer::start();
     let mailer = Mailer::new(&smtp.settings(), "dsden49@example.org").expect("mailer");
-    let mut scheduler =
-        Scheduler::new(h.t.app.clone(), Some(Arc::new(mailer)), None, vec![]).with_matrix(h.bot.clone());
+    let mut scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(Arc::new(mailer))
+        .with_sender(echeancier::matrix::MatrixSender::of(h.bot.clone()));
     // One at a time, so that arrival order is sending order.
     scheduler.concurrency = 1;
 
@@ -244,7 +245,7 @@ async fn a_database_restart_delays_but_loses_nothing() {
     assert_eq!(keys.len(), 10);
     let smtp = SmtpServer::start();
     let mailer = Mailer::new(&smtp.settings(), "dsden49@example.org").expect("mailer");
-    let mut scheduler = Scheduler::new(t.app.clone(), Some(Arc::new(mailer)), None, vec![]);
+    let mut scheduler = Scheduler::new(t.app.clone(), vec![]).with_sender(Arc::new(mailer));
     let leader = Leader::new(&t.app.store, "planificateur");
     assert!(leader.held().await.expect("lead"));
     t.clock.set(at("2026-12-11T08:00:00Z"));

@@ -33,7 +33,9 @@ async fn harness(now: DateTime<Utc>, digests: Vec<echeancier::config::DigestSett
     )
     .expect("mailer");
     let (tx, rx) = mpsc::unbounded_channel();
-    let scheduler = Scheduler::new(t.app.clone(), Some(Arc::new(mailer)), Some(tx), digests);
+    let scheduler = Scheduler::new(t.app.clone(), digests)
+        .with_sender(Arc::new(mailer))
+        .with_sender(Arc::new(echeancier::console::ConsoleSender(tx)));
     Harness {
         t,
         scheduler,

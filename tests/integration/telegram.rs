@@ -70,8 +70,9 @@ impl Harness {
             "x@example.org",
         )
         .expect("mailer");
-        Scheduler::new(self.t.app.clone(), Some(Arc::new(mailer)), None, vec![])
-            .with_telegram(self.bot.clone())
+        Scheduler::new(self.t.app.clone(), vec![])
+            .with_sender(Arc::new(mailer))
+            .with_sender(self.bot.clone())
     }
 
     /// Links a Telegram account through the CLI's code, as a person would.

@@ -1,0 +1,556 @@
+//! Case writes: opening a case, applying changes, replanning, snapshots and purging.
+
+use chrono::{Duration, NaiveDate};
+use echeancier_core::calendar::{Calendar, CalendarId};
+use echeancier_core::case::{self, Env, PartnerAnswer, StepPlan};
+use echeancier_core::ids::Uai;
+use echeancier_core::procedure::Audience;
+use echeancier_core::school::Zone;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use echeancier_core::reminder::{self, PendingStep};
+
+use crate::config::Settings;
+use crate::store::{CaseRow, Establishment, NewCase, Store};
+use crate::view;
+
+use super::{
+    App, AppError, Change, OpenCase, Result, Snapshot, Who, audit_entry, check_event, check_event_date,
+    check_param, check_step, clean_text, unknown_partner,
+};
+
+impl App {
+    /// Writes the configured directory into the database.
+    pub async fn sync_directory(&self, settings: &Settings) -> Result<()> {
+        for e in &settings.establishments {
+            self.store
+                .upsert_establishment(&Establishment {
+                    uai: e.uai.to_string(),
+                    name: e.name.clone(),
+                    departement: e.uai.departement().to_string(),
+                    calendar: e.calendar.to_string(),
+                    good_friday: e.good_friday,
+                    zone: e.zone.clone(),
+                    closed_days: e.closed_days.clone(),
+                    address: e.address.clone(),
+                    phone: e.phone.clone(),
+                })
+                .await?;
+        }
+        for p in &settings.partners {
+            self.store.upsert_partner(&p.id, &p.name, &p.departement).await?;
+        }
+        for d in &settings.departements {
+            self.store
+                .upsert_departement(&crate::store::Departement {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    address: d.address.clone(),
+                    phone: d.phone.clone(),
+                })
+                .await?;
+        }
+        for p in &settings.people {
+            self.store
+                .upsert_person(&p.slug, &p.name, p.email.as_deref(), &p.grants, &p.identities)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn calendar(conn: &mut AnyConnection, case: &CaseRow) -> Result<Calendar> {
+        let id: CalendarId = case
+            .calendar
+            .parse()
+            .map_err(|e: echeancier_core::calendar::UnknownCalendar| AppError::Invalid(e.to_string()))?;
+        let mut cal = Calendar::new(id);
+        if let Some(uai) = &case.establishment
+            && let Some(e) = Store::establishment(conn, uai).await?
+        {
+            if let Some(gf) = e.good_friday {
+                cal = cal.with_good_friday(gf);
+            }
+            cal.closed_days = e.closed_days;
+        }
+        Ok(cal)
+    }
+
+    /// Recomputes and stores the plan of a case, inside `conn`'s transaction.
+    pub(super) async fn replan(&self, conn: &mut AnyConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
+        let proc = self.procedure(&case.procedure)?;
+        let (plans, calendar) = self.plan_of(conn, case).await?;
+        // When the scheduler should look at each step: its first reminder;
+        // the scheduler then walks forward from there.
+        let next: Vec<_> = plans
+            .iter()
+            .map(|p| {
+                let def = proc.step(&p.step)?;
+                let due = p.due.filter(|_| p.state.is_pending())?;
+                let pending = PendingStep {
+                    case_ref: &case.reference,
+                    step: &p.step,
+                    role: &p.role,
+                    due,
+                    policy: &def.reminders,
+                };
+                let until = due + Duration::days(400);
+                reminder::intents(&pending, &calendar, &self.options.hours, until)
+                    .first()
+                    .map(|i| i.send_at)
+            })
+            .collect();
+        Store::save_plan(conn, case.id, &plans, &next).await?;
+        Ok(plans)
+    }
+
+    /// The plan of a case as its stored inputs give it, without saving.
+    pub(super) async fn plan_of(
+        &self,
+        conn: &mut AnyConnection,
+        case: &CaseRow,
+    ) -> Result<(Vec<StepPlan>, Calendar)> {
+        let proc = self.procedure(&case.procedure)?;
+        let inputs = Store::inputs(conn, case).await?;
+        let calendar = Self::calendar(conn, case).await?;
+        let zone = case.zone.as_deref().and_then(|z| z.parse::<Zone>().ok());
+        let plans = case::plan(
+            proc,
+            &inputs,
+            Env {
+                calendar: &calendar,
+                school: &self.school,
+                zone,
+                today: self.clock.today(calendar.id),
+            },
+        );
+        Ok((plans, calendar))
+    }
+
+    /// Who may move a clock, and how far: a rescheduled date is a working
+    /// day after the step's start, not past, within the horizon; past the
+    /// step's legal date it needs `confirmed`. Returns the legal date.
+    pub(super) fn check_reschedule(
+        &self,
+        plan: Option<&StepPlan>,
+        calendar: &Calendar,
+        to: NaiveDate,
+        confirmed: bool,
+        today: NaiveDate,
+    ) -> Result<Option<NaiveDate>> {
+        use echeancier_core::french::long_date;
+        let Some(start) = plan.and_then(|p| p.start) else {
+            return Err(AppError::Invalid(
+                "Cette étape n'a pas encore de point de départ : renseignez d'abord la date dont elle dépend.".into(),
+            ));
+        };
+        if !calendar.is_working_day(to) {
+            return Err(AppError::Invalid(format!(
+                "Le {} n'est pas un jour ouvré : choisissez un jour ouvré.",
+                long_date(to)
+            )));
+        }
+        if to <= start {
+            return Err(AppError::Invalid(format!(
+                "La nouvelle date doit suivre le point de départ de l'étape, le {}.",
+                long_date(start)
+            )));
+        }
+        if to < today {
+            return Err(AppError::Invalid(
+                "La nouvelle date ne peut pas être passée.".into(),
+            ));
+        }
+        let limit = today + Duration::days(self.options.reschedule_horizon_days);
+        if to > limit {
+            return Err(AppError::Invalid(format!(
+                "La nouvelle date est trop lointaine : au plus tard le {}.",
+                long_date(limit)
+            )));
+        }
+        let legal = plan.and_then(StepPlan::legal_date);
+        if let Some(l) = legal
+            && to > l
+            && !confirmed
+        {
+            return Err(AppError::Invalid(format!(
+                "Le {} dépasse la date légale de cette étape, le {}. Pour reporter quand même, écrivez « confirme » après la date : !report REF ETAPE DATE confirme motif.",
+                long_date(to),
+                long_date(l)
+            )));
+        }
+        Ok(legal)
+    }
+
+    /// Opens a case and computes its plan in one transaction.
+    pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
+        let proc = self.procedure(&spec.procedure)?.clone();
+        // Contacts are checked before anything is written; the error names
+        // the field and never repeats what was typed.
+        let mut guardians = Vec::with_capacity(spec.guardians.len());
+        for (i, g) in spec.guardians.iter().enumerate() {
+            let n = i + 1;
+            let mut g = g.clone();
+            g.email = match g.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                Some(e) => Some(
+                    crate::contact::email(e, &format!("courriel du responsable {n}"))
+                        .map_err(AppError::Invalid)?,
+                ),
+                None => None,
+            };
+            g.phone = match g.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => Some(
+                    crate::contact::phone(p, &format!("téléphone du responsable {n}"))
+                        .map_err(AppError::Invalid)?,
+                ),
+                None => None,
+            };
+            guardians.push(g);
+        }
+        let today = self.today();
+        for (event, on) in &spec.events {
+            check_event(&proc, event)?;
+            check_event_date(&proc, event, *on, today)?;
+        }
+        let mut tx = self.store.begin().await?;
+        let parent = match &spec.parent {
+            Some(r) => Some(
+                Store::case_by_ref(&mut tx, r)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(r.clone()))?,
+            ),
+            None => None,
+        };
+        let (establishment, departement, calendar, zone) = match proc.audience {
+            Audience::Case => {
+                let raw = spec.establishment.as_deref().ok_or_else(|| {
+                    AppError::Invalid(
+                        "Un dossier d'élève appartient à un établissement : donnez son UAI.".into(),
+                    )
+                })?;
+                let uai: Uai = raw
+                    .parse()
+                    .map_err(|e: echeancier_core::ids::UaiError| AppError::Invalid(e.to_string()))?;
+                let e = Store::establishment(&mut tx, uai.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("Établissement {uai} non déclaré dans la configuration."))
+                    })?;
+                (Some(e.uai), e.departement, e.calendar, e.zone)
+            }
+            Audience::Partnership => {
+                if spec.pupil.is_some() || !spec.guardians.is_empty() {
+                    return Err(AppError::Invalid(
+                        "Un élément de partenariat ne contient aucune donnée individuelle (ni élève ni responsable).".into(),
+                    ));
+                }
+                let dep = spec
+                    .departement
+                    .clone()
+                    .map(|d| crate::config::normalize_departement(&d))
+                    .or_else(|| parent.as_ref().map(|p| p.departement.clone()))
+                    .ok_or_else(|| {
+                        AppError::Invalid("Donnez le département de la convention (par exemple 049).".into())
+                    })?;
+                let cal = parent
+                    .as_ref()
+                    .map(|p| p.calendar.clone())
+                    .unwrap_or_else(|| "metropole".into());
+                (None, dep, cal, parent.as_ref().and_then(|p| p.zone.clone()))
+            }
+        };
+        let title = match (&spec.title, proc.audience) {
+            (Some(t), Audience::Partnership) => Some(clean_text(t, "titre")?),
+            (Some(_), Audience::Case) => {
+                return Err(AppError::Invalid(
+                    "Un dossier d'élève n'a pas de titre libre : la référence suffit et ne nomme personne."
+                        .into(),
+                ));
+            }
+            (None, _) => None,
+        };
+        let opened_on = spec.opened_on.unwrap_or_else(|| self.today());
+        let (id, reference) = Store::insert_case(
+            &mut tx,
+            &NewCase {
+                procedure: proc.id.clone(),
+                prefix: proc.prefix.clone(),
+                establishment,
+                departement,
+                parent_id: parent.as_ref().map(|p| p.id),
+                title,
+                calendar,
+                zone,
+                opened_on,
+            },
+            self.clock.now(),
+        )
+        .await?;
+        let mut partners = spec.partners.clone();
+        if partners.is_empty()
+            && let Some(p) = &parent
+        {
+            partners = Store::case_partners(&mut tx, p.id).await?;
+        }
+        if proc.audience == Audience::Case && !partners.is_empty() {
+            return Err(AppError::Invalid(
+                "Un dossier d'élève n'est jamais transmis aux partenaires de la convention.".into(),
+            ));
+        }
+        for p in &partners {
+            if !self.store.partner_exists(p).await? {
+                return Err(AppError::Invalid(format!(
+                    "Partenaire « {p} » non déclaré dans la configuration."
+                )));
+            }
+            Store::add_case_partner(&mut tx, id, p).await?;
+        }
+        for (event, on) in &spec.events {
+            check_event(&proc, event)?;
+            Store::set_event(&mut tx, id, event, *on).await?;
+        }
+        for (param, value) in &spec.params {
+            check_param(&proc, param)?;
+            Store::set_param(&mut tx, id, param, *value).await?;
+        }
+        if let Some((name, class)) = &spec.pupil {
+            Store::set_pupil(&mut tx, id, name, class.as_deref()).await?;
+        }
+        for g in &guardians {
+            Store::add_guardian(
+                &mut tx,
+                id,
+                &g.name,
+                g.email.as_deref(),
+                g.phone.as_deref(),
+                &g.language,
+                g.needs_oral,
+            )
+            .await?;
+        }
+        let case = Store::case_by_id(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        self.replan(&mut tx, &case).await?;
+        Store::audit(
+            &mut tx,
+            &audit_entry(
+                who,
+                self.clock.now(),
+                Some(reference.to_string()),
+                "ouverture",
+                json!({
+                    "procedure": proc.id,
+                    "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
+                    "parametres": spec.params,
+                    "partenaires": partners,
+                }),
+            ),
+        )
+        .await?;
+        let snapshot = Snapshot {
+            case: Store::case_by_id(&mut tx, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(reference.to_string()))?,
+            steps: Store::steps(&mut tx, id).await?,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    /// Applies changes to a case, recomputes its plan and records the audit
+    /// trail, all in one transaction: on any error nothing is changed.
+    pub async fn apply(&self, reference: &str, changes: Vec<Change>, who: &Who) -> Result<Snapshot> {
+        let mut tx = self.store.begin().await?;
+        let case = Store::case_by_ref(&mut tx, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        let proc = self.procedure(&case.procedure)?.clone();
+        let today = self.today();
+        // The plan before the changes, computed once if a check needs it.
+        let mut plans: Option<(Vec<StepPlan>, Calendar)> = None;
+        // Audit details that refer to the notes written for the changes.
+        let mut notes: std::collections::BTreeMap<usize, serde_json::Value> = Default::default();
+        for (i, change) in changes.iter().enumerate() {
+            if !case.open && *change != Change::Recompute {
+                return Err(AppError::Closed(case.reference.clone()));
+            }
+            match change {
+                Change::Event { event, on } => {
+                    check_event(&proc, event)?;
+                    check_event_date(&proc, event, *on, today)?;
+                    Store::set_event(&mut tx, case.id, event, *on).await?;
+                }
+                Change::Param { param, value } => {
+                    check_param(&proc, param)?;
+                    Store::set_param(&mut tx, case.id, param, *value).await?;
+                }
+                Change::StepDone { step, on } => {
+                    let def = check_step(&proc, step)?;
+                    if def.per_partner() {
+                        return Err(AppError::Invalid(
+                            "Cette étape se conclut par les réponses des partenaires (!approuve, !objection) ou par leur silence.".into(),
+                        ));
+                    }
+                    if *on > today {
+                        return Err(AppError::Invalid(
+                            "Une étape ne peut pas être faite à une date future.".into(),
+                        ));
+                    }
+                    Store::set_done(&mut tx, case.id, step, *on).await?;
+                }
+                Change::Reschedule {
+                    step,
+                    to,
+                    reason,
+                    confirmed,
+                } => {
+                    let def = check_step(&proc, step)?;
+                    if def.per_partner() || def.effect.is_some() {
+                        return Err(AppError::Invalid(
+                            "Cette échéance découle du texte et ne se reporte pas : le délai n'est jamais prolongé.".into(),
+                        ));
+                    }
+                    let reason = clean_text(reason, "motif")?;
+                    if plans.is_none() {
+                        plans = Some(self.plan_of(&mut tx, &case).await?);
+                    }
+                    let (plan, calendar) = plans
+                        .as_ref()
+                        .map(|(p, c)| (p, c))
+                        .ok_or_else(|| AppError::Invalid("Plan du dossier indisponible.".into()))?;
+                    let plan = plan.iter().find(|p| &p.step == step);
+                    let legal = self.check_reschedule(plan, calendar, *to, *confirmed, today)?;
+                    let note = Store::add_note(&mut tx, case.id, &reason, self.clock.now()).await?;
+                    Store::set_rescheduled(&mut tx, case.id, step, *to, &reason).await?;
+                    notes.insert(
+                        i,
+                        json!({
+                            "motif": {"note": note},
+                            "au_dela_date_legale": legal.is_some_and(|l| *to > l),
+                            "date_legale": legal.map(|l| l.to_string()),
+                        }),
+                    );
+                }
+                Change::Receipt { partner, on } => {
+                    if *on > today {
+                        return Err(AppError::Invalid(
+                            "Une réception ne peut pas être datée dans le futur.".into(),
+                        ));
+                    }
+                    if !Store::set_receipt(&mut tx, case.id, partner, *on).await? {
+                        return Err(unknown_partner(&mut tx, case.id, partner).await);
+                    }
+                }
+                Change::Answer { partner, answer } => {
+                    let answer = match answer {
+                        PartnerAnswer::Objection { on, reason } => {
+                            let reason = clean_text(reason, "motif")?;
+                            let note = Store::add_note(&mut tx, case.id, &reason, self.clock.now()).await?;
+                            notes.insert(i, json!({"motif": {"note": note}}));
+                            PartnerAnswer::Objection { on: *on, reason }
+                        }
+                        other => other.clone(),
+                    };
+                    if !Store::set_answer(&mut tx, case.id, partner, &answer).await? {
+                        return Err(unknown_partner(&mut tx, case.id, partner).await);
+                    }
+                }
+                Change::Close => Store::close_case(&mut tx, case.id, today).await?,
+                Change::Recompute => {}
+            }
+        }
+        self.replan(&mut tx, &case).await?;
+        // A recomputation changes no input: nothing for the audit trail.
+        for (i, change) in changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != Change::Recompute)
+        {
+            let (action, mut detail) = change.audit();
+            if let (Some(extra), Some(obj)) = (notes.remove(&i), detail.as_object_mut())
+                && let Some(extra) = extra.as_object()
+            {
+                obj.extend(extra.clone());
+            }
+            Store::audit(
+                &mut tx,
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(case.reference.clone()),
+                    action,
+                    detail,
+                ),
+            )
+            .await?;
+        }
+        let snapshot = Snapshot {
+            case: Store::case_by_id(&mut tx, case.id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(reference.to_string()))?,
+            steps: Store::steps(&mut tx, case.id).await?,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    pub async fn snapshot(&self, reference: &str) -> Result<Snapshot> {
+        let mut conn = self.store.pool().acquire().await?;
+        let case = Store::case_by_ref(&mut conn, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        let steps = Store::steps(&mut conn, case.id).await?;
+        Ok(Snapshot { case, steps })
+    }
+
+    /// The chat-safe text of a case.
+    pub fn render(&self, snap: &Snapshot) -> String {
+        match self.library.get(&snap.case.procedure) {
+            Some(proc) => view::case(&snap.case, proc, &self.library.roles, &snap.steps, self.today()),
+            None => format!(
+                "{} — procédure « {} » inconnue",
+                snap.case.reference, snap.case.procedure
+            ),
+        }
+    }
+
+    /// Purges the cases whose retention period has ended, leaving an audit
+    /// record for each. Returns their references.
+    pub async fn purge(&self, who: &Who) -> Result<Vec<String>> {
+        let today = self.today();
+        let mut purged = Vec::new();
+        for (id, reference, closed, calendar) in self.store.closed_cases().await? {
+            let calendar: CalendarId = calendar.parse().unwrap_or(CalendarId::Metropole);
+            let from = match echeancier_core::retention::purge_from(
+                closed,
+                calendar,
+                &self.school,
+                self.options.retention,
+            ) {
+                Ok(d) => d,
+                // The school calendar does not say yet when: keep.
+                Err(_) => continue,
+            };
+            if from > today {
+                continue;
+            }
+            let mut tx = self.store.begin().await?;
+            Store::purge_case(&mut tx, id).await?;
+            Store::audit(
+                &mut tx,
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(reference.clone()),
+                    "purge",
+                    json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            purged.push(reference);
+        }
+        Ok(purged)
+    }
+}

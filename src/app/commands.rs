@@ -1,0 +1,621 @@
+//! Chat commands: parsing, authorization and one function per verb.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use echeancier_core::authz::{self, Action, Actor, CaseScope, Place, Refusal};
+use echeancier_core::case::PartnerAnswer;
+use echeancier_core::command::{self, Command, Horizon};
+use echeancier_core::ids::CaseRef;
+use echeancier_core::procedure::{Anchor, Audience, Scope};
+use serde_json::json;
+
+use crate::store::{CaseRow, Store};
+use crate::view;
+
+use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, audit_entry, check_event};
+
+/// The sender of a command, once identified: where they wrote, who they
+/// are, how the audit trail names them, and the day it is.
+struct Caller<'a> {
+    place: &'a Place,
+    actor: Actor,
+    who: Who,
+    today: NaiveDate,
+}
+
+impl App {
+    /// Answers a message sent in private (the console, a direct message):
+    /// see [`App::handle_in`].
+    pub async fn handle(&self, channel: &str, external_id: &str, text: &str) -> Option<String> {
+        self.handle_in(&Place::Direct, channel, external_id, text).await
+    }
+
+    /// Answers a chat message from `channel:external_id` written in `place`,
+    /// whose audience bounds what the reply may show. `None` when the text
+    /// is not a command. Never fails: errors become French replies.
+    pub async fn handle_in(
+        &self,
+        place: &Place,
+        channel: &str,
+        external_id: &str,
+        text: &str,
+    ) -> Option<String> {
+        let parsed = command::parse(text)?;
+        let started = std::time::Instant::now();
+        let label = crate::metrics::Metrics::channel(channel);
+        self.metrics.commands.get_or_create(&label).inc();
+        let reply = match parsed {
+            Err(e) => e.message,
+            Ok(cmd) => match self.execute(place, channel, external_id, cmd).await {
+                Ok(text) => text,
+                Err(AppError::Store(e)) => {
+                    tracing::error!(error = %e, channel, "command failed on storage");
+                    "Erreur interne : rien n'a été modifié. L'équipe technique est prévenue.".into()
+                }
+                Err(e) => e.to_string(),
+            },
+        };
+        self.metrics
+            .command_seconds
+            .get_or_create(&label)
+            .observe(started.elapsed().as_secs_f64());
+        crate::view::chat_out(channel, &reply);
+        Some(reply)
+    }
+
+    pub(super) async fn execute(
+        &self,
+        place: &Place,
+        channel: &str,
+        external_id: &str,
+        cmd: Command,
+    ) -> Result<String> {
+        if let Command::Help(topic) = &cmd {
+            return Ok(command::help(topic.as_deref()));
+        }
+        // Linking is for accounts not linked yet.
+        if let Command::Link(code) = &cmd {
+            return self.link(channel, external_id, code).await;
+        }
+        let found = self.store.actor(channel, external_id).await?;
+        let Some((actor, _name)) = found else {
+            return Err(AppError::Refused(Refusal::Unknown));
+        };
+        let who = Who {
+            actor: format!("personne:{} ({channel}:{external_id})", actor.person_id),
+            channel: channel.to_string(),
+        };
+        let today = self.today();
+        let c = Caller {
+            place,
+            actor,
+            who,
+            today,
+        };
+        match cmd {
+            Command::Help(_) => Ok(command::help(None)),
+            Command::Deadlines(h) => self.deadlines_in(c.place, &c.actor, h, c.today).await,
+            Command::Case(r) => self.cmd_case(&c, r).await,
+            Command::StepDone { case, step, on } => self.cmd_step_done(&c, case, step, on).await,
+            Command::Reschedule {
+                case,
+                step,
+                to,
+                confirmed,
+                reason,
+            } => self.cmd_reschedule(&c, case, step, to, confirmed, reason).await,
+            Command::SetEvent { case, event, on } => self.cmd_set_event(&c, case, event, on).await,
+            Command::Ack(id) => self.ack(c.place, &c.actor, id, &c.who).await,
+            Command::Link(code) => self.link(channel, external_id, &code).await,
+            Command::Appointment {
+                case,
+                step,
+                at,
+                minutes,
+            } => self.cmd_appointment(&c, case, step, at, minutes).await,
+            Command::Communication { convention, title } => {
+                self.cmd_communication(&c, convention, title).await
+            }
+            Command::Received { item, partner, on } => self.cmd_received(&c, item, partner, on).await,
+            Command::Approve { item, partner } => self.cmd_approve(&c, item, partner).await,
+            Command::Object {
+                item,
+                partner,
+                reason,
+            } => self.cmd_object(&c, item, partner, reason).await,
+            Command::Terminate {
+                convention,
+                received,
+                requested,
+            } => self.cmd_terminate(&c, convention, received, requested).await,
+        }
+    }
+
+    async fn cmd_case(&self, c: &Caller<'_>, r: CaseRef) -> Result<String> {
+        let case = self.visible_case(c.place, &r).await?;
+        self.scope_check(Some(&c.actor), &case, Action::View).await?;
+        Ok(self.render(&self.snapshot(r.as_str()).await?))
+    }
+
+    async fn cmd_step_done(
+        &self,
+        c: &Caller<'_>,
+        case: CaseRef,
+        step: String,
+        on: Option<NaiveDate>,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &case).await?;
+        self.scope_check(Some(&c.actor), &row, Action::Step(&step))
+            .await?;
+        let on = on.unwrap_or(c.today);
+        let snap = self
+            .apply(
+                case.as_str(),
+                vec![Change::StepDone {
+                    step: step.clone(),
+                    on,
+                }],
+                &c.who,
+            )
+            .await?;
+        Ok(format!(
+            "✅ {case} : étape « {} » faite le {}.\n{}",
+            self.step_name(&row, &step),
+            echeancier_core::french::long_date(on),
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_reschedule(
+        &self,
+        c: &Caller<'_>,
+        case: CaseRef,
+        step: String,
+        to: NaiveDate,
+        confirmed: bool,
+        reason: String,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &case).await?;
+        self.scope_check(Some(&c.actor), &row, Action::Step(&step))
+            .await?;
+        let snap = self
+            .apply(
+                case.as_str(),
+                vec![Change::Reschedule {
+                    step: step.clone(),
+                    to,
+                    reason,
+                    confirmed,
+                }],
+                &c.who,
+            )
+            .await?;
+        Ok(format!(
+            "📅 {case} : étape « {} » reportée au {} (motif enregistré au dossier).\n{}",
+            self.step_name(&row, &step),
+            echeancier_core::french::long_date(to),
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_set_event(
+        &self,
+        c: &Caller<'_>,
+        case: CaseRef,
+        event: String,
+        on: NaiveDate,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &case).await?;
+        self.scope_check(Some(&c.actor), &row, Action::View).await?;
+        check_event(self.procedure(&row.procedure)?, &event)?;
+        self.scope_check(Some(&c.actor), &row, Action::Event(&event))
+            .await?;
+        let snap = self
+            .apply(case.as_str(), vec![Change::Event { event, on }], &c.who)
+            .await?;
+        Ok(format!(
+            "{case} : date enregistrée.\n{}",
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_appointment(
+        &self,
+        c: &Caller<'_>,
+        case: CaseRef,
+        step: String,
+        at: NaiveDateTime,
+        minutes: u32,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &case).await?;
+        self.scope_check(Some(&c.actor), &row, Action::Step(&step))
+            .await?;
+        let (notices, calls) = self
+            .set_appointment(case.as_str(), &step, at, minutes, &c.who)
+            .await?;
+        let mut text = format!(
+            "📅 {case} : rendez-vous fixé le {} à {}.",
+            echeancier_core::french::long_date(at.date()),
+            at.format("%H h %M")
+        );
+        text.push_str(&format!(
+            "\nAvis aux parents : {notices} courriel(s) en partance."
+        ));
+        if calls > 0 {
+            text.push_str(&format!(
+                "\n📞 {calls} famille(s) à appeler : une tâche est envoyée au rôle responsable."
+            ));
+        }
+        Ok(text)
+    }
+
+    async fn cmd_communication(&self, c: &Caller<'_>, convention: CaseRef, title: String) -> Result<String> {
+        let conv = self.visible_case(c.place, &convention).await?;
+        self.scope_check(Some(&c.actor), &conv, Action::Open).await?;
+        let proc = self
+            .library
+            .procedures
+            .values()
+            .find(|p| p.audience == Audience::Partnership && p.steps.iter().any(|s| s.per_partner()))
+            .ok_or_else(|| {
+                AppError::Invalid("Aucune procédure de communication aux partenaires n'est définie.".into())
+            })?;
+        let snap = self
+            .open_case(
+                OpenCase {
+                    procedure: proc.id.clone(),
+                    parent: Some(conv.reference.clone()),
+                    title: Some(title),
+                    ..Default::default()
+                },
+                &c.who,
+            )
+            .await?;
+        Ok(format!(
+            "📨 Communication {} créée et soumise aux partenaires de {convention}. Enregistrez chaque réception avec !recu {} PARTENAIRE DATE.",
+            snap.case.reference, snap.case.reference
+        ))
+    }
+
+    async fn cmd_received(
+        &self,
+        c: &Caller<'_>,
+        item: CaseRef,
+        partner: String,
+        on: NaiveDate,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &item).await?;
+        self.scope_check(Some(&c.actor), &row, Action::ForPartner(&partner))
+            .await?;
+        let snap = self
+            .apply(item.as_str(), vec![Change::Receipt { partner, on }], &c.who)
+            .await?;
+        Ok(format!(
+            "{item} : réception enregistrée.\n{}",
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_approve(&self, c: &Caller<'_>, item: CaseRef, partner: Option<String>) -> Result<String> {
+        let row = self.visible_case(c.place, &item).await?;
+        let partner = self.answering_partner(&c.actor, &row, partner).await?;
+        self.scope_check(Some(&c.actor), &row, Action::ForPartner(&partner))
+            .await?;
+        let answer = PartnerAnswer::Approved(c.today);
+        let snap = self
+            .apply(item.as_str(), vec![Change::Answer { partner, answer }], &c.who)
+            .await?;
+        Ok(format!(
+            "👍 {item} : approbation enregistrée.\n{}",
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_object(
+        &self,
+        c: &Caller<'_>,
+        item: CaseRef,
+        partner: Option<String>,
+        reason: String,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &item).await?;
+        let partner = self.answering_partner(&c.actor, &row, partner).await?;
+        self.scope_check(Some(&c.actor), &row, Action::ForPartner(&partner))
+            .await?;
+        let answer = PartnerAnswer::Objection { on: c.today, reason };
+        let snap = self
+            .apply(item.as_str(), vec![Change::Answer { partner, answer }], &c.who)
+            .await?;
+        Ok(format!(
+            "✋ {item} : objection enregistrée ; le document ne peut pas être diffusé.\n{}",
+            self.next_steps(&snap, c.today)
+        ))
+    }
+
+    async fn cmd_terminate(
+        &self,
+        c: &Caller<'_>,
+        convention: CaseRef,
+        received: NaiveDate,
+        requested: Option<NaiveDate>,
+    ) -> Result<String> {
+        let row = self.visible_case(c.place, &convention).await?;
+        let proc = self.procedure(&row.procedure)?;
+        let step =
+            proc.steps.iter().find(|s| s.effect.is_some()).ok_or_else(|| {
+                AppError::Invalid(format!("{convention} n'est pas une convention résiliable."))
+            })?;
+        let Anchor::Event(received_event) = &step.anchor else {
+            return Err(AppError::Invalid(
+                "La résiliation de cette procédure ne part pas d'un événement.".into(),
+            ));
+        };
+        self.scope_check(Some(&c.actor), &row, Action::Step(&step.id))
+            .await?;
+        let mut changes = vec![Change::Event {
+            event: received_event.clone(),
+            on: received,
+        }];
+        if let Some(ev) = &step.request_event {
+            changes.push(Change::Event {
+                event: ev.clone(),
+                on: requested.unwrap_or(received),
+            });
+        }
+        let step_id = step.id.clone();
+        let snap = self.apply(convention.as_str(), changes, &c.who).await?;
+        let s = snap.steps.iter().find(|s| s.step == step_id);
+        let mut text = format!("{convention} : résiliation enregistrée.");
+        if let Some(s) = s {
+            if let Some(due) = s.due {
+                text.push_str(&format!(
+                    "\nPrise d'effet : {}.",
+                    echeancier_core::french::long_date(due)
+                ));
+            }
+            for (label, d) in &s.also {
+                text.push_str(&format!(
+                    "\n{label} : {}.",
+                    echeancier_core::french::long_date(*d)
+                ));
+            }
+            if s.needs_decision {
+                text.push_str("\n⚠ Les deux lectures de l'article 9 divergent : décision humaine requise.");
+            }
+            if s.state == "error" {
+                text.push_str(&format!("\n{}", s.state_detail.clone().unwrap_or_default()));
+            }
+        }
+        Ok(text)
+    }
+
+    /// The case a command names, if `place` may show it: individual cases
+    /// are refused in rooms whose audience cannot read them (known from the
+    /// reference's prefix, before any lookup), and a case outside a staff
+    /// room's scope is answered like a missing one.
+    pub(super) async fn visible_case(&self, place: &Place, reference: &CaseRef) -> Result<CaseRow> {
+        let prefix = reference.as_str().split('-').next().unwrap_or_default();
+        if let Some(p) = self.library.by_prefix(prefix)
+            && p.audience == Audience::Case
+            && !place.shows_cases()
+        {
+            return Err(AppError::Place);
+        }
+        let case = self.case_row(reference).await?;
+        let audience = self.procedure(&case.procedure)?.audience;
+        if !place.shows(audience, case.establishment.as_deref(), &case.departement) {
+            return Err(if place.shows_cases() {
+                AppError::NotFound(case.reference)
+            } else {
+                AppError::Place
+            });
+        }
+        Ok(case)
+    }
+
+    pub(super) async fn scope_check(
+        &self,
+        actor: Option<&Actor>,
+        case: &CaseRow,
+        action: Action<'_>,
+    ) -> Result<()> {
+        let proc = self.procedure(&case.procedure)?;
+        let mut conn = self.store.pool().acquire().await?;
+        let partners = Store::case_partners(&mut conn, case.id).await?;
+        drop(conn);
+        // Out of scope reads like missing: nothing is learnt from outside.
+        match authz::authorize(
+            actor,
+            &self.library.roles,
+            proc,
+            &CaseScope {
+                establishment: case.establishment.as_deref(),
+                departement: &case.departement,
+                partners: &partners,
+            },
+            &action,
+        ) {
+            Ok(()) => Ok(()),
+            Err(Refusal::OutOfScope) => Err(AppError::NotFound(case.reference.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(super) async fn case_row(&self, reference: &CaseRef) -> Result<CaseRow> {
+        let mut conn = self.store.pool().acquire().await?;
+        Store::case_by_ref(&mut conn, reference.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))
+    }
+
+    pub(super) fn step_name(&self, case: &CaseRow, step: &str) -> String {
+        self.library
+            .get(&case.procedure)
+            .and_then(|p| p.step(step))
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| step.to_string())
+    }
+
+    /// The pending steps of a snapshot, in one short paragraph.
+    pub(super) fn next_steps(&self, snap: &Snapshot, today: NaiveDate) -> String {
+        let lines: Vec<String> = snap
+            .steps
+            .iter()
+            .filter(|s| matches!(s.state.as_str(), "open" | "overdue"))
+            .map(|s| {
+                format!(
+                    "• {} — {} — {}{}",
+                    self.step_name(&snap.case, &s.step),
+                    self.library.roles.name(&s.role),
+                    s.due.map(echeancier_core::french::long_date).unwrap_or_default(),
+                    if s.due.is_some_and(|d| d < today) {
+                        " (en retard)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        if lines.is_empty() {
+            "Plus aucune étape en cours.".into()
+        } else {
+            format!("Étapes en cours :\n{}", lines.join("\n"))
+        }
+    }
+
+    /// The partner an answer is given for: the one named, or the actor's own.
+    pub(super) async fn answering_partner(
+        &self,
+        actor: &Actor,
+        case: &CaseRow,
+        named: Option<String>,
+    ) -> Result<String> {
+        if let Some(p) = named {
+            return Ok(p);
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let partners = Store::case_partners(&mut conn, case.id).await?;
+        let own: Vec<&String> = actor
+            .grants
+            .iter()
+            .filter(|g| {
+                self.library
+                    .roles
+                    .get(&g.role)
+                    .is_some_and(|r| r.scope == Scope::Partenaire)
+            })
+            .filter_map(|g| g.partner.as_ref())
+            .filter(|p| partners.contains(p))
+            .collect();
+        match own.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(AppError::Invalid(format!(
+                "Précisez le partenaire pour lequel vous répondez : {}.",
+                partners.join(", ")
+            ))),
+        }
+    }
+
+    pub(super) async fn ack(&self, place: &Place, actor: &Actor, id: i64, who: &Who) -> Result<String> {
+        let mut conn = self.store.pool().acquire().await?;
+        let not_found = || AppError::Invalid(format!("Rappel n° {id} introuvable."));
+        let reminder = Store::reminder(&mut conn, id).await?.ok_or_else(not_found)?;
+        let (Some(case_id), Some(step)) = (reminder.case_id, reminder.step.clone()) else {
+            return Err(not_found());
+        };
+        let case = Store::case_by_id(&mut conn, case_id)
+            .await?
+            .ok_or_else(not_found)?;
+        drop(conn);
+        let audience = self.procedure(&case.procedure)?.audience;
+        if !place.shows(audience, case.establishment.as_deref(), &case.departement) {
+            return Err(AppError::Place);
+        }
+        self.scope_check(Some(actor), &case, Action::Step(&step))
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound(_) => not_found(),
+                other => other,
+            })?;
+        let mut tx = self.store.begin().await?;
+        let first = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?;
+        if first {
+            Store::audit(
+                &mut tx,
+                &audit_entry(
+                    who,
+                    self.clock.now(),
+                    Some(case.reference.clone()),
+                    "accuse_reception",
+                    json!({"rappel": id, "etape": step}),
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(if first {
+            format!(
+                "👀 Rappel n° {id} ({}) : vu, merci. Les relances quotidiennes de cette étape s'arrêtent.",
+                case.reference
+            )
+        } else {
+            format!("Rappel n° {id} : déjà vu, rien à changer.")
+        })
+    }
+
+    /// Pending deadlines the actor may see, late ones first.
+    pub async fn deadlines(&self, actor: &Actor, horizon: Horizon, today: NaiveDate) -> Result<String> {
+        self.deadlines_in(&Place::Direct, actor, horizon, today).await
+    }
+
+    /// Pending deadlines the actor may see and `place` may show.
+    pub async fn deadlines_in(
+        &self,
+        place: &Place,
+        actor: &Actor,
+        horizon: Horizon,
+        today: NaiveDate,
+    ) -> Result<String> {
+        let until = today + Duration::days(horizon.days() as i64);
+        let mut hidden = 0usize;
+        let rows = self.store.pending_steps_until(until).await?;
+        let mut late = Vec::new();
+        let mut coming = Vec::new();
+        for (case, step) in rows {
+            let Some(proc) = self.library.get(&case.procedure) else {
+                continue;
+            };
+            if self.scope_check(Some(actor), &case, Action::View).await.is_err() {
+                continue;
+            }
+            if !place.shows(proc.audience, case.establishment.as_deref(), &case.departement) {
+                hidden += 1;
+                continue;
+            }
+            let line = view::deadline_line(&case, &step, Some(proc), &self.library.roles);
+            if step.due.is_some_and(|d| d < today) {
+                late.push(line);
+            } else {
+                coming.push(line);
+            }
+        }
+        let period = match horizon {
+            Horizon::Week => "les 7 prochains jours",
+            Horizon::Month => "les 31 prochains jours",
+        };
+        let mut out = String::new();
+        if !late.is_empty() {
+            out.push_str(&format!("En retard :\n{}\n", late.join("\n")));
+        }
+        if coming.is_empty() {
+            out.push_str(&format!("Aucune échéance dans {period}."));
+        } else {
+            out.push_str(&format!("À venir dans {period} :\n{}", coming.join("\n")));
+        }
+        if hidden > 0 {
+            out.push_str(
+                "\nLes dossiers individuels ne s'affichent pas dans ce salon : écrivez-moi en message direct pour les voir.",
+            );
+        }
+        Ok(out)
+    }
+}

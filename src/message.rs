@@ -1,0 +1,225 @@
+//! The text of each kind of outbox message, rendered at send time from
+//! current data (a reminder for a step done meanwhile renders to nothing):
+//! staff reminders, alerts, family calls, missed-reminder notices, digests
+//! and parent notices with their calendar invitation. Beside `view` (chat
+//! views) and `notice` (parent-notice templates), which it uses.
+
+use chrono::{DateTime, Utc};
+use echeancier_core::calendar::CalendarId;
+use echeancier_core::command::Horizon;
+use echeancier_core::french::long_date;
+use echeancier_core::procedure::Procedure;
+use echeancier_core::reminder::Kind;
+
+use crate::app::{App, AppError};
+use crate::channel::{Channel, Rendered};
+use crate::notice::{self, NoticeArgs};
+use crate::store::Store;
+use crate::store::outbox::Job;
+use crate::view::{self, ReminderView, StaffMessage};
+
+/// The message of a job, or `None` if it no longer has a purpose.
+pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<Option<Rendered>, AppError> {
+    let r = &job.reminder;
+    let mut conn = app.store.pool().acquire().await?;
+    let case = match r.case_id {
+        Some(id) => Store::case_by_id(&mut conn, id).await?,
+        None => None,
+    };
+    let proc: Option<&Procedure> = case.as_ref().and_then(|c| app.library.get(&c.procedure));
+    match r.kind.as_str() {
+        "avis-parents" => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            let Some(appointment) = Store::appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            // A moved appointment has its own notice; this one is obsolete.
+            if Some(appointment.starts_at.date()) != r.due_on {
+                return Ok(None);
+            }
+            let guardian_id = r.payload["responsable"].as_i64().unwrap_or_default();
+            let Some(g) = Store::guardian(&mut conn, guardian_id).await? else {
+                return Ok(None);
+            };
+            if g.restricted {
+                return Ok(None);
+            }
+            let notice_id = r.payload["avis"].as_str().unwrap_or_default();
+            let args = NoticeArgs {
+                at: appointment.starts_at,
+                place: appointment.place.clone(),
+                phone: appointment.phone.clone(),
+            };
+            let rendered = app
+                .options
+                .templates
+                .render(notice_id, &g.language, &args)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            let calendar = App::calendar(&mut conn, case).await?;
+            let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
+            let uid = notice::event_uid(&r.key);
+            let ics = notice::invitation(
+                &notice::Invitation {
+                    uid: &uid,
+                    summary: &rendered.subject,
+                    place: &appointment.place,
+                    start,
+                    minutes: appointment.minutes,
+                    organiser: &app.options.email_from,
+                    attendee: &job.recipient,
+                },
+                now,
+            );
+            Ok(Some(Rendered {
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                lang: rendered.lang,
+                ics: Some(ics),
+                buttons: None,
+            }))
+        }
+        "recapitulatif" => {
+            let person = r.payload["personne"].as_i64().unwrap_or_default();
+            let Some((actor, _)) = app.store.actor_by_person(person).await? else {
+                return Ok(None);
+            };
+            let horizon = if r.payload["mois"].as_bool() == Some(true) {
+                Horizon::Month
+            } else {
+                Horizon::Week
+            };
+            let today = app.clock.today(CalendarId::Metropole);
+            let body = app.deadlines(&actor, horizon, today).await?;
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("Échéances au {}", long_date(today)),
+                &[format!("📋 Récapitulatif du {}", long_date(today)), body],
+            ))))
+        }
+        "alerte" => {
+            let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
+            let channel = r.payload["canal"]
+                .as_str()
+                .and_then(|c| c.parse::<Channel>().ok())
+                .map_or("un canal inconnu", Channel::french);
+            let (what, fix) = match (r.payload["sorte"].as_str(), r.payload["responsable"].as_i64()) {
+                (Some("avis-parents"), Some(n)) => (
+                    format!("l'avis aux parents du responsable n° {n}"),
+                    format!(
+                        "Vérifiez ses coordonnées au dossier (sur le serveur : echeancier case show {reference} --contacts)."
+                    ),
+                ),
+                (Some("avis-parents"), None) => (
+                    "un avis aux parents".to_string(),
+                    format!(
+                        "Vérifiez les coordonnées des responsables au dossier (sur le serveur : echeancier case show {reference} --contacts)."
+                    ),
+                ),
+                _ => (
+                    "un rappel".to_string(),
+                    "Vérifiez l'adresse ou le compte du destinataire dans l'annuaire (configuration)."
+                        .to_string(),
+                ),
+            };
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("Alerte {reference} : envoi impossible"),
+                &[
+                    format!("🚨 Alerte n° {} — {reference}", r.id),
+                    format!("Impossible d'envoyer {what} par {channel}. {fix}"),
+                    format!("Cause : {}.", r.payload["erreur"].as_str().unwrap_or("inconnue")),
+                ],
+            ))))
+        }
+        "appel-famille" => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("{} : appeler la famille", case.reference),
+                &[
+                    format!("📞 Tâche n° {} — {}", r.id, case.reference),
+                    format!(
+                        "Appeler la famille : un responsable légal a besoin d'un échange oral pour le rendez-vous du {} à {}.",
+                        long_date(a.starts_at.date()),
+                        a.starts_at.format("%H h %M")
+                    ),
+                    format!(
+                        "Coordonnées au dossier : echeancier case show {} --contacts",
+                        case.reference
+                    ),
+                    format!("Quand c'est fait : !ack {}", r.id),
+                ],
+            ))))
+        }
+        "omission" => {
+            let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("{reference} : rappel manqué"),
+                &[
+                    format!("ℹ️ {reference} : un rappel n'a pas pu partir à temps (service interrompu)."),
+                    format!("Consultez le dossier : !dossier {reference}"),
+                ],
+            ))))
+        }
+        kind => {
+            let (Some(case), Some(step), Some(due), Some(proc)) = (&case, &r.step, r.due_on, proc) else {
+                return Ok(None);
+            };
+            let Some(def) = proc.step(step) else {
+                return Ok(None);
+            };
+            let rows = Store::steps(&mut conn, case.id).await?;
+            let Some(row) = rows.iter().find(|s| &s.step == step) else {
+                return Ok(None);
+            };
+            // Done, rescheduled, or silenced by an acknowledgement: nothing to say.
+            let pending = matches!(row.state.as_str(), "open" | "overdue");
+            if !case.open || !pending || row.due != Some(due) {
+                return Ok(None);
+            }
+            if Kind::parse(kind).is_some_and(|k| matches!(k, Kind::Overdue(_)))
+                && Store::step_acknowledged(&mut conn, case.id, step, due).await?
+            {
+                return Ok(None);
+            }
+            let calendar = App::calendar(&mut conn, case).await?;
+            let today = app.clock.today(calendar.id);
+            let lines = view::reminder_lines(&ReminderView {
+                id: r.id,
+                kind,
+                case_ref: &case.reference,
+                step,
+                step_name: &def.name,
+                role_name: app.library.roles.name(&row.role),
+                action: &def.action,
+                due,
+                working_days_left: calendar.working_days_between(today, due),
+                planned: r
+                    .late
+                    .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).date_naive()),
+            });
+            let mut m = staff(StaffMessage::from_lines(
+                format!("{} : {} — {}", case.reference, def.name, long_date(due)),
+                &lines,
+            ));
+            m.buttons = Some(r.id);
+            Ok(Some(m))
+        }
+    }
+}
+
+fn staff(m: StaffMessage) -> Rendered {
+    Rendered {
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        lang: "fr".into(),
+        ics: None,
+        buttons: None,
+    }
+}

@@ -866,7 +866,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                     .await?
                     .steps
                     .into_iter()
-                    .filter(|s| matches!(s.state.as_str(), "open" | "overdue"))
+                    .filter(|s| s.state.is_pending())
                     .filter_map(|s| s.due.map(|d| (d, s.step)))
                     .min();
                 let next = next

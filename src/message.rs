@@ -178,7 +178,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 return Ok(None);
             };
             // Done, rescheduled, or silenced by an acknowledgement: nothing to say.
-            let pending = matches!(row.state.as_str(), "open" | "overdue");
+            let pending = row.state.is_pending();
             if !case.open || !pending || row.due != Some(due) {
                 return Ok(None);
             }

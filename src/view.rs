@@ -8,21 +8,20 @@ use echeancier_core::procedure::{Audience, Procedure, Roles};
 // One HTML escape for staff messages and parent notices alike.
 pub use echeancier_core::template::escape_html;
 
-use crate::store::{CaseRow, StepRow};
+use crate::store::{CaseRow, StepRow, StepStatus};
 
 /// The state of a step as shown today (a stored "open" step whose date has
 /// passed shows as late even before the next recomputation).
 pub fn shown_state(step: &StepRow, today: NaiveDate) -> &'static str {
-    match step.state.as_str() {
-        "open" | "overdue" if step.due.is_some_and(|d| d < today) => "en retard",
-        "open" | "overdue" => "à faire",
-        "waiting" => "en attente",
-        "done" => "fait",
-        "approved" => "approuvé",
-        "approved_tacit" => "approuvé tacitement",
-        "blocked" => "objection",
-        "error" => "incalculable",
-        _ => "?",
+    match step.state {
+        StepStatus::Open | StepStatus::Overdue if step.due.is_some_and(|d| d < today) => "en retard",
+        StepStatus::Open | StepStatus::Overdue => "à faire",
+        StepStatus::Waiting => "en attente",
+        StepStatus::Done => "fait",
+        StepStatus::Approved => "approuvé",
+        StepStatus::ApprovedTacit => "approuvé tacitement",
+        StepStatus::Blocked => "objection",
+        StepStatus::Error => "incalculable",
     }
 }
 
@@ -45,12 +44,14 @@ pub fn case(case: &CaseRow, proc: &Procedure, roles: &Roles, steps: &[StepRow], 
     for s in steps {
         let name = proc.step(&s.step).map(|d| d.name.as_str()).unwrap_or(&s.step);
         let state = shown_state(s, today);
-        let when = match (s.state.as_str(), s.due, &s.state_detail) {
-            ("done" | "approved" | "approved_tacit", _, Some(d)) => {
+        let when = match (s.state, s.due, &s.state_detail) {
+            (StepStatus::Done | StepStatus::Approved | StepStatus::ApprovedTacit, _, Some(d)) => {
                 format!(" le {}", long_date_str(d))
             }
             (_, Some(due), _) => format!(", échéance {}", long_date(due)),
-            ("waiting" | "error" | "blocked", None, Some(why)) => format!(" : {why}"),
+            (StepStatus::Waiting | StepStatus::Error | StepStatus::Blocked, None, Some(why)) => {
+                format!(" : {why}")
+            }
             _ => String::new(),
         };
         out.push_str(&format!(

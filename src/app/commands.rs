@@ -381,7 +381,7 @@ impl App {
             if s.needs_decision {
                 text.push_str("\n⚠ Les deux lectures de l'article 9 divergent : décision humaine requise.");
             }
-            if s.state == "error" {
+            if s.state == crate::store::StepStatus::Error {
                 text.push_str(&format!("\n{}", s.state_detail.clone().unwrap_or_default()));
             }
         }
@@ -460,7 +460,7 @@ impl App {
         let lines: Vec<String> = snap
             .steps
             .iter()
-            .filter(|s| matches!(s.state.as_str(), "open" | "overdue"))
+            .filter(|s| s.state.is_pending())
             .map(|s| {
                 format!(
                     "• {} — {} — {}{}",

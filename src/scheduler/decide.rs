@@ -95,10 +95,7 @@ impl Scheduler {
             Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };
-        let Some(due) = row
-            .due
-            .filter(|_| matches!(row.state.as_str(), "open" | "overdue"))
-        else {
+        let Some(due) = row.due.filter(|_| row.state.is_pending()) else {
             Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };

@@ -223,7 +223,7 @@ pub struct StepRow {
     pub reference: String,
     pub step: String,
     pub role: String,
-    pub state: String,
+    pub state: StepStatus,
     pub state_detail: Option<String>,
     pub due: Option<NaiveDate>,
     pub computed_due: Option<NaiveDate>,
@@ -956,7 +956,7 @@ impl Store {
             reference: r.get("reference"),
             step: r.get("step"),
             role: r.get("role"),
-            state: r.get("state"),
+            state: StepStatus::parse(&r.get::<String, _>("state"))?,
             state_detail: r.get("state_detail"),
             due: date(r.get("due"))?,
             computed_due: date(r.get("computed_due"))?,
@@ -1378,18 +1378,68 @@ fn guardian_from_row(r: &AnyRow) -> Guardian {
     }
 }
 
+/// A step's state as stored (`steps.state`), decoded at the boundary: the
+/// rest of the code matches on it, never on its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    Waiting,
+    Open,
+    Overdue,
+    Done,
+    Approved,
+    ApprovedTacit,
+    Blocked,
+    Error,
+}
+
+impl StepStatus {
+    const CODES: [(StepStatus, &'static str); 8] = [
+        (StepStatus::Waiting, "waiting"),
+        (StepStatus::Open, "open"),
+        (StepStatus::Overdue, "overdue"),
+        (StepStatus::Done, "done"),
+        (StepStatus::Approved, "approved"),
+        (StepStatus::ApprovedTacit, "approved_tacit"),
+        (StepStatus::Blocked, "blocked"),
+        (StepStatus::Error, "error"),
+    ];
+
+    /// The stored code (the partial indexes of `steps` name `open` and
+    /// `overdue`).
+    pub fn code(self) -> &'static str {
+        Self::CODES
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("error", |(_, c)| c)
+    }
+
+    pub fn parse(code: &str) -> Result<StepStatus> {
+        Self::CODES
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(s, _)| *s)
+            .ok_or_else(|| StoreError::Corrupt(format!("état d'étape « {code} »")))
+    }
+
+    /// Still to do (on time or late).
+    pub fn is_pending(self) -> bool {
+        matches!(self, StepStatus::Open | StepStatus::Overdue)
+    }
+}
+
 /// How a step state is stored: a short code and an optional detail.
 pub fn state_columns(state: &StepState) -> (&'static str, Option<String>) {
-    match state {
-        StepState::Waiting(w) => ("waiting", Some(w.clone())),
-        StepState::Open => ("open", None),
-        StepState::Overdue => ("overdue", None),
-        StepState::Done(d) => ("done", Some(d.to_string())),
-        StepState::Approved { on, tacit: true } => ("approved_tacit", Some(on.to_string())),
-        StepState::Approved { on, tacit: false } => ("approved", Some(on.to_string())),
-        StepState::Blocked(why) => ("blocked", Some(why.clone())),
-        StepState::Error(why) => ("error", Some(why.clone())),
-    }
+    let (status, detail) = match state {
+        StepState::Waiting(w) => (StepStatus::Waiting, Some(w.clone())),
+        StepState::Open => (StepStatus::Open, None),
+        StepState::Overdue => (StepStatus::Overdue, None),
+        StepState::Done(d) => (StepStatus::Done, Some(d.to_string())),
+        StepState::Approved { on, tacit: true } => (StepStatus::ApprovedTacit, Some(on.to_string())),
+        StepState::Approved { on, tacit: false } => (StepStatus::Approved, Some(on.to_string())),
+        StepState::Blocked(why) => (StepStatus::Blocked, Some(why.clone())),
+        StepState::Error(why) => (StepStatus::Error, Some(why.clone())),
+    };
+    (status.code(), detail)
 }
 
 #[cfg(test)]

@@ -323,7 +323,7 @@ async fn partner_communication_silent_approval_and_objection() {
         .expect("reply");
     assert!(reply.contains("objection enregistrée"), "{reply}");
     let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
-    assert_eq!(snap.steps[0].state, "blocked");
+    assert_eq!(snap.steps[0].state, echeancier::store::StepStatus::Blocked);
     // A partner sees partnership items but never an individual case.
     let reply = t
         .app

@@ -235,7 +235,7 @@ async fn reminder_buttons_act_and_edit_the_message() {
     );
     let snap = h.t.app.snapshot(&r).await.expect("snapshot");
     let step = snap.steps.iter().find(|s| s.step == "convocation").expect("step");
-    assert_eq!(step.state, "done");
+    assert_eq!(step.state, echeancier::store::StepStatus::Done);
     // Vu on the same reminder: acknowledged.
     h.fake.press(DASEN, &reminder, data[2]);
     h.bot.poll_once(0).await.expect("poll");

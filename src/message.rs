@@ -15,7 +15,7 @@ use crate::app::{App, AppError};
 use crate::channel::{Channel, Rendered};
 use crate::notice::{self, NoticeArgs};
 use crate::store::Store;
-use crate::store::outbox::Job;
+use crate::store::outbox::{Job, MessageKind};
 use crate::view::{self, ReminderView, StaffMessage};
 
 /// The message of a job, or `None` if it no longer has a purpose.
@@ -27,8 +27,8 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
         None => None,
     };
     let proc: Option<&Procedure> = case.as_ref().and_then(|c| app.library.get(&c.procedure));
-    match r.kind.as_str() {
-        "avis-parents" => {
+    match r.kind {
+        MessageKind::ParentNotice => {
             let (Some(case), Some(step)) = (&case, &r.step) else {
                 return Ok(None);
             };
@@ -81,7 +81,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 buttons: None,
             }))
         }
-        "recapitulatif" => {
+        MessageKind::Digest => {
             let person = r.payload["personne"].as_i64().unwrap_or_default();
             let Some((actor, _)) = app.store.actor_by_person(person).await? else {
                 return Ok(None);
@@ -98,7 +98,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 &[format!("📋 Récapitulatif du {}", long_date(today)), body],
             ))))
         }
-        "alerte" => {
+        MessageKind::Alert => {
             let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
             let channel = r.payload["canal"]
                 .as_str()
@@ -132,7 +132,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ],
             ))))
         }
-        "appel-famille" => {
+        MessageKind::FamilyCall => {
             let (Some(case), Some(step)) = (&case, &r.step) else {
                 return Ok(None);
             };
@@ -156,7 +156,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ],
             ))))
         }
-        "omission" => {
+        MessageKind::Missed => {
             let reference = case.as_ref().map(|c| c.reference.as_str()).unwrap_or("?");
             Ok(Some(staff(StaffMessage::from_lines(
                 format!("{reference} : rappel manqué"),
@@ -166,7 +166,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ],
             ))))
         }
-        kind => {
+        MessageKind::Reminder(kind) => {
             let (Some(case), Some(step), Some(due), Some(proc)) = (&case, &r.step, r.due_on, proc) else {
                 return Ok(None);
             };
@@ -182,7 +182,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             if !case.open || !pending || row.due != Some(due) {
                 return Ok(None);
             }
-            if Kind::parse(kind).is_some_and(|k| matches!(k, Kind::Overdue(_)))
+            if matches!(kind, Kind::Overdue(_))
                 && Store::step_acknowledged(&mut conn, case.id, step, due).await?
             {
                 return Ok(None);
@@ -191,7 +191,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             let today = app.clock.today(calendar.id);
             let lines = view::reminder_lines(&ReminderView {
                 id: r.id,
-                kind,
+                kind: &kind.code(),
                 case_ref: &case.reference,
                 step,
                 step_name: &def.name,

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use crate::config::OralMode;
-use crate::store::outbox::NewReminder;
+use crate::store::outbox::{MessageKind, NewReminder};
 use crate::store::{CaseRow, Store};
 
 use super::{App, AppError, Result, Who, audit_entry, check_step, room_place};
@@ -161,7 +161,7 @@ impl App {
                     case_id: Some(case.id),
                     step: Some(step.to_string()),
                     due_on: Some(at.date()),
-                    kind: "avis-parents".into(),
+                    kind: MessageKind::ParentNotice,
                     role: None,
                     send_at: not_before,
                     late: false,
@@ -179,7 +179,7 @@ impl App {
                     case_id: Some(case.id),
                     step: Some(step.to_string()),
                     due_on: Some(at.date()),
-                    kind: "appel-famille".into(),
+                    kind: MessageKind::FamilyCall,
                     role: Some(def.role.clone()),
                     send_at: now,
                     late: false,

@@ -10,7 +10,7 @@ use echeancier_core::reminder::{self, Kind, LateAction, PendingStep};
 use serde_json::json;
 
 use crate::app::{App, AppError, Change};
-use crate::store::outbox::NewReminder;
+use crate::store::outbox::{MessageKind, NewReminder};
 use crate::store::{CaseRow, Store};
 
 use super::{GRACE, Scheduler, TickReport, who};
@@ -163,7 +163,7 @@ impl Scheduler {
                 case_id: Some(case_id),
                 step: Some(step.to_string()),
                 due_on: Some(due),
-                kind: intent.kind.code(),
+                kind: MessageKind::Reminder(intent.kind),
                 role: Some(role.clone()),
                 send_at: intent.send_at,
                 late,
@@ -192,7 +192,7 @@ impl Scheduler {
                     &case,
                     &role,
                     &format!("omission/{}", intent.key),
-                    "omission",
+                    MessageKind::Missed,
                     json!({"rappel": id}),
                     now,
                 )
@@ -211,7 +211,7 @@ impl Scheduler {
         case: &CaseRow,
         role: &str,
         key: &str,
-        kind: &str,
+        kind: MessageKind,
         payload: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
@@ -220,7 +220,7 @@ impl Scheduler {
             case_id: Some(case.id),
             step: None,
             due_on: None,
-            kind: kind.into(),
+            kind,
             role: Some(role.to_string()),
             send_at: now,
             late: false,
@@ -264,7 +264,7 @@ impl Scheduler {
                     case_id: None,
                     step: None,
                     due_on: None,
-                    kind: "recapitulatif".into(),
+                    kind: MessageKind::Digest,
                     role: None,
                     send_at: at,
                     late: now - at > GRACE,

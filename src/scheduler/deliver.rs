@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::app::{App, AppError};
 use crate::channel::{Channel, Delivery, Rendered, SendError};
 use crate::store::Store;
-use crate::store::outbox::{Job, NewReminder};
+use crate::store::outbox::{Job, MessageKind, NewReminder};
 
 use super::{DeliverReport, MAX_ATTEMPTS, Scheduler, backoff};
 
@@ -44,18 +44,14 @@ impl Scheduler {
             let mut messages: Vec<Vec<Job>> = Vec::new();
             for job in jobs {
                 // Parents are never written to outside working hours.
-                if job.reminder.kind == "avis-parents" {
+                if job.reminder.kind == MessageKind::ParentNotice {
                     let open = self.retry_at(&job, now).await?;
                     if open > now {
                         self.app.store.postpone(job.delivery_id, open).await?;
                         continue;
                     }
                 }
-                let staff = !matches!(
-                    job.reminder.kind.as_str(),
-                    "avis-parents" | "recapitulatif" | "alerte"
-                );
-                if job.reminder.late && staff {
+                if job.reminder.late && job.reminder.kind.is_staff_reminder() {
                     late.entry((job.channel.clone(), job.recipient.clone()))
                         .or_default()
                         .push(job);
@@ -268,7 +264,7 @@ impl Scheduler {
     /// When to try again: after the backoff, and for parents only inside
     /// working hours (no retry lands at night or on a holiday).
     async fn retry_at(&self, job: &Job, after: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
-        if job.reminder.kind != "avis-parents" {
+        if job.reminder.kind != MessageKind::ParentNotice {
             return Ok(after);
         }
         let mut conn = self.app.store.pool().acquire().await?;
@@ -302,7 +298,7 @@ impl Scheduler {
         let Some(case_id) = job.reminder.case_id else {
             return Ok(());
         };
-        if job.reminder.kind == "alerte" {
+        if job.reminder.kind == MessageKind::Alert {
             return Ok(());
         }
         let mut tx = self.app.store.begin().await?;
@@ -322,7 +318,7 @@ impl Scheduler {
         };
         // A guardian is named by their number in the case, never by a contact.
         let guardian = match job.reminder.payload["responsable"].as_i64() {
-            Some(id) if job.reminder.kind == "avis-parents" => {
+            Some(id) if job.reminder.kind == MessageKind::ParentNotice => {
                 Store::guardian(&mut tx, id).await?.map(|g| g.number)
             }
             _ => None,
@@ -333,14 +329,14 @@ impl Scheduler {
             case_id: Some(case_id),
             step: job.reminder.step.clone(),
             due_on: job.reminder.due_on,
-            kind: "alerte".into(),
+            kind: MessageKind::Alert,
             role: Some(role.clone()),
             send_at: now,
             late: false,
             payload: json!({
                 "erreur": error,
                 "canal": job.channel,
-                "sorte": job.reminder.kind,
+                "sorte": job.reminder.kind.code(),
                 "responsable": guardian,
             }),
         };

@@ -21,6 +21,57 @@ pub fn delivery_key(reminder_key: &str, channel: &str, recipient: &str) -> Strin
     format!("{reminder_key}#{channel}:{id}")
 }
 
+/// What an outbox message is, decoded at the store boundary; rendering
+/// is one exhaustive match on it (`message::render`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A staff reminder about a step (before, on the day, late, escalated).
+    Reminder(echeancier_core::reminder::Kind),
+    /// A notice to a family about an appointment.
+    ParentNotice,
+    /// A staff task: call a family that needs an oral channel.
+    FamilyCall,
+    /// A periodic digest of a person's deadlines.
+    Digest,
+    /// A delivery failed for good: the responsible staff are told.
+    Alert,
+    /// A reminder that could not leave in time (skipped by its policy).
+    Missed,
+}
+
+impl MessageKind {
+    /// The stored code (`reminders.kind`).
+    pub fn code(self) -> String {
+        match self {
+            MessageKind::Reminder(k) => k.code(),
+            MessageKind::ParentNotice => "avis-parents".into(),
+            MessageKind::FamilyCall => "appel-famille".into(),
+            MessageKind::Digest => "recapitulatif".into(),
+            MessageKind::Alert => "alerte".into(),
+            MessageKind::Missed => "omission".into(),
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MessageKind> {
+        Some(match code {
+            "avis-parents" => MessageKind::ParentNotice,
+            "appel-famille" => MessageKind::FamilyCall,
+            "recapitulatif" => MessageKind::Digest,
+            "alerte" => MessageKind::Alert,
+            "omission" => MessageKind::Missed,
+            other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
+        })
+    }
+
+    /// A staff message about one step, which late delivery may coalesce.
+    pub fn is_staff_reminder(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Reminder(_) | MessageKind::FamilyCall | MessageKind::Missed
+        )
+    }
+}
+
 /// A reminder to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReminder {
@@ -28,7 +79,7 @@ pub struct NewReminder {
     pub case_id: Option<i64>,
     pub step: Option<String>,
     pub due_on: Option<NaiveDate>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub role: Option<String>,
     pub send_at: DateTime<Utc>,
     pub late: bool,
@@ -43,7 +94,7 @@ pub struct ReminderRow {
     pub case_id: Option<i64>,
     pub step: Option<String>,
     pub due_on: Option<NaiveDate>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub role: Option<String>,
     pub send_at: DateTime<Utc>,
     pub late: bool,
@@ -88,7 +139,7 @@ impl Store {
         .bind(r.case_id)
         .bind(&r.step)
         .bind(r.due_on.map(|d| d.to_string()))
-        .bind(&r.kind)
+        .bind(r.kind.code())
         .bind(&r.role)
         .bind(ts(r.send_at))
         .bind(i64::from(r.late))
@@ -472,7 +523,11 @@ fn reminder_from_row(r: &AnyRow) -> Result<ReminderRow> {
                     .map_err(|_| StoreError::Corrupt(format!("date « {d} »")))
             })
             .transpose()?,
-        kind: r.get("kind"),
+        kind: {
+            let code: String = r.get("kind");
+            MessageKind::parse(&code)
+                .ok_or_else(|| StoreError::Corrupt(format!("sorte de message « {code} »")))?
+        },
         role: r.get("role"),
         send_at: parse_ts(&send_at)?,
         late: r.get::<i64, _>("late") != 0,

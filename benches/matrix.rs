@@ -70,13 +70,14 @@ async fn main() {
         .expect("person");
     let bot = MatrixBot::connect(
         app.clone(),
-        &echeancier::matrix::Settings {
+        &echeancier::config::MatrixSettings {
             homeserver: hs.clone(),
             user: "bot".into(),
             password: "motdepasse".into(),
             passphrase: "phrase secrète du banc".into(),
-            store_dir: dir.path().join("bot"),
+            rooms: vec![],
         },
+        &dir.path().join("bot"),
     )
     .await
     .expect("bot");

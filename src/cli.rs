@@ -243,6 +243,7 @@ impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Store(s) => Failure::Runtime(s.into()),
+            AppError::Runtime(e) => Failure::Runtime(anyhow::anyhow!(e)),
             other => Failure::Input(other.to_string()),
         }
     }
@@ -646,13 +647,8 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             leader: Some(leader.clone()),
             ..crate::http::ChannelInfo::new("matrix", "configuré")
         });
-        let ms = crate::matrix::Settings {
-            homeserver: m.homeserver.clone(),
-            user: m.user.clone(),
-            password: m.password.clone(),
-            passphrase: m.passphrase.clone(),
-            store_dir: settings.data_dir.join("matrix"),
-        };
+        let ms = m.clone();
+        let store_dir = settings.data_dir.join("matrix");
         let slot = crate::matrix::MatrixSlot::default();
         scheduler = scheduler.with_sender(crate::matrix::MatrixSender::new(slot.clone()));
         let app = app.clone();
@@ -662,9 +658,9 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
             every,
             rx,
             move |stop| {
-                let (app, ms, slot) = (app.clone(), ms.clone(), slot.clone());
+                let (app, ms, slot, store_dir) = (app.clone(), ms.clone(), slot.clone(), store_dir.clone());
                 async move {
-                    match crate::matrix::MatrixBot::connect(app, &ms).await {
+                    match crate::matrix::MatrixBot::connect(app, &ms, &store_dir).await {
                         Ok(bot) => {
                             *slot.write().unwrap_or_else(|e| e.into_inner()) = Some(bot.clone());
                             tracing::info!("matrix front-end started");

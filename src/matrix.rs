@@ -23,33 +23,9 @@ use sha2::{Digest, Sha256};
 
 use crate::app::App;
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
+use crate::config::MatrixSettings;
 use crate::store::Store;
 use echeancier_core::authz::Place;
-
-/// How the bot reaches its homeserver.
-#[derive(Clone)]
-pub struct Settings {
-    pub homeserver: String,
-    pub user: String,
-    pub password: String,
-    /// Encrypts the crypto store: the device's keys are not readable from
-    /// a copy of the folder.
-    pub passphrase: String,
-    /// Session and crypto store live here.
-    pub store_dir: PathBuf,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("matrix::Settings")
-            .field("homeserver", &self.homeserver)
-            .field("user", &self.user)
-            .field("password", &"***")
-            .field("passphrase", &"***")
-            .field("store_dir", &self.store_dir)
-            .finish()
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
@@ -113,15 +89,20 @@ pub fn transaction_id(key: &str) -> OwnedTransactionId {
 impl MatrixBot {
     /// Logs in once and keeps the device: the session is restored from the
     /// store folder on later starts.
-    pub async fn connect(app: App, s: &Settings) -> Result<Arc<MatrixBot>, MatrixError> {
-        crate::files::create_private_dir(&s.store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
+    /// `store_dir` keeps the session and the crypto store.
+    pub async fn connect(
+        app: App,
+        s: &MatrixSettings,
+        store_dir: &Path,
+    ) -> Result<Arc<MatrixBot>, MatrixError> {
+        crate::files::create_private_dir(store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
         let client = Client::builder()
             .homeserver_url(&s.homeserver)
-            .sqlite_store(s.store_dir.join("store"), Some(&s.passphrase))
+            .sqlite_store(store_dir.join("store"), Some(&s.passphrase))
             .request_config(RequestConfig::new().retry_limit(5))
             .build()
             .await?;
-        let path = session_path(&s.store_dir);
+        let path = session_path(store_dir);
         match std::fs::read_to_string(&path) {
             Ok(json) => {
                 let session: MatrixSession =

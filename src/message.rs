@@ -56,7 +56,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 .options
                 .templates
                 .render(notice_id, &g.language, &args)
-                .map_err(|e| AppError::Invalid(e.to_string()))?;
+                .map_err(|e| AppError::Runtime(e.to_string()))?;
             let calendar = App::calendar(&mut conn, case).await?;
             let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
             let uid = notice::event_uid(&r.key);

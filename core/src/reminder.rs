@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::calendar::Calendar;
-use crate::procedure::{LatePolicy, ReminderPolicy};
+use crate::procedure::ReminderPolicy;
 
 /// When staff (and parents) may receive messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,26 +170,11 @@ pub fn intents(
     out
 }
 
-/// What to do with a reminder decided after its time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LateAction {
-    Send,
-    SkipWithNotice,
-    EscalateTo,
-}
-
-pub fn late_action(policy: &ReminderPolicy) -> LateAction {
-    match policy.late {
-        LatePolicy::Envoyer => LateAction::Send,
-        LatePolicy::IgnorerAvecAvis => LateAction::SkipWithNotice,
-        LatePolicy::Escalader => LateAction::EscalateTo,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calendar::CalendarId;
+    use crate::procedure::LatePolicy;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")

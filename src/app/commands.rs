@@ -47,8 +47,8 @@ impl App {
             Err(e) => e.message,
             Ok(cmd) => match self.execute(place, channel, external_id, cmd).await {
                 Ok(text) => text,
-                Err(AppError::Store(e)) => {
-                    tracing::error!(error = %e, channel, "command failed on storage");
+                Err(e @ (AppError::Store(_) | AppError::Runtime(_))) => {
+                    tracing::error!(error = %e, channel, "command failed");
                     "Erreur interne : rien n'a été modifié. L'équipe technique est prévenue.".into()
                 }
                 Err(e) => e.to_string(),

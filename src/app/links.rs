@@ -26,7 +26,7 @@ impl App {
         const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         let mut bytes = [0u8; 8];
         getrandom::fill(&mut bytes)
-            .map_err(|e| AppError::Invalid(format!("Source aléatoire indisponible : {e}")))?;
+            .map_err(|e| AppError::Runtime(format!("Source aléatoire indisponible : {e}")))?;
         let code: String = bytes
             .iter()
             .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)

@@ -72,6 +72,10 @@ pub enum AppError {
     Refused(#[from] Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A failure of the machine, not of the input (the random source, a
+    /// template that cannot render): exit code 1, never 2.
+    #[error("{0}")]
+    Runtime(String),
 }
 
 impl From<sqlx::Error> for AppError {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use echeancier_core::calendar::CalendarId;
-use echeancier_core::reminder::{self, Kind, LateAction, PendingStep};
+use echeancier_core::procedure::LatePolicy;
+use echeancier_core::reminder::{self, Kind, PendingStep};
 use serde_json::json;
 
 use crate::app::{App, AppError, Change};
@@ -146,12 +147,13 @@ impl Scheduler {
                 skipped = Some("remplacé par un rappel plus récent");
             }
             if late && skipped.is_none() {
-                match reminder::late_action(&def.reminders) {
-                    LateAction::Send => {}
-                    LateAction::SkipWithNotice => {
+                // The procedure's policy for a late reminder, as written.
+                match def.reminders.late {
+                    LatePolicy::Envoyer => {}
+                    LatePolicy::IgnorerAvecAvis => {
                         skipped = Some("non envoyé à temps ; politique : ignorer avec avis")
                     }
-                    LateAction::EscalateTo => {
+                    LatePolicy::Escalader => {
                         if let Some(to) = &def.reminders.escalate_to {
                             role = to.clone();
                         }

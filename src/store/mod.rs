@@ -556,19 +556,7 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let person_id: i64 = row.get("id");
         let name: String = row.get("display_name");
-        let grants =
-            sqlx::query("SELECT role, establishment, departement, partner FROM grants WHERE person_id = $1")
-                .bind(person_id)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|r| Grant {
-                    role: r.get("role"),
-                    establishment: r.get("establishment"),
-                    departement: r.get("departement"),
-                    partner: r.get("partner"),
-                })
-                .collect();
+        let grants = self.grants(person_id).await?;
         Ok(Some((Actor { person_id, grants }, name)))
     }
 

@@ -259,13 +259,14 @@ pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
 async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
     MatrixBot::connect(
         t.app.clone(),
-        &echeancier::matrix::Settings {
+        &echeancier::config::MatrixSettings {
             homeserver: homeserver(),
             user: "bot".into(),
             password: "motdepasse".into(),
             passphrase: "phrase secrète du magasin de test".into(),
-            store_dir: dir.to_path_buf(),
+            rooms: vec![],
         },
+        dir,
     )
     .await
     .expect("bot connects")

@@ -14,9 +14,9 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, Bot, RequestError};
 
+use crate::app::commands::{ButtonAction, ButtonOutcome};
 use crate::app::{App, AppError};
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
-use crate::store::Store;
 use echeancier_core::authz::Place;
 
 const OFFSET_KEY: &str = "telegram.offset";
@@ -165,7 +165,7 @@ impl Telegram {
         let data = q.data.clone().unwrap_or_default();
         let (answer, edit) = match self.button(&user, &data).await {
             Ok(r) => r,
-            Err(e) => (e.to_string(), None),
+            Err(e) => (crate::app::commands::reply_to(&e, "telegram"), None),
         };
         let short: String = answer.chars().take(190).collect();
         crate::view::chat_out("telegram", &short);
@@ -189,23 +189,13 @@ impl Telegram {
             .split_once(':')
             .and_then(|(v, id)| id.parse::<i64>().ok().map(|id| (v, id)))
             .ok_or_else(|| AppError::Invalid("Bouton inconnu.".into()))?;
-        let (_, name) = self
-            .app
-            .store
-            .actor("telegram", user)
-            .await?
-            .ok_or(AppError::Refused(echeancier_core::authz::Refusal::Unknown))?;
-        let mut conn = self.app.store.pool().acquire().await?;
-        let reminder = Store::reminder(&mut conn, id)
-            .await?
-            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
-        let (Some(case_id), Some(step)) = (reminder.case_id, reminder.step.clone()) else {
-            return Err(AppError::Invalid("Ce message n'a pas d'étape associée.".into()));
+        let action = match verb {
+            "fait" => ButtonAction::Done,
+            "vu" => ButtonAction::Seen,
+            "reporter" => ButtonAction::Reschedule,
+            _ => return Err(AppError::Invalid("Bouton inconnu.".into())),
         };
-        let case = Store::case_by_id(&mut conn, case_id)
-            .await?
-            .ok_or_else(|| AppError::Invalid(format!("Rappel n° {id} introuvable.")))?;
-        drop(conn);
+        let (outcome, name) = self.app.press("telegram", user, id, action).await?;
         let stamp = |what: &str| {
             let local = self
                 .app
@@ -218,52 +208,17 @@ impl Telegram {
                 local.format("%H h %M")
             )
         };
-        match verb {
-            "fait" => {
-                let text = format!("!etape {} {step} fait", case.reference);
-                let reply = self.app.handle("telegram", user, &text).await.unwrap_or_default();
-                if reply.starts_with('✅') {
-                    Ok(("Étape marquée faite.".into(), Some(stamp("✅ Fait"))))
-                } else {
-                    Ok((reply, None))
-                }
-            }
-            "vu" => {
-                let reply = self
-                    .app
-                    .handle("telegram", user, &format!("!ack {id}"))
-                    .await
-                    .unwrap_or_default();
-                if reply.starts_with('👀') || reply.contains("déjà vu") {
-                    Ok(("Vu, merci.".into(), Some(stamp("👀 Vu"))))
-                } else {
-                    Ok((reply, None))
-                }
-            }
-            "reporter" => {
-                // Authorization first: the instructions are for who may act.
-                let check = self
-                    .app
-                    .handle("telegram", user, &format!("!dossier {}", case.reference))
-                    .await;
-                if check.as_deref().is_some_and(|r| r.starts_with("Désolé")) {
-                    return Ok((check.unwrap_or_default(), None));
-                }
+        Ok(match outcome {
+            ButtonOutcome::Done => ("Étape marquée faite.".into(), Some(stamp("✅ Fait"))),
+            ButtonOutcome::Seen => ("Vu, merci.".into(), Some(stamp("👀 Vu"))),
+            ButtonOutcome::Reschedule { case, step } => {
                 let chat = ChatId(user.parse().unwrap_or_default());
-                let _ = self
-                    .bot
-                    .send_message(
-                        chat,
-                        format!(
-                            "Pour reporter, envoyez : !report {} {step} AAAA-MM-JJ motif",
-                            case.reference
-                        ),
-                    )
-                    .await;
-                Ok(("Envoyez la nouvelle date avec son motif.".into(), None))
+                let text = format!("Pour reporter, envoyez : !report {case} {step} AAAA-MM-JJ motif");
+                crate::view::chat_out("telegram", &text);
+                let _ = self.bot.send_message(chat, text).await;
+                ("Envoyez la nouvelle date avec son motif.".into(), None)
             }
-            _ => Err(AppError::Invalid("Bouton inconnu.".into())),
-        }
+        })
     }
 
     /// Sends an outbox message; step reminders get their buttons.

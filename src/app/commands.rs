@@ -13,6 +13,92 @@ use crate::view;
 
 use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, audit_entry, check_event};
 
+/// What the sender is told of a failed command or button: the French
+/// message of a refusal or a bad input; for a failure of the machine, a
+/// generic line (the detail goes to the log).
+pub fn reply_to(e: &AppError, channel: &str) -> String {
+    match e {
+        AppError::Store(_) | AppError::Runtime(_) => {
+            tracing::error!(error = %e, channel, "command failed");
+            "Erreur interne : rien n'a été modifié. L'équipe technique est prévenue.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A button on a reminder (Telegram's inline buttons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ButtonAction {
+    Done,
+    Seen,
+    Reschedule,
+}
+
+/// What a button did, for the front-end to show: typed, so that no
+/// front-end reads the French reply to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonOutcome {
+    /// The step is marked done today.
+    Done,
+    /// The reminder is acknowledged (now or before).
+    Seen,
+    /// Allowed to reschedule: the front-end says how to send the new date.
+    Reschedule { case: String, step: String },
+}
+
+impl App {
+    /// Acts on reminder `id` for the account `channel:external_id`, with the
+    /// checks of the matching chat command. Returns what was done and the
+    /// person's display name (for the line appended to the reminder).
+    pub async fn press(
+        &self,
+        channel: &str,
+        external_id: &str,
+        id: i64,
+        action: ButtonAction,
+    ) -> Result<(ButtonOutcome, String)> {
+        let Some((actor, name)) = self.store.actor(channel, external_id).await? else {
+            return Err(AppError::Refused(Refusal::Unknown));
+        };
+        let who = Who {
+            actor: format!("personne:{} ({channel}:{external_id})", actor.person_id),
+            channel: channel.to_string(),
+        };
+        let not_found = || AppError::Invalid(format!("Rappel n° {id} introuvable."));
+        let mut conn = self.store.pool().acquire().await?;
+        let reminder = Store::reminder(&mut conn, id).await?.ok_or_else(not_found)?;
+        let (Some(case_id), Some(step)) = (reminder.case_id, reminder.step.clone()) else {
+            return Err(AppError::Invalid("Ce message n'a pas d'étape associée.".into()));
+        };
+        let case = Store::case_by_id(&mut conn, case_id)
+            .await?
+            .ok_or_else(not_found)?;
+        drop(conn);
+        let outcome = match action {
+            ButtonAction::Done => {
+                self.scope_check(Some(&actor), &case, Action::Step(&step)).await?;
+                let on = self.today();
+                self.apply(&case.reference, vec![Change::StepDone { step, on }], &who)
+                    .await?;
+                ButtonOutcome::Done
+            }
+            ButtonAction::Seen => {
+                self.ack(&Place::Direct, &actor, id, &who).await?;
+                ButtonOutcome::Seen
+            }
+            // Authorization first: the instructions are for who may act.
+            ButtonAction::Reschedule => {
+                self.scope_check(Some(&actor), &case, Action::Step(&step)).await?;
+                ButtonOutcome::Reschedule {
+                    case: case.reference.clone(),
+                    step,
+                }
+            }
+        };
+        Ok((outcome, name))
+    }
+}
+
 /// The sender of a command, once identified: where they wrote, who they
 /// are, how the audit trail names them, and the day it is.
 struct Caller<'a> {
@@ -47,11 +133,7 @@ impl App {
             Err(e) => e.message,
             Ok(cmd) => match self.execute(place, channel, external_id, cmd).await {
                 Ok(text) => text,
-                Err(e @ (AppError::Store(_) | AppError::Runtime(_))) => {
-                    tracing::error!(error = %e, channel, "command failed");
-                    "Erreur interne : rien n'a été modifié. L'équipe technique est prévenue.".into()
-                }
-                Err(e) => e.to_string(),
+                Err(e) => reply_to(&e, channel),
             },
         };
         self.metrics

@@ -23,7 +23,7 @@ use crate::notice::Templates;
 use crate::store::{AuditEntry, CaseRow, StepRow, Store, StoreError};
 
 mod cases;
-mod commands;
+pub mod commands;
 mod links;
 mod notices;
 

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use echeancier::config::Settings;
-use matrix_sdk::room::MessagesOptions;
 
 use crate::daemons::{Daemon, daemon_config, wait_until};
 use crate::instances::{received_by_id, seed_due_reminders, sent_count};
@@ -37,31 +36,19 @@ impl Moments {
 
 /// Events the bot posted in `room`, by event id, read back from the server.
 async fn bot_events(room: &matrix_sdk::Room, bot: &str) -> BTreeSet<String> {
-    let mut ids = BTreeSet::new();
-    let mut from: Option<String> = None;
-    loop {
-        let mut opts = MessagesOptions::backward();
-        opts.from = from.clone();
-        opts.limit = 1000u32.into();
-        let page = room.messages(opts).await.expect("messages");
-        for ev in &page.chunk {
+    crate::matrix::history(room)
+        .await
+        .iter()
+        .filter_map(|ev| {
             let raw = ev.raw();
             let sender: Option<String> = raw.get_field("sender").ok().flatten();
             let kind: Option<String> = raw.get_field("type").ok().flatten();
             let id: Option<String> = raw.get_field("event_id").ok().flatten();
-            if sender.as_deref() == Some(bot)
-                && matches!(kind.as_deref(), Some("m.room.encrypted" | "m.room.message"))
-                && let Some(id) = id
-            {
-                ids.insert(id);
-            }
-        }
-        match page.end {
-            Some(end) if !page.chunk.is_empty() => from = Some(end),
-            _ => break,
-        }
-    }
-    ids
+            let posted = sender.as_deref() == Some(bot)
+                && matches!(kind.as_deref(), Some("m.room.encrypted" | "m.room.message"));
+            id.filter(|_| posted)
+        })
+        .collect()
 }
 
 /// Due reminders for the DASEN office by email and in an end-to-end

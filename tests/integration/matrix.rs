@@ -163,37 +163,43 @@ impl User {
     }
 }
 
-/// The events `bot` answered in their thread, read from the room's whole
-/// history (relations stay in clear text in encrypted events).
-async fn thread_roots_answered_by(room: &Room, bot: &str) -> std::collections::BTreeSet<String> {
+/// Every event of `room`'s history, newest first, read back from the server
+/// (`/messages`, page by page), so that no limited sync hides any.
+pub(crate) async fn history(room: &Room) -> Vec<matrix_sdk::deserialized_responses::TimelineEvent> {
     use matrix_sdk::room::MessagesOptions;
-    let mut roots = std::collections::BTreeSet::new();
+    let mut events = Vec::new();
     let mut from: Option<String> = None;
     loop {
         let mut opts = MessagesOptions::backward();
         opts.from = from.clone();
         opts.limit = 1000u32.into();
         let page = room.messages(opts).await.expect("messages");
-        for ev in &page.chunk {
-            let raw = ev.raw();
-            let sender: Option<String> = raw.get_field("sender").ok().flatten();
-            let content: Option<serde_json::Value> = raw.get_field("content").ok().flatten();
-            let root = content
-                .as_ref()
-                .and_then(|c| c["m.relates_to"]["event_id"].as_str())
-                .map(str::to_string);
-            if sender.as_deref() == Some(bot)
-                && let Some(root) = root
-            {
-                roots.insert(root);
-            }
-        }
+        let done = page.chunk.is_empty();
+        events.extend(page.chunk);
         match page.end {
-            Some(end) if !page.chunk.is_empty() => from = Some(end),
+            Some(end) if !done => from = Some(end),
             _ => break,
         }
     }
-    roots
+    events
+}
+
+/// The events `bot` answered in their thread, read from the room's whole
+/// history (relations stay in clear text in encrypted events).
+async fn thread_roots_answered_by(room: &Room, bot: &str) -> std::collections::BTreeSet<String> {
+    history(room)
+        .await
+        .iter()
+        .filter_map(|ev| {
+            let raw = ev.raw();
+            let sender: Option<String> = raw.get_field("sender").ok().flatten();
+            let content: Option<serde_json::Value> = raw.get_field("content").ok().flatten();
+            let root = content.as_ref()?["m.relates_to"]["event_id"]
+                .as_str()?
+                .to_string();
+            (sender.as_deref() == Some(bot)).then_some(root)
+        })
+        .collect()
 }
 
 pub(crate) struct Harness {

@@ -51,9 +51,9 @@ async fn main() {
     let lib = echeancier::library::embedded().expect("procedures");
     let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("config");
     let clock = Arc::new(FixedClock::new(at("2026-12-01T09:00:00Z")));
-    let app = App::new(store, lib, clock.clone());
+    let app = App::new(store.clone(), lib, clock.clone());
     app.sync_directory(&settings).await.expect("directory");
-    app.store
+    store
         .upsert_person(
             "claire_m",
             "Claire",

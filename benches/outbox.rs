@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use echeancier::scheduler::Scheduler;
-use support::{SmtpCapture, at};
+use support::{SmtpServer, at};
 
 mod support;
 
@@ -20,17 +20,17 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("dir");
-    let (app, clock) =
+    let (app, store, clock) =
         support::bench_app(&format!("sqlite://{}", dir.path().join("bench.db").display())).await;
     let t0 = Instant::now();
-    support::replicate(&app, "2026-12-09", cases - 1, "PAR-2027-").await;
+    support::replicate(&app, &store, "2026-12-09", cases - 1, "PAR-2027-").await;
     println!(
         "setup: {cases} open PAR cases in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
 
     // 11 December, 08:31 in Paris: two reminders per case fall due.
-    let smtp = SmtpCapture::start();
+    let smtp = SmtpServer::start();
     let mailer = smtp.mailer("dsden49@example.org");
     let mut scheduler = Scheduler::new(app.clone(), vec![]).with_sender(Arc::new(mailer));
     clock.set(at("2026-12-11T07:31:00Z"));

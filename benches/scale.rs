@@ -15,10 +15,10 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use echeancier::app::App;
 use echeancier::scheduler::Scheduler;
+use echeancier::store::Store;
 use sqlx::Row;
-use support::{SmtpCapture, at};
+use support::{SmtpServer, at};
 
 mod support;
 
@@ -30,8 +30,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Puts the hot cases back as they were before their reminders were decided.
-async fn reset_hot(app: &App) {
-    let pool = app.store.pool();
+async fn reset_hot(store: &Store) {
+    let pool = store.pool();
     for sql in [
         "DELETE FROM deliveries",
         "DELETE FROM reminders",
@@ -47,12 +47,12 @@ async fn reset_hot(app: &App) {
 async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     let path = dir.join(format!("tick-{size}.db"));
     let url = format!("sqlite://{}", path.display());
-    let (app, clock) = support::bench_app(&url).await;
+    let (app, store, clock) = support::bench_app(&url).await;
     let t0 = Instant::now();
     // Cold first: their ids are lower, as older cases would be.
-    support::replicate(&app, "2027-01-20", size - HOT - 1, "C-").await;
-    support::replicate(&app, "2026-12-09", HOT - 1, "H-").await;
-    let pool = app.store.pool();
+    support::replicate(&app, &store, "2027-01-20", size - HOT - 1, "C-").await;
+    support::replicate(&app, &store, "2026-12-09", HOT - 1, "H-").await;
+    let pool = store.pool();
     sqlx::query(
         "CREATE TABLE hot_backup AS SELECT s.case_id, s.step, s.next_reminder_at FROM steps s
          JOIN case_events e ON e.case_id = s.case_id WHERE e.on_date = '2026-12-09'",
@@ -61,7 +61,7 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     .await
     .expect("backup");
     sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
-    let open = app.store.count_cases().await.expect("count");
+    let open = store.count_cases().await.expect("count");
     let setup = t0.elapsed().as_secs_f64();
     let scheduler = Scheduler::new(app.clone(), vec![]);
 
@@ -78,7 +78,7 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     let mut busy = Vec::new();
     let mut decided = 0;
     for _ in 0..3 {
-        reset_hot(&app).await;
+        reset_hot(&store).await;
         clock.set(at("2026-12-11T07:31:00Z"));
         let t = Instant::now();
         decided = scheduler.tick().await.expect("tick").decided;
@@ -94,7 +94,7 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
 }
 
 async fn query_plans(url: &str) {
-    let (app, _) = support::bench_app(url).await;
+    let (_app, store, _) = support::bench_app(url).await;
     for (what, sql) in [
         (
             "reminders due",
@@ -109,7 +109,7 @@ async fn query_plans(url: &str) {
             "EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= '2026-12-11' AND channel IN ('email', 'email', 'email', 'email') ORDER BY next_attempt_at, id LIMIT 200",
         ),
     ] {
-        let rows = sqlx::query(sql).fetch_all(app.store.pool()).await.expect("plan");
+        let rows = sqlx::query(sql).fetch_all(store.pool()).await.expect("plan");
         let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
         println!("plan, {what}: {}", plan.join(" / "));
     }
@@ -203,8 +203,8 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
     let mut url = url::Url::parse(admin).expect("url");
     url.set_path(&name);
     let url = url.to_string();
-    let (app, clock) = support::bench_app(&url).await;
-    support::replicate(&app, "2026-12-09", emails / 2 - 1, "H-").await;
+    let (app, store, clock) = support::bench_app(&url).await;
+    support::replicate(&app, &store, "2026-12-09", emails / 2 - 1, "H-").await;
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();
     let decided = Scheduler::new(app.clone(), vec![])
@@ -223,12 +223,12 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
             "UPDATE deliveries SET state = 'pending', attempts = 0, sent_at = NULL, lease_until = NULL,
                     next_attempt_at = '2000-01-01T00:00:00.000000Z'",
         )
-        .execute(app.store.pool())
+        .execute(store.pool())
         .await
         .expect("reset");
-        let smtp = SmtpCapture::start();
+        let smtp = SmtpServer::start();
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
-            .fetch_one(app.store.pool())
+            .fetch_one(store.pool())
             .await
             .expect("count");
         let t0 = Instant::now();
@@ -250,7 +250,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
             .collect();
         loop {
             let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
-                .fetch_one(app.store.pool())
+                .fetch_one(store.pool())
                 .await
                 .expect("sent");
             if sent >= total {
@@ -268,7 +268,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
             total as f64 / secs
         );
     }
-    app.store.pool().close().await;
+    store.pool().close().await;
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
         .execute(&mut conn)
         .await;

@@ -14,12 +14,13 @@ use serde_json::json;
 use sha2::Digest;
 
 use crate::app::App;
+use crate::channel::Channel;
 use crate::store::leader::Leader;
 
 /// A channel as configured in this instance.
 #[derive(Clone, Debug)]
 pub struct ChannelInfo {
-    pub name: String,
+    pub channel: Channel,
     /// How it is set up: "smtp", "fichiers", "configuré"...
     pub mode: String,
     /// The lock under which it runs, for chat accounts synced by one instance.
@@ -27,9 +28,9 @@ pub struct ChannelInfo {
 }
 
 impl ChannelInfo {
-    pub fn new(name: &str, mode: &str) -> ChannelInfo {
+    pub fn new(channel: Channel, mode: &str) -> ChannelInfo {
         ChannelInfo {
-            name: name.into(),
+            channel,
             mode: mode.into(),
             leader: None,
         }
@@ -102,29 +103,22 @@ async fn bearer(
 /// 200 while the database answers (channels failing make it "degraded"
 /// without taking the instance out of a load balancer); 503 otherwise.
 async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(ctx.app.store.pool())
-        .await;
-    let outbox = ctx.app.store.outbox_counts().await.ok();
-    let now = ctx.app.clock.now();
-    let due: BTreeMap<String, (i64, i64)> = ctx
+    let db_ok = ctx.app.database_answers().await;
+    let outbox = ctx.app.outbox_counts().await.ok();
+    let now = ctx.app.now();
+    let due: BTreeMap<Channel, (i64, i64)> = ctx
         .app
-        .store
-        .due_by_channel(now)
+        .due_by_channel()
         .await
         .unwrap_or_default()
         .into_iter()
         .map(|(c, n, oldest)| (c, (n, (now - oldest).num_seconds().max(0))))
         .collect();
-    let db_ok = db.is_ok();
-    if let Err(e) = &db {
-        tracing::warn!(error = %e, "health check: database unreachable");
-    }
-    let health = ctx.app.metrics.health();
+    let health = ctx.app.metrics().health();
     let mut any_failing = false;
     let mut channels = serde_json::Map::new();
     for c in &ctx.channels {
-        let h = health.get(&c.name).cloned().unwrap_or_default();
+        let h = health.get(c.channel.as_str()).cloned().unwrap_or_default();
         let failing = h.failing();
         any_failing |= failing;
         let state = match (&c.leader, failing) {
@@ -132,9 +126,9 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
             (_, true) => "en échec",
             (_, false) => "ok",
         };
-        let (due_now, lag) = due.get(&c.name).copied().unwrap_or((0, 0));
+        let (due_now, lag) = due.get(&c.channel).copied().unwrap_or((0, 0));
         channels.insert(
-            c.name.clone(),
+            c.channel.as_str().to_string(),
             json!({
                 "mode": c.mode,
                 "etat": state,
@@ -149,7 +143,7 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
         "status": if !db_ok { "down" } else if any_failing { "degraded" } else { "ok" },
         // Generic: the driver's text may name hosts or users; the logs have it.
         "database": if db_ok { "ok" } else { "erreur : base de données injoignable" },
-        "backend": match ctx.app.store.backend() { crate::store::Backend::Sqlite => "sqlite", crate::store::Backend::Postgres => "postgres" },
+        "backend": match ctx.app.backend() { crate::store::Backend::Sqlite => "sqlite", crate::store::Backend::Postgres => "postgres" },
         "decide_ici": ctx.tick.as_ref().is_none_or(|l| l.holding()),
         "outbox": outbox.map(|c| json!({"pending": c.pending, "sending": c.sending, "sent": c.sent, "failed": c.failed})),
         "channels": channels,
@@ -163,8 +157,8 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
 }
 
 async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
-    let m = &ctx.app.metrics;
-    if let Ok(c) = ctx.app.store.outbox_counts().await {
+    let m = ctx.app.metrics();
+    if let Ok(c) = ctx.app.outbox_counts().await {
         for (state, n) in [
             ("pending", c.pending),
             ("sending", c.sending),
@@ -177,19 +171,21 @@ async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
                 .set(n);
         }
     }
-    let now = ctx.app.clock.now();
-    if let Ok(lag) = ctx.app.store.outbox_lag(now).await {
+    if let Ok(lag) = ctx.app.outbox_lag().await {
         m.outbox_lag_seconds.set(lag);
     }
-    if let Ok(due) = ctx.app.store.due_by_channel(now).await {
+    if let Ok(due) = ctx.app.due_by_channel().await {
         for c in &ctx.channels {
-            let n = due.iter().find(|(name, _, _)| *name == c.name).map_or(0, |d| d.1);
+            let n = due
+                .iter()
+                .find(|(name, _, _)| *name == c.channel)
+                .map_or(0, |d| d.1);
             m.due
-                .get_or_create(&crate::metrics::Metrics::channel(&c.name))
+                .get_or_create(&crate::metrics::Metrics::channel(c.channel.as_str()))
                 .set(n);
         }
     }
-    if let Ok((open, overdue)) = ctx.app.store.case_gauges(ctx.app.today()).await {
+    if let Ok((open, overdue)) = ctx.app.case_gauges().await {
         m.open_cases.set(open);
         m.overdue_steps.set(overdue);
     }

@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 use crate::app::App;
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::config::MatrixSettings;
-use crate::store::Store;
 use echeancier_core::authz::Place;
 
 #[derive(Debug, thiserror::Error)]
@@ -236,10 +235,10 @@ impl MatrixBot {
     /// Joins when a known staff account invites; a partner's invitation is
     /// accepted only into a declared partners' room; declines otherwise.
     async fn answer_invite(&self, room: &Room, inviter: &str) {
-        let actor = self.app.store.actor("matrix", inviter).await.ok().flatten();
+        let actor = self.app.actor("matrix", inviter).await.ok().flatten();
         let accept = match actor {
             None => false,
-            Some((actor, _)) if self.app.is_staff(&actor) => true,
+            Some(actor) if self.app.is_staff(&actor) => true,
             Some(_) => matches!(self.place_of(room).await, Place::Partners { .. }),
         };
         let result = if accept {
@@ -292,12 +291,7 @@ impl MatrixBot {
         let target = ev.content.relates_to.event_id.to_string();
         // Only a reminder posted in this very room: a reaction elsewhere to
         // a forwarded or guessed event id acts on nothing.
-        let Ok(Some(reminder)) = self
-            .app
-            .store
-            .reminder_by_external_ref(&target, room.room_id().as_str())
-            .await
-        else {
+        let Ok(Some(reminder)) = self.app.reminder_posted(&target, room.room_id().as_str()).await else {
             return;
         };
         let place = self.place_of(&room).await;
@@ -445,32 +439,5 @@ impl Sender for MatrixSender {
             crate::view::chat_out("matrix", &m.html);
             bot.send(d.recipient, &text, &m.html, d.key).await.map(Some)
         })
-    }
-}
-
-/// Looks up a reminder by the Matrix event that carried it.
-impl Store {
-    /// The reminder a Matrix event carried, if it was posted in `room`.
-    pub async fn reminder_by_external_ref(
-        &self,
-        event_id: &str,
-        room: &str,
-    ) -> crate::store::Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT reminder_id FROM deliveries WHERE external_ref = $1 AND channel = 'matrix' AND recipient = $2",
-        )
-        .bind(event_id)
-        .bind(room)
-        .fetch_optional(self.pool())
-        .await?)
-    }
-
-    pub async fn set_external_ref(&self, delivery_id: i64, external: &str) -> crate::store::Result<()> {
-        sqlx::query("UPDATE deliveries SET external_ref = $1 WHERE id = $2")
-            .bind(external)
-            .bind(delivery_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }

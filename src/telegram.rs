@@ -71,7 +71,6 @@ impl Telegram {
     pub async fn poll_once(&self, timeout_secs: u32) -> Result<usize, AppError> {
         let offset: i32 = self
             .app
-            .store
             .chat_state(OFFSET_KEY)
             .await?
             .and_then(|v| v.parse().ok())
@@ -93,10 +92,7 @@ impl Telegram {
             // Stored after handling: a crash replays at most this update,
             // and every action is idempotent or refused the second time.
             let next = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
-            self.app
-                .store
-                .set_chat_state(OFFSET_KEY, &next.to_string())
-                .await?;
+            self.app.set_chat_state(OFFSET_KEY, &next.to_string()).await?;
             handled += 1;
         }
         Ok(handled)

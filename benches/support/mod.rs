@@ -4,16 +4,12 @@
 // Each benchmark is its own crate and uses part of this module.
 #![allow(dead_code)]
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use echeancier::app::{App, OpenCase, Options, Who};
 use echeancier::clock::FixedClock;
 use echeancier::config::Settings;
-use echeancier::config::{EmailMode, SmtpSecurity, SmtpSettings};
-use echeancier::email::Mailer;
 use echeancier::store::Store;
 
 pub fn at(s: &str) -> DateTime<Utc> {
@@ -24,7 +20,7 @@ pub fn at(s: &str) -> DateTime<Utc> {
 
 /// An app on `url` with the demo directory, no console, and a fixed clock
 /// on 1 December 2026.
-pub async fn bench_app(url: &str) -> (App, Arc<FixedClock>) {
+pub async fn bench_app(url: &str) -> (App, Store, Arc<FixedClock>) {
     let store = Store::open(url).await.expect("store");
     let lib = echeancier::library::embedded().expect("procedures");
     let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("config");
@@ -34,71 +30,18 @@ pub async fn bench_app(url: &str) -> (App, Arc<FixedClock>) {
     );
     options.console = None;
     let clock = Arc::new(FixedClock::new(at("2026-12-01T09:00:00Z")));
-    let app = App::new(store, lib, clock.clone()).with_options(options);
+    let app = App::new(store.clone(), lib, clock.clone()).with_options(options);
     app.sync_directory(&settings).await.expect("directory");
-    (app, clock)
+    (app, store, clock)
 }
 
-/// A real SMTP server (aiosmtpd, from `.venv`) on loopback.
-pub struct SmtpCapture {
-    pub port: u16,
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-}
-
-impl SmtpCapture {
-    /// A mailer to this server, from `sender`.
-    pub fn mailer(&self, sender: &str) -> Mailer {
-        Mailer::new(
-            &EmailMode::Smtp(SmtpSettings {
-                host: "127.0.0.1".into(),
-                port: self.port,
-                security: SmtpSecurity::None,
-                user: None,
-                password: None,
-            }),
-            sender,
-        )
-        .expect("mailer")
-    }
-
-    pub fn start() -> SmtpCapture {
-        let dir = tempfile::tempdir().expect("dir");
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = std::env::var("ECHEANCIER_TEST_PYTHON")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|_| root.join(".venv/bin/python"));
-        let mut child = Command::new(python)
-            .arg(root.join("tests/support/smtp_capture.py"))
-            .arg("--dir")
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("SMTP server (run scripts/test once to create .venv)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("port");
-        let port = line.trim().trim_start_matches("PORT ").parse().expect("port");
-        SmtpCapture {
-            port,
-            child,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for SmtpCapture {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "../../tests/support/smtp.rs"]
+mod smtp;
+pub use smtp::SmtpServer;
 
 /// Opens one PAR case referred on `received` and copies it `copies` times
 /// with plain SQL (the same rows the application would write).
-pub async fn replicate(app: &App, received: &str, copies: i64, prefix: &str) {
+pub async fn replicate(app: &App, store: &Store, received: &str, copies: i64, prefix: &str) {
     let who = Who {
         actor: "bench".into(),
         channel: "bench".into(),
@@ -120,7 +63,7 @@ pub async fn replicate(app: &App, received: &str, copies: i64, prefix: &str) {
     if copies == 0 {
         return;
     }
-    let pool = app.store.pool();
+    let pool = store.pool();
     let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
         .fetch_one(pool)
         .await

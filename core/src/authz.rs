@@ -255,28 +255,7 @@ mod tests {
         assert!(Place::Undeclared.shows(Audience::Partnership, None, "049"));
         assert!(!partners.shows_cases() && !Place::Undeclared.shows_cases());
     }
-    use crate::procedure::{Procedure, Roles};
-
-    const ROLES: &str = r#"
-[[roles]]
-id = "chef_etablissement"
-nom = "chef d'établissement"
-portee = "etablissement"
-supervise = true
-[[roles]]
-id = "cpe"
-nom = "CPE"
-portee = "etablissement"
-[[roles]]
-id = "dasen"
-nom = "bureau du DASEN"
-portee = "departement"
-supervise = true
-[[roles]]
-id = "partenaire"
-nom = "partenaire"
-portee = "partenaire"
-"#;
+    use crate::testing::{procedure, roles};
 
     const PROC: &str = r#"
 id = "par"
@@ -316,8 +295,8 @@ delai = { jours = 30, report = "forward" }
 
     #[test]
     fn scope_and_role_rules() {
-        let roles = Roles::parse("r", ROLES).expect("roles");
-        let proc = Procedure::parse("p", PROC, &roles).expect("proc");
+        let roles = roles();
+        let proc = procedure(PROC);
         let case = CaseScope {
             establishment: Some("0490001K"),
             departement: "049",

@@ -445,23 +445,8 @@ impl Planner<'_> {
 mod tests {
     use super::*;
     use crate::calendar::CalendarId;
-    use crate::procedure::{Procedure, Roles};
-
-    const ROLES: &str = r#"
-[[roles]]
-id = "dasen"
-nom = "bureau du DASEN"
-portee = "departement"
-"#;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid test date")
-    }
-
-    fn proc(src: &str) -> Procedure {
-        let roles = Roles::parse("roles.toml", ROLES).expect("roles");
-        Procedure::parse("p.toml", src, &roles).expect("valid procedure")
-    }
+    use crate::procedure::Procedure;
+    use crate::testing::{d, procedure as proc};
 
     fn run(p: &Procedure, inputs: &CaseInputs, today: &str) -> Vec<StepPlan> {
         let cal = Calendar::new(CalendarId::Metropole);

@@ -474,6 +474,7 @@ pub fn help(topic: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::d;
 
     fn ok(s: &str) -> Command {
         match parse(s) {
@@ -491,10 +492,6 @@ mod tests {
 
     fn r(s: &str) -> CaseRef {
         s.parse().expect("ref")
-    }
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
     }
 
     #[test]

@@ -381,10 +381,7 @@ pub fn roll(
 mod tests {
     use super::*;
     use crate::calendar::CalendarId;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid test date")
-    }
+    use crate::testing::d;
 
     fn end(start: &str, rule: Rule, cal: CalendarId) -> NaiveDate {
         compute(d(start), &rule, &Calendar::new(cal))

@@ -13,6 +13,7 @@ pub mod command;
 pub mod deadline;
 pub mod french;
 pub mod ids;
+pub mod located;
 pub mod plain;
 pub mod procedure;
 pub mod reminder;
@@ -20,6 +21,9 @@ pub mod retention;
 pub mod school;
 pub mod template;
 pub mod termination;
+
+#[cfg(test)]
+mod testing;
 
 pub use calendar::{Calendar, CalendarId};
 pub use deadline::{Deadline, Period, Roll, Rule};

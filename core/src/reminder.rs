@@ -175,10 +175,7 @@ mod tests {
     use super::*;
     use crate::calendar::CalendarId;
     use crate::procedure::LatePolicy;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().expect("date")
-    }
+    use crate::testing::d;
 
     fn policy() -> ReminderPolicy {
         ReminderPolicy {
@@ -191,17 +188,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn reminders_fall_on_working_days_at_opening_time() {
-        let cal = Calendar::new(CalendarId::Metropole);
-        let p = policy();
-        let step = PendingStep {
+    /// The interview of a referral, due Friday 10 April 2026.
+    fn entretien(policy: &ReminderPolicy) -> PendingStep<'_> {
+        PendingStep {
             case_ref: "PAR-2026-0001",
             step: "entretien",
             role: "dasen",
             due: d("2026-04-10"),
-            policy: &p,
-        };
+            policy,
+        }
+    }
+
+    #[test]
+    fn reminders_fall_on_working_days_at_opening_time() {
+        let cal = Calendar::new(CalendarId::Metropole);
+        let p = policy();
+        let step = entretien(&p);
         let all = intents(&step, &cal, &WorkingHours::default(), d("2026-04-15"));
         let days: Vec<(String, NaiveDate)> = all.iter().map(|i| (i.kind.code(), i.day)).collect();
         assert_eq!(
@@ -226,13 +228,7 @@ mod tests {
     fn until_bounds_and_keys_are_stable() {
         let cal = Calendar::new(CalendarId::Metropole);
         let p = policy();
-        let step = PendingStep {
-            case_ref: "PAR-2026-0001",
-            step: "entretien",
-            role: "dasen",
-            due: d("2026-04-10"),
-            policy: &p,
-        };
+        let step = entretien(&p);
         let early = intents(&step, &cal, &WorkingHours::default(), d("2026-04-08"));
         let late = intents(&step, &cal, &WorkingHours::default(), d("2026-04-15"));
         assert_eq!(early.len(), 2);

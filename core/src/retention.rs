@@ -38,10 +38,7 @@ pub fn purge_from(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().expect("date")
-    }
+    use crate::testing::d;
 
     #[test]
     fn kept_until_the_end_of_the_following_school_year() {

@@ -299,10 +299,7 @@ impl SchoolCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid test date")
-    }
+    use crate::testing::d;
 
     #[test]
     fn embedded_snapshot_is_consistent() {

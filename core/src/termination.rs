@@ -97,10 +97,7 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid test date")
-    }
+    use crate::testing::d;
 
     fn run(received: &str) -> Termination {
         compute(

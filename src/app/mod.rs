@@ -26,6 +26,7 @@ mod cases;
 pub mod commands;
 mod links;
 mod notices;
+mod status;
 
 /// Who made a change, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,14 +247,15 @@ impl Options {
 /// Link-code attempts per chat account (`channel:id`).
 type LinkLimiter = governor::DefaultKeyedRateLimiter<String>;
 
+/// The fields are the crate's: front-ends call methods, never the store.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
-    pub library: Arc<Library>,
-    pub school: Arc<SchoolCalendar>,
-    pub clock: Arc<dyn Clock>,
-    pub options: Arc<Options>,
-    pub metrics: Arc<crate::metrics::Metrics>,
+    pub(crate) store: Store,
+    pub(crate) library: Arc<Library>,
+    pub(crate) school: Arc<SchoolCalendar>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) options: Arc<Options>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
     link_attempts: Arc<LinkLimiter>,
 }
 

@@ -4,8 +4,9 @@ use echeancier_core::authz::{self, Action, CaseScope};
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::channel::Channel;
 use crate::config::OralMode;
-use crate::store::outbox::{MessageKind, NewReminder};
+use crate::store::outbox::{Destination, MessageKind, NewReminder};
 use crate::store::{CaseRow, Store};
 
 use super::{App, AppError, Result, Who, audit_entry, check_step, room_place};
@@ -18,7 +19,7 @@ impl App {
         conn: &mut AnyConnection,
         case: &CaseRow,
         role: &str,
-    ) -> Result<Vec<(String, String)>> {
+    ) -> Result<Vec<Destination>> {
         let mut out = Vec::new();
         let proc = self.procedure(&case.procedure)?;
         // The console shows only what its identity may see.
@@ -32,19 +33,19 @@ impl App {
                 partners: &partners,
             };
             if authz::authorize(Some(&actor), &self.library.roles, proc, &scope, &Action::View).is_ok() {
-                out.push(("console".to_string(), identity.clone()));
+                out.push(Destination::new(Channel::Console, identity.clone()));
             }
         }
         for email in Store::staff_emails(conn, role, case.establishment.as_deref(), &case.departement).await?
         {
-            out.push(("email".to_string(), email));
+            out.push(Destination::new(Channel::Email, email));
         }
         for room in &self.options.matrix_rooms {
             // Each room's audience: partner rooms never get an individual case.
             let shown =
                 room_place(room).shows(proc.audience, case.establishment.as_deref(), &case.departement);
             if shown && room.roles.iter().any(|r| r == role) {
-                out.push(("matrix".to_string(), room.room_id.clone()));
+                out.push(Destination::new(Channel::Matrix, room.room_id.clone()));
             }
         }
         if self.options.telegram {
@@ -56,7 +57,7 @@ impl App {
                 &case.departement,
             )
             .await?;
-            out.extend(ids.into_iter().map(|id| ("telegram".to_string(), id)));
+            out.extend(ids.into_iter().map(|id| Destination::new(Channel::Telegram, id)));
         }
         Ok(out)
     }
@@ -167,8 +168,11 @@ impl App {
                     late: false,
                     payload: json!({"avis": notice, "responsable": g.id}),
                 };
-                if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
-                    Store::insert_delivery(&mut tx, id, &key, "email", &email, not_before, None, now).await?;
+                let to = [Destination::new(Channel::Email, email)];
+                if Store::decide(&mut tx, &r, &to, not_before, None, now)
+                    .await?
+                    .is_some()
+                {
                     notices += 1;
                 }
             }
@@ -185,11 +189,8 @@ impl App {
                     late: false,
                     payload: json!({"responsable": g.id}),
                 };
-                if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
-                    for (channel, recipient) in self.destinations(&mut tx, &case, &def.role).await? {
-                        Store::insert_delivery(&mut tx, id, &key, &channel, &recipient, now, None, now)
-                            .await?;
-                    }
+                let to = self.destinations(&mut tx, &case, &def.role).await?;
+                if Store::decide(&mut tx, &r, &to, now, None, now).await?.is_some() {
                     calls += 1;
                 }
             }

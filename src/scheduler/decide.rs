@@ -11,7 +11,8 @@ use echeancier_core::reminder::{self, Kind, PendingStep};
 use serde_json::json;
 
 use crate::app::{App, AppError, Change};
-use crate::store::outbox::{MessageKind, NewReminder};
+use crate::channel::Channel;
+use crate::store::outbox::{Destination, MessageKind, NewReminder};
 use crate::store::{CaseRow, Store};
 
 use super::{GRACE, Scheduler, TickReport, who};
@@ -171,11 +172,6 @@ impl Scheduler {
                 late,
                 payload: json!({}),
             };
-            let Some(id) = Store::insert_reminder(tx, &r, now).await? else {
-                continue;
-            };
-            decided += 1;
-            late_count += usize::from(late);
             let dest_key = (role.clone(), case.establishment.clone(), case.departement.clone());
             let destinations = match cache.destinations.get(&dest_key) {
                 Some(d) => d.clone(),
@@ -185,9 +181,11 @@ impl Scheduler {
                     d
                 }
             };
-            for (channel, recipient) in destinations {
-                Store::insert_delivery(tx, id, &intent.key, &channel, &recipient, now, skipped, now).await?;
-            }
+            let Some(id) = Store::decide(tx, &r, &destinations, now, skipped, now).await? else {
+                continue;
+            };
+            decided += 1;
+            late_count += usize::from(late);
             if skipped == Some("non envoyé à temps ; politique : ignorer avec avis") {
                 self.insert_notice(
                     tx,
@@ -228,11 +226,8 @@ impl Scheduler {
             late: false,
             payload,
         };
-        if let Some(id) = Store::insert_reminder(conn, &r, now).await? {
-            for (channel, recipient) in self.app.destinations(conn, case, role).await? {
-                Store::insert_delivery(conn, id, key, &channel, &recipient, now, None, now).await?;
-            }
-        }
+        let to = self.app.destinations(conn, case, role).await?;
+        Store::decide(conn, &r, &to, now, None, now).await?;
         Ok(())
     }
 
@@ -250,16 +245,19 @@ impl Scheduler {
             let Some(at) = occurrences.last() else { continue };
             let at = at.with_timezone(&Utc);
             let mut conn = self.app.store.pool().acquire().await?;
-            let mut recipients: Vec<(String, String, i64)> = Vec::new();
+            let mut recipients: Vec<(Destination, i64)> = Vec::new();
             if let Some(identity) = &self.app.options.console
                 && let Some((actor, _)) = self.app.store.actor("console", identity).await?
             {
-                recipients.push(("console".into(), identity.clone(), actor.person_id));
+                recipients.push((
+                    Destination::new(Channel::Console, identity.clone()),
+                    actor.person_id,
+                ));
             }
             for (person, email) in self.app.store.people_with_email().await? {
-                recipients.push(("email".into(), email, person));
+                recipients.push((Destination::new(Channel::Email, email), person));
             }
-            for (channel, recipient, person) in recipients {
+            for (to, person) in recipients {
                 let key = format!("recapitulatif/{}/{}/{person}", d.expression, crate::store::ts(at));
                 let r = NewReminder {
                     key: key.clone(),
@@ -272,8 +270,10 @@ impl Scheduler {
                     late: now - at > GRACE,
                     payload: json!({"personne": person, "mois": d.month}),
                 };
-                if let Some(id) = Store::insert_reminder(&mut conn, &r, now).await? {
-                    Store::insert_delivery(&mut conn, id, &key, &channel, &recipient, now, None, now).await?;
+                if Store::decide(&mut conn, &r, &[to], now, None, now)
+                    .await?
+                    .is_some()
+                {
                     count += 1;
                 }
             }
@@ -291,5 +291,5 @@ type ScopeKey = (String, Option<String>, String);
 #[derive(Default)]
 struct Cache {
     calendars: BTreeMap<CalendarKey, echeancier_core::calendar::Calendar>,
-    destinations: BTreeMap<ScopeKey, Vec<(String, String)>>,
+    destinations: BTreeMap<ScopeKey, Vec<Destination>>,
 }

@@ -40,7 +40,7 @@ impl Scheduler {
             claimed += jobs.len();
             // Late staff reminders are coalesced per recipient; the
             // messages of a batch go out concurrently (bounded).
-            let mut late: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
+            let mut late: BTreeMap<(Channel, String), Vec<Job>> = BTreeMap::new();
             let mut messages: Vec<Vec<Job>> = Vec::new();
             for job in jobs {
                 // Parents are never written to outside working hours.
@@ -52,7 +52,7 @@ impl Scheduler {
                     }
                 }
                 if job.reminder.late && job.reminder.kind.is_staff_reminder() {
-                    late.entry((job.channel.clone(), job.recipient.clone()))
+                    late.entry((job.channel, job.recipient.clone()))
                         .or_default()
                         .push(job);
                 } else {
@@ -166,7 +166,7 @@ impl Scheduler {
         // must not hold the other messages of the pass: it is retried.
         let sent = match tokio::time::timeout(
             self.send_timeout,
-            self.send(&first.channel, &first.recipient, &key, &message),
+            self.send(first.channel, &first.recipient, &key, &message),
         )
         .await
         {
@@ -189,13 +189,13 @@ impl Scheduler {
                 for job in &live {
                     self.app.store.mark_sent(job.delivery_id, now).await?;
                     report.sent += 1;
-                    self.app.metrics.record_ok(&first.channel, now);
+                    self.app.metrics.record_ok(first.channel.as_str(), now);
                 }
             }
             Err(SendError::Transient(e)) => {
                 self.app
                     .metrics
-                    .record_error(&first.channel, now, "échec temporaire d'envoi");
+                    .record_error(first.channel.as_str(), now, "échec temporaire d'envoi");
                 for job in &live {
                     if job.attempts >= MAX_ATTEMPTS {
                         self.fail(job, &format!("{MAX_ATTEMPTS} essais sans succès : {e}"), now)
@@ -208,7 +208,7 @@ impl Scheduler {
                         self.app
                             .metrics
                             .retried
-                            .get_or_create(&crate::metrics::Metrics::channel(&first.channel))
+                            .get_or_create(&crate::metrics::Metrics::channel(first.channel.as_str()))
                             .inc();
                     }
                 }
@@ -216,7 +216,7 @@ impl Scheduler {
             Err(SendError::Permanent(e)) => {
                 self.app
                     .metrics
-                    .record_error(&first.channel, now, "échec définitif d'envoi");
+                    .record_error(first.channel.as_str(), now, "échec définitif d'envoi");
                 for job in &live {
                     self.fail(job, &e, now).await?;
                     report.failed += 1;
@@ -241,16 +241,16 @@ impl Scheduler {
     /// reference of what it posted, if any.
     async fn send(
         &self,
-        channel: &str,
+        channel: Channel,
         recipient: &str,
         key: &str,
         message: &Rendered,
     ) -> Result<Option<String>, SendError> {
-        let Some(sender) = self.senders.iter().find(|s| s.channel().as_str() == channel) else {
-            return Err(match channel.parse::<Channel>() {
-                Ok(c) => SendError::Transient(format!("{} non configuré sur cette instance", c.french())),
-                Err(e) => SendError::Permanent(e.to_string()),
-            });
+        let Some(sender) = self.senders.iter().find(|s| s.channel() == channel) else {
+            return Err(SendError::Transient(format!(
+                "{} non configuré sur cette instance",
+                channel.french()
+            )));
         };
         sender
             .send(Delivery {
@@ -293,7 +293,7 @@ impl Scheduler {
         self.app
             .metrics
             .failed
-            .get_or_create(&crate::metrics::Metrics::channel(&job.channel))
+            .get_or_create(&crate::metrics::Metrics::channel(job.channel.as_str()))
             .inc();
         let Some(case_id) = job.reminder.case_id else {
             return Ok(());
@@ -335,19 +335,15 @@ impl Scheduler {
             late: false,
             payload: json!({
                 "erreur": error,
-                "canal": job.channel,
+                "canal": job.channel.as_str(),
                 "sorte": job.reminder.kind.code(),
                 "responsable": guardian,
             }),
         };
-        if let Some(id) = Store::insert_reminder(&mut tx, &r, now).await? {
-            for (channel, recipient) in self.app.destinations(&mut tx, &case, &role).await? {
-                if channel == job.channel && recipient == job.recipient {
-                    continue;
-                }
-                Store::insert_delivery(&mut tx, id, &key, &channel, &recipient, now, None, now).await?;
-            }
-        }
+        // Told elsewhere than where it failed.
+        let mut to = self.app.destinations(&mut tx, &case, &role).await?;
+        to.retain(|d| !(d.channel == job.channel && d.recipient == job.recipient));
+        Store::decide(&mut tx, &r, &to, now, None, now).await?;
         tx.commit().await?;
         Ok(())
     }

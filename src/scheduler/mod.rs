@@ -104,11 +104,11 @@ impl Scheduler {
     }
 
     /// The channels this instance can send on now: it claims only those.
-    pub fn channels(&self) -> Vec<&'static str> {
+    pub fn channels(&self) -> Vec<crate::channel::Channel> {
         self.senders
             .iter()
             .filter(|s| s.ready())
-            .map(|s| s.channel().as_str())
+            .map(|s| s.channel())
             .collect()
     }
 

@@ -7,14 +7,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Result, Store, StoreError, dialect, parse_ts, ts};
+use super::{Result, Store, StoreError, date, dialect, flag, from_json, parse_ts, ts};
+use crate::channel::Channel;
 
 /// Delivery channels: console, email, Matrix, Telegram.
-pub const CHANNEL_SLOTS: usize = 4;
+pub const CHANNEL_SLOTS: usize = Channel::ALL.len();
 
 /// The key of a delivery: its reminder's key, the channel and an opaque id
 /// of the recipient, never an address (keys reach logs and Message-IDs).
-pub fn delivery_key(reminder_key: &str, channel: &str, recipient: &str) -> String {
+pub fn delivery_key(reminder_key: &str, channel: Channel, recipient: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(recipient.as_bytes());
     let id: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
@@ -102,15 +103,45 @@ pub struct ReminderRow {
     pub acknowledged: bool,
 }
 
+/// Where one delivery of a message goes: a channel and the recipient
+/// there (an address, a room, a chat id, a console identity).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Destination {
+    pub channel: Channel,
+    pub recipient: String,
+}
+
+impl Destination {
+    pub fn new(channel: Channel, recipient: impl Into<String>) -> Destination {
+        Destination {
+            channel,
+            recipient: recipient.into(),
+        }
+    }
+}
+
 /// A delivery claimed for sending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub delivery_id: i64,
     pub key: String,
-    pub channel: String,
+    pub channel: Channel,
     pub recipient: String,
     pub attempts: i64,
     pub reminder: ReminderRow,
+}
+
+/// Where a claimed delivery goes after an attempt.
+#[derive(Debug, Clone, Copy)]
+enum Settled<'a> {
+    /// Sent at that instant.
+    Sent(DateTime<Utc>),
+    /// Tried again at that instant, after that error.
+    Retry(DateTime<Utc>, &'a str),
+    /// Back in the queue until then, the attempt not counted.
+    Postponed(DateTime<Utc>),
+    /// Done with for good: `failed` or `skipped`, and why.
+    Ended(&'static str, &'a str),
 }
 
 /// Counts by delivery state, for health and tests.
@@ -123,9 +154,38 @@ pub struct OutboxCounts {
     pub skipped: i64,
 }
 
+/// A stored channel name, decoded.
+fn channel_of(name: &str) -> Result<Channel> {
+    name.parse()
+        .map_err(|e: crate::channel::UnknownChannel| StoreError::Corrupt(e.to_string()))
+}
+
 impl Store {
+    /// Decides a message: its row and one delivery per destination, in the
+    /// caller's transaction, before anything is sent. Every row is keyed, so
+    /// deciding again inserts nothing and returns `None`; otherwise the new
+    /// message's id. Deliveries wait until `not_before`; with `skipped`,
+    /// they are recorded as not to be sent, and why (superseded, or the
+    /// procedure's late policy).
+    pub async fn decide(
+        conn: &mut AnyConnection,
+        message: &NewReminder,
+        to: &[Destination],
+        not_before: DateTime<Utc>,
+        skipped: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let Some(id) = Self::insert_reminder(conn, message, now).await? else {
+            return Ok(None);
+        };
+        for d in to {
+            Self::insert_delivery(conn, id, &message.key, d, not_before, skipped, now).await?;
+        }
+        Ok(Some(id))
+    }
+
     /// Inserts a reminder unless its key exists; returns its id if new.
-    pub async fn insert_reminder(
+    async fn insert_reminder(
         conn: &mut AnyConnection,
         r: &NewReminder,
         now: DateTime<Utc>,
@@ -150,15 +210,12 @@ impl Store {
         Ok(id)
     }
 
-    /// Adds one destination of a reminder; `skipped` records a decision not
-    /// to send (superseded, or the late policy says so).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_delivery(
+    /// Adds one destination of a reminder.
+    async fn insert_delivery(
         conn: &mut AnyConnection,
         reminder_id: i64,
         reminder_key: &str,
-        channel: &str,
-        recipient: &str,
+        to: &Destination,
         not_before: DateTime<Utc>,
         skipped: Option<&str>,
         now: DateTime<Utc>,
@@ -169,9 +226,9 @@ impl Store {
              ON CONFLICT(idempotency_key) DO NOTHING",
         )
         .bind(reminder_id)
-        .bind(delivery_key(reminder_key, channel, recipient))
-        .bind(channel)
-        .bind(recipient)
+        .bind(delivery_key(reminder_key, to.channel, &to.recipient))
+        .bind(to.channel.as_str())
+        .bind(&to.recipient)
         .bind(if skipped.is_some() { "skipped" } else { "pending" })
         .bind(ts(not_before))
         .bind(skipped)
@@ -208,7 +265,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
-        channels: &[&str],
+        channels: &[Channel],
     ) -> Result<Vec<Job>> {
         if channels.is_empty() {
             return Ok(vec![]);
@@ -233,7 +290,7 @@ impl Store {
         // A fixed number of slots keeps the statement static; unused ones
         // repeat the first channel.
         for i in 0..CHANNEL_SLOTS {
-            q = q.bind(channels.get(i).copied().unwrap_or(channels[0]).to_string());
+            q = q.bind(channels.get(i).copied().unwrap_or(channels[0]).as_str());
         }
         let ids: Vec<i64> = q.fetch_all(&self.pool).await?;
         if ids.is_empty() {
@@ -254,7 +311,7 @@ impl Store {
             jobs.push(Job {
                 delivery_id: r.get("delivery_id"),
                 key: r.get("dkey"),
-                channel: r.get("channel"),
+                channel: channel_of(r.get("channel"))?,
                 recipient: r.get("recipient"),
                 attempts: r.get("attempts"),
                 reminder: reminder_from_row(&r)?,
@@ -270,60 +327,67 @@ impl Store {
     }
 
     pub async fn mark_sent(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
-        )
-        .bind(ts(now))
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.set_delivery_state(delivery_id, Settled::Sent(now)).await
     }
 
     pub async fn mark_retry(&self, delivery_id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
-        )
-        .bind(ts(next))
-        .bind(error)
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.set_delivery_state(delivery_id, Settled::Retry(next, error))
+            .await
     }
 
     /// Puts a claimed delivery back without counting an attempt.
     pub async fn postpone(&self, delivery_id: i64, next: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL,
-                    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $2",
-        )
-        .bind(ts(next))
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.set_delivery_state(delivery_id, Settled::Postponed(next))
+            .await
     }
 
     pub async fn mark_failed(&self, delivery_id: i64, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'failed', lease_until = NULL, last_error = $1 WHERE id = $2",
-        )
-        .bind(error)
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.set_delivery_state(delivery_id, Settled::Ended("failed", error))
+            .await
     }
 
     pub async fn mark_skipped(&self, delivery_id: i64, why: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'skipped', lease_until = NULL, last_error = $1 WHERE id = $2",
-        )
-        .bind(why)
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
+        self.set_delivery_state(delivery_id, Settled::Ended("skipped", why))
+            .await
+    }
+
+    /// The one way a claimed delivery leaves `sending`: every outcome ends
+    /// its lease. Each statement stays static; the delivery's id is always
+    /// the last placeholder.
+    async fn set_delivery_state(&self, delivery_id: i64, to: Settled<'_>) -> Result<()> {
+        let q = match to {
+            Settled::Sent(at) => sqlx::query(
+                "UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
+            )
+            .bind(ts(at)),
+            Settled::Retry(next, error) => sqlx::query(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
+            )
+            .bind(ts(next))
+            .bind(error),
+            Settled::Postponed(next) => sqlx::query(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL,
+                        attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $2",
+            )
+            .bind(ts(next)),
+            Settled::Ended(state, why) => {
+                sqlx::query("UPDATE deliveries SET state = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
+                    .bind(state)
+                    .bind(why)
+            }
+        };
+        q.bind(delivery_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Keeps the platform's id of a sent message (a Matrix event id), by
+    /// which a reaction finds its reminder.
+    pub async fn set_external_ref(&self, delivery_id: i64, external: &str) -> Result<()> {
+        sqlx::query("UPDATE deliveries SET external_ref = $1 WHERE id = $2")
+            .bind(external)
+            .bind(delivery_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -355,7 +419,7 @@ impl Store {
     }
 
     /// Per channel: deliveries due by `now` and not sent, and the oldest's due time.
-    pub async fn due_by_channel(&self, now: DateTime<Utc>) -> Result<Vec<(String, i64, DateTime<Utc>)>> {
+    pub async fn due_by_channel(&self, now: DateTime<Utc>) -> Result<Vec<(Channel, i64, DateTime<Utc>)>> {
         let rows = sqlx::query(
             "SELECT channel, COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM deliveries
              WHERE state = 'pending' AND next_attempt_at <= $1 GROUP BY channel ORDER BY channel",
@@ -366,7 +430,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let oldest: String = r.get("oldest");
-                Ok((r.get("channel"), r.get("n"), parse_ts(&oldest)?))
+                Ok((channel_of(r.get("channel"))?, r.get("n"), parse_ts(&oldest)?))
             })
             .collect()
     }
@@ -517,12 +581,7 @@ fn reminder_from_row(r: &AnyRow) -> Result<ReminderRow> {
         key: r.get("idempotency_key"),
         case_id: r.get("case_id"),
         step: r.get("step"),
-        due_on: due
-            .map(|d| {
-                d.parse()
-                    .map_err(|_| StoreError::Corrupt(format!("date « {d} »")))
-            })
-            .transpose()?,
+        due_on: date(due)?,
         kind: {
             let code: String = r.get("kind");
             MessageKind::parse(&code)
@@ -530,8 +589,8 @@ fn reminder_from_row(r: &AnyRow) -> Result<ReminderRow> {
         },
         role: r.get("role"),
         send_at: parse_ts(&send_at)?,
-        late: r.get::<i64, _>("late") != 0,
-        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        late: flag(r, "late"),
+        payload: from_json(&payload)?,
         acknowledged: acked.is_some(),
     })
 }

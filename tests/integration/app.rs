@@ -117,7 +117,7 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
             .iter()
             .any(|l| l.contains("jeudi 10 décembre 2026"))
     );
-    let trail = t.app.store.audit_trail(&reference).await.expect("audit");
+    let trail = t.store.audit_trail(&reference).await.expect("audit");
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["ouverture", "evenement", "etape_faite"]);
 }
@@ -127,13 +127,13 @@ async fn audit_trail_is_append_only() {
     let t = app_at(paris_noon(2026, 12, 1)).await;
     crate::util::intake(&t, par("2026-12-09")).await.expect("open");
     let upd = sqlx::query("UPDATE audit SET actor = 'x'")
-        .execute(t.app.store.pool())
+        .execute(t.store.pool())
         .await;
     assert!(upd.is_err());
-    let del = sqlx::query("DELETE FROM audit").execute(t.app.store.pool()).await;
+    let del = sqlx::query("DELETE FROM audit").execute(t.store.pool()).await;
     assert!(del.is_err());
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit")
-        .fetch_one(t.app.store.pool())
+        .fetch_one(t.store.pool())
         .await
         .expect("count");
     assert_eq!(n, 1);
@@ -192,7 +192,7 @@ async fn bad_cases_are_refused_and_nothing_is_stored() {
             .to_string()
             .contains("aucune donnée individuelle")
     );
-    assert_eq!(t.app.store.count_cases().await.expect("count"), 0);
+    assert_eq!(t.store.count_cases().await.expect("count"), 0);
 }
 
 #[tokio::test]
@@ -255,7 +255,7 @@ async fn chat_commands_with_authorization_and_audit() {
         "{reply}"
     );
 
-    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
     let last = trail.last().expect("entry");
     assert_eq!(last.action, "report");
     assert_eq!(last.channel, "console");
@@ -331,7 +331,7 @@ async fn partner_communication_silent_approval_and_objection() {
         .await
         .expect("reply");
     assert!(reply.contains("Affiche de rentrée"), "{reply}");
-    let mut conn = t.app.store.pool().acquire().await.expect("conn");
+    let mut conn = t.store.pool().acquire().await.expect("conn");
     let case = Store::case_by_ref(&mut conn, "COM-2026-0001")
         .await
         .expect("db")
@@ -402,10 +402,10 @@ async fn closed_cases_are_purged_after_the_following_school_year() {
             .map(|e| e.detail["motif"].clone())
             .expect("report entry")
     };
-    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
     assert_eq!(motif(&trail), "motif qui vieillit avec le dossier");
     let raw: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit")
-        .fetch_all(t.app.store.pool())
+        .fetch_all(t.store.pool())
         .await
         .expect("raw audit");
     assert!(raw.iter().all(|d| !d.contains("vieillit")), "{raw:?}");
@@ -420,13 +420,13 @@ async fn closed_cases_are_purged_after_the_following_school_year() {
     for table in ["pupils", "guardians", "steps", "case_events", "case_notes"] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(t.app.store.pool())
+            .fetch_one(t.store.pool())
             .await
             .expect("count");
         assert_eq!(n, 0, "{table}");
     }
     // The audit trail stays, and says so.
-    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["ouverture", "report", "cloture", "purge"]);
     assert_eq!(motif(&trail), echeancier::store::NOTE_PURGED);
@@ -471,11 +471,11 @@ async fn partner_rooms_never_receive_individual_cases() {
         .await
         .expect("com")
         .case;
-    let mut conn = app.store.pool().acquire().await.expect("conn");
-    let rooms = |d: Vec<(String, String)>| -> Vec<String> {
+    let mut conn = t.store.pool().acquire().await.expect("conn");
+    let rooms = |d: Vec<echeancier::store::outbox::Destination>| -> Vec<String> {
         d.into_iter()
-            .filter(|(c, _)| c == "matrix")
-            .map(|(_, r)| r)
+            .filter(|d| d.channel == echeancier::channel::Channel::Matrix)
+            .map(|d| d.recipient)
             .collect()
     };
     let to_par = rooms(
@@ -549,15 +549,8 @@ async fn linked_accounts_survive_a_restart() {
     );
     let settings = echeancier::config::Settings::parse("demo.toml", &given, Some(&lib)).expect("config");
     t.app.sync_directory(&settings).await.expect("sync");
-    let (dasen, _) = t
-        .app
-        .store
-        .person_by_slug("dasen")
-        .await
-        .expect("db")
-        .expect("dasen");
+    let (dasen, _) = t.store.person_by_slug("dasen").await.expect("db").expect("dasen");
     let (actor, _) = t
-        .app
         .store
         .actor("telegram", "424242")
         .await
@@ -615,7 +608,7 @@ async fn rooms_show_cases_only_to_their_audience() {
         let app = t.app.clone();
         async move { app.handle_in(&place, "console", who, &text).await.expect("reply") }
     };
-    let before = t.app.store.audit_trail(&r).await.expect("audit").len();
+    let before = t.store.audit_trail(&r).await.expect("audit").len();
     // A staff member typing in the partners' room, or in an undeclared one.
     for place in [partners.clone(), Place::Undeclared] {
         let reply = say(place.clone(), "dasen", format!("!dossier {r}")).await;
@@ -632,7 +625,7 @@ async fn rooms_show_cases_only_to_their_audience() {
         assert!(!list.contains(&r) && list.contains("message direct"), "{list}");
         assert!(list.contains(&com), "partnership items stay visible: {list}");
     }
-    assert_eq!(t.app.store.audit_trail(&r).await.expect("audit").len(), before);
+    assert_eq!(t.store.audit_trail(&r).await.expect("audit").len(), before);
     // Partnership items are fine in the partners' room.
     let reply = say(partners.clone(), "caf", format!("!dossier {com}")).await;
     assert!(reply.contains(&com) && !reply.starts_with("Désolé"), "{reply}");
@@ -712,7 +705,7 @@ async fn clocks_move_only_within_the_rules() {
     )
     .await;
     assert!(reply.contains("reportée au lundi 1er mars 2027"), "{reply}");
-    let trail = t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
     let last = trail.last().expect("entry");
     assert_eq!(last.detail["au_dela_date_legale"], true, "{:?}", last.detail);
 }
@@ -764,7 +757,7 @@ async fn the_console_receives_only_what_its_identity_may_see() {
         ..Default::default()
     };
     let as_partner = t.app.clone().with_options(options);
-    let mut conn = t.app.store.pool().acquire().await.expect("conn");
+    let mut conn = t.store.pool().acquire().await.expect("conn");
     let case = Store::case_by_id(&mut conn, r.id)
         .await
         .expect("case")
@@ -773,7 +766,11 @@ async fn the_console_receives_only_what_its_identity_may_see() {
         .destinations(&mut conn, &case, "dasen")
         .await
         .expect("destinations");
-    assert!(to.iter().all(|(channel, _)| channel != "console"), "{to:?}");
+    assert!(
+        to.iter()
+            .all(|d| d.channel != echeancier::channel::Channel::Console),
+        "{to:?}"
+    );
     let options = echeancier::app::Options {
         console: Some("dasen".into()),
         ..Default::default()
@@ -783,7 +780,11 @@ async fn the_console_receives_only_what_its_identity_may_see() {
         .destinations(&mut conn, &case, "dasen")
         .await
         .expect("destinations");
-    assert!(to.iter().any(|(channel, _)| channel == "console"), "{to:?}");
+    assert!(
+        to.iter()
+            .any(|d| d.channel == echeancier::channel::Channel::Console),
+        "{to:?}"
+    );
 }
 
 /// Contacts are validated when entered: a French error naming the field,
@@ -791,7 +792,7 @@ async fn the_console_receives_only_what_its_identity_may_see() {
 #[tokio::test]
 async fn contacts_are_validated_at_intake() {
     let t = app_at(paris_noon(2026, 12, 10)).await;
-    let count = || async { t.app.store.count_cases().await.expect("count") };
+    let count = || async { t.store.count_cases().await.expect("count") };
     let before = count().await;
     for (email, phone, field) in [
         (Some("Dupont sans arobase"), None, "courriel du responsable 2"),

@@ -27,8 +27,7 @@ impl Cases {
 async fn setup() -> (TestApp, Cases) {
     let t = app_at(paris_noon(2026, 12, 1)).await;
     // A head of school elsewhere, and the DASEN office of another département.
-    t.app
-        .store
+    t.store
         .upsert_person(
             "chef67",
             "Chef 67",
@@ -43,8 +42,7 @@ async fn setup() -> (TestApp, Cases) {
         )
         .await
         .expect("person");
-    t.app
-        .store
+    t.store
         .upsert_person(
             "dasen44",
             "DASEN 44",
@@ -213,7 +211,7 @@ fn matrix(c: &Cases) -> Vec<(String, Vec<&'static str>)> {
 async fn trail_len(t: &TestApp, cases: &Cases) -> usize {
     let mut n = 0;
     for c in cases.all() {
-        n += t.app.store.audit_trail(c).await.expect("audit").len();
+        n += t.store.audit_trail(c).await.expect("audit").len();
     }
     n
 }

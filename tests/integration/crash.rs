@@ -113,6 +113,7 @@ async fn scenario(cases: usize) -> Scenario {
     );
     let t = crate::util::TestApp {
         app: t.app.clone().with_options(options),
+        store: t.store,
         clock: t.clock,
         _dir: t._dir,
     };
@@ -145,7 +146,7 @@ async fn matrix_outcome(sc: &Scenario) -> (usize, usize, usize) {
     let refs: BTreeSet<String> = sqlx::query_scalar(
         "SELECT external_ref FROM deliveries WHERE channel = 'matrix' AND external_ref IS NOT NULL",
     )
-    .fetch_all(sc.t.app.store.pool())
+    .fetch_all(sc.t.store.pool())
     .await
     .expect("refs")
     .into_iter()
@@ -233,7 +234,7 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     crate::daemons::report(&format!(
         "crash on {:?}: {} reminders ({} email, {} Matrix), seed {seed:#x}, {} SIGKILLs at (target, sent so far) {kills:?}: \
          email {email_lost} lost, {email_dups} duplicate(s); Matrix {matrix_lost} lost, {matrix_dups} duplicate(s)",
-        t.app.store.backend(),
+        t.store.backend(),
         keys.len(),
         email_keys.len(),
         matrix_keys.len(),
@@ -246,7 +247,7 @@ async fn sigkill_during_ten_thousand_deliveries_loses_and_doubles_nothing() {
     assert_eq!(events, matrix_keys.len());
     // Each kill can double at most the sends then in flight (8 at a time).
     assert!(email_dups <= 8 * kills.len(), "{email_dups} email duplicates");
-    let counts = t.app.store.outbox_counts().await.expect("counts");
+    let counts = t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.failed),
         (0, 0, 0),
@@ -272,7 +273,7 @@ async fn the_matrix_account_moves_to_another_instance_with_its_device() {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM deliveries WHERE channel = 'matrix' AND state = 'sent'",
         )
-        .fetch_one(sc.t.app.store.pool())
+        .fetch_one(sc.t.store.pool())
         .await
         .expect("count")
     };

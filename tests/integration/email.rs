@@ -107,7 +107,7 @@ async fn parent_notices_in_their_language_with_invitation() {
     // The delivery key names the recipient by an opaque id, never the address.
     let key = echeancier::store::outbox::delivery_key(
         &format!("{r}/entretien/rdv-2026-12-17T1430/avis-1"),
-        "email",
+        echeancier::channel::Channel::Email,
         "parent.fr@example.org",
     );
     assert!(!key.contains('@'), "{key}");
@@ -182,7 +182,7 @@ async fn a_restricted_guardian_gets_nothing_and_nights_are_respected() {
     )
     .await;
     sqlx::query("UPDATE guardians SET restricted = 1 WHERE email = 'restreint@example.org'")
-        .execute(t.app.store.pool())
+        .execute(t.store.pool())
         .await
         .expect("restrict");
     let s = scheduler(&t, &smtp);
@@ -253,7 +253,7 @@ async fn a_permanent_failure_alerts_the_responsible_staff() {
         !body.contains("reject@example.org") || body.contains("550"),
         "{body}"
     );
-    let counts = t.app.store.outbox_counts().await.expect("counts");
+    let counts = t.store.outbox_counts().await.expect("counts");
     assert_eq!(counts.failed, 1);
 }
 
@@ -272,9 +272,8 @@ async fn a_restart_mid_batch_loses_nothing_and_sends_nothing_twice() {
     first.batch = 5;
     // The first instance claims a batch and dies before sending it.
     let claimed = t
-        .app
         .store
-        .claim_deliveries(now, now + first.lease, 5, &["email"])
+        .claim_deliveries(now, now + first.lease, 5, &[echeancier::channel::Channel::Email])
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 5);
@@ -301,7 +300,7 @@ async fn a_restart_mid_batch_loses_nothing_and_sends_nothing_twice() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 24, "every reminder once");
-    let counts = t.app.store.outbox_counts().await.expect("counts");
+    let counts = t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.sent),
         (0, 0, 24),
@@ -349,7 +348,7 @@ async fn failure_paths_name_no_contact() {
     // Older data: an address entered before contacts were validated.
     sqlx::query("INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) SELECT id, 'Parent Secret', 'ancienne-adresse@@example', '07 11 22 33 44', 'fr', 0 FROM cases WHERE reference = $1")
         .bind(&r)
-        .execute(t.app.store.pool())
+        .execute(t.store.pool())
         .await
         .expect("legacy guardian");
     let s = scheduler(&t, &smtp);
@@ -391,7 +390,7 @@ async fn failure_paths_name_no_contact() {
     // Keys (logged) and stored errors carry no address.
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT idempotency_key, last_error FROM deliveries")
-            .fetch_all(t.app.store.pool())
+            .fetch_all(t.store.pool())
             .await
             .expect("rows");
     for (key, error) in &rows {
@@ -400,7 +399,7 @@ async fn failure_paths_name_no_contact() {
         assert!(crate::privacy::personal_data_in(&error).is_none(), "{error}");
     }
     // What /healthz shows of the last failure is generic.
-    let health = t.app.metrics.health();
+    let health = t.app.metrics().health();
     let (_, kind) = health["email"].last_error.expect("a failure recorded");
     assert_eq!(kind, "échec définitif d'envoi");
 }

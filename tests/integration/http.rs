@@ -4,7 +4,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::util::{app_at, paris_noon};
 
-async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+pub async fn get(addr: std::net::SocketAddr, path: &str) -> String {
     get_with(addr, path, None).await
 }
 
@@ -18,7 +18,10 @@ async fn health_and_metrics() {
         .expect("reply");
     let router = echeancier::http::router(
         t.app.clone(),
-        vec![echeancier::http::ChannelInfo::new("email", "fichiers")],
+        vec![echeancier::http::ChannelInfo::new(
+            echeancier::channel::Channel::Email,
+            "fichiers",
+        )],
         None,
         None,
     );
@@ -52,7 +55,7 @@ async fn health_and_metrics() {
     // A channel whose last attempt failed makes the instance "degraded",
     // still 200 (the database answers); a success afterwards clears it.
     let now = paris_noon(2026, 11, 23);
-    t.app.metrics.record_error("email", now, "550 boîte inconnue");
+    t.app.metrics().record_error("email", now, "550 boîte inconnue");
     let health = get(addr, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(
@@ -62,7 +65,7 @@ async fn health_and_metrics() {
         "{health}"
     );
     t.app
-        .metrics
+        .metrics()
         .record_ok("email", now + chrono::Duration::minutes(1));
     let health = get(addr, "/healthz").await;
     assert!(health.contains("\"status\":\"ok\""), "{health}");
@@ -89,7 +92,10 @@ async fn a_token_guards_both_endpoints() {
     let t = app_at(paris_noon(2026, 11, 23)).await;
     let router = echeancier::http::router(
         t.app.clone(),
-        vec![echeancier::http::ChannelInfo::new("email", "fichiers")],
+        vec![echeancier::http::ChannelInfo::new(
+            echeancier::channel::Channel::Email,
+            "fichiers",
+        )],
         None,
         Some("jeton-de-test".into()),
     );

@@ -30,18 +30,18 @@ pub async fn seed_due_reminders(t: &TestApp, cases: usize, keep: [&str; 2]) -> V
     sqlx::query("DELETE FROM deliveries WHERE channel NOT IN ($1, $2)")
         .bind(keep[0])
         .bind(keep[1])
-        .execute(t.app.store.pool())
+        .execute(t.store.pool())
         .await
         .expect("email only");
     // Due for the daemons, which run on the real clock.
     sqlx::query(
         "UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000Z' WHERE state = 'pending'",
     )
-    .execute(t.app.store.pool())
+    .execute(t.store.pool())
     .await
     .expect("make due");
     sqlx::query_scalar("SELECT idempotency_key FROM deliveries WHERE state = 'pending' ORDER BY id")
-        .fetch_all(t.app.store.pool())
+        .fetch_all(t.store.pool())
         .await
         .expect("keys")
 }
@@ -66,7 +66,7 @@ pub fn received_by_id(smtp: &SmtpServer) -> BTreeMap<String, (usize, Vec<String>
 }
 
 pub async fn sent_count(t: &TestApp) -> i64 {
-    t.app.store.outbox_counts().await.expect("counts").sent
+    t.store.outbox_counts().await.expect("counts").sent
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,7 +176,7 @@ async fn three_instances_share_the_work_and_one_killed_loses_nothing() {
     assert!(duplicates <= 8, "{duplicates} duplicates");
     assert!(per_sender.len() >= 2, "the work was shared: {per_sender:?}");
     assert_eq!(answers, 1, "one poller answered the command");
-    let counts = t.app.store.outbox_counts().await.expect("counts");
+    let counts = t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.failed),
         (0, 0, 0),

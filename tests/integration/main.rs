@@ -10,10 +10,13 @@ mod daemons;
 mod email;
 mod fake_telegram;
 mod http;
+mod in_process;
 mod instances;
 mod matrix;
 mod outages;
 mod privacy;
 mod scheduler;
+#[path = "../support/smtp.rs"]
+mod smtp;
 mod telegram;
 mod util;

@@ -233,8 +233,7 @@ pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
             },
         ),
     ] {
-        t.app
-            .store
+        t.store
             .upsert_person(slug, slug, None, &[grant], &[("matrix".into(), user.into())])
             .await
             .expect("person");
@@ -343,7 +342,7 @@ async fn commands_in_an_encrypted_room() {
         "{}",
         reply.body
     );
-    let trail = h.t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = h.t.store.audit_trail(&r).await.expect("audit");
     let last = trail.last().expect("entry");
     assert_eq!(
         (last.action.as_str(), last.channel.as_str()),
@@ -366,7 +365,7 @@ async fn commands_in_an_encrypted_room() {
     intrus.sync().await;
     intrus.client.join_room_by_id(&room_id).await.expect("join");
     claire.wait_membership(&room_id, &intrus.id(), true).await;
-    let before = h.t.app.store.audit_trail(&r).await.expect("audit").len();
+    let before = h.t.store.audit_trail(&r).await.expect("audit").len();
     let intrus_room = intrus.client.get_room(&room_id).expect("room");
     let cmd = intrus
         .say(&intrus_room, &format!("!etape {r} actions_etablissement fait"))
@@ -383,7 +382,7 @@ async fn commands_in_an_encrypted_room() {
         "{}",
         refusal.body
     );
-    assert_eq!(h.t.app.store.audit_trail(&r).await.expect("audit").len(), before);
+    assert_eq!(h.t.store.audit_trail(&r).await.expect("audit").len(), before);
     // The room has three members now and is declared nowhere: even the head
     // of school gets no individual case there.
     let cmd = claire.say(&room, &format!("!dossier {r}")).await;
@@ -410,8 +409,7 @@ async fn commands_in_an_encrypted_room() {
 async fn partner_invitations_only_into_partner_rooms() {
     let _turn = TURN.lock().await;
     let h = harness(at("2026-12-01T09:00:00Z")).await;
-    h.t.app
-        .store
+    h.t.store
         .upsert_person(
             "caf_m",
             "caf_m",
@@ -478,9 +476,13 @@ async fn reminders_reactions_and_a_restart() {
     // The first instance claims two deliveries and dies before sending them.
     let now = h.t.clock.now();
     let claimed =
-        h.t.app
-            .store
-            .claim_deliveries(now, now + scheduler.lease, 2, &["matrix"])
+        h.t.store
+            .claim_deliveries(
+                now,
+                now + scheduler.lease,
+                2,
+                &[echeancier::channel::Channel::Matrix],
+            )
             .await
             .expect("claim");
     assert_eq!(claimed.len(), 2);
@@ -513,7 +515,7 @@ async fn reminders_reactions_and_a_restart() {
     let first = scheduler.deliver().await.expect("deliver");
     h.t.clock.set(now + chrono::Duration::minutes(10));
     let second = scheduler.deliver().await.expect("deliver");
-    let counts = h.t.app.store.outbox_counts().await.expect("counts");
+    let counts = h.t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.failed),
         (0, 0, 0),
@@ -553,16 +555,14 @@ async fn reminders_reactions_and_a_restart() {
     // A reaction acts only on a reminder posted in the room it is made in.
     let event = reminder.event_id.to_string();
     assert!(
-        h.t.app
-            .store
+        h.t.store
             .reminder_by_external_ref(&event, room_id.as_str())
             .await
             .expect("db")
             .is_some()
     );
     assert_eq!(
-        h.t.app
-            .store
+        h.t.store
             .reminder_by_external_ref(&event, "!autre:localhost")
             .await
             .expect("db"),
@@ -588,7 +588,7 @@ async fn reminders_reactions_and_a_restart() {
         .collect::<String>()
         .parse()
         .expect("reminder id");
-    let mut conn = h.t.app.store.pool().acquire().await.expect("conn");
+    let mut conn = h.t.store.pool().acquire().await.expect("conn");
     let row = echeancier::store::Store::reminder(&mut conn, id)
         .await
         .expect("db")

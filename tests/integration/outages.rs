@@ -136,7 +136,7 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
     let down = SynapseDown::stop();
     smtp.outage(Some(451));
     let report = scheduler.deliver().await.expect("deliver during the outage");
-    let counts = h.t.app.store.outbox_counts().await.expect("counts");
+    let counts = h.t.store.outbox_counts().await.expect("counts");
     assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
     assert_eq!(
         (counts.sent, counts.sending, counts.failed),
@@ -153,7 +153,7 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
     h.t.clock.set(t0 + Duration::hours(2));
     let report = scheduler.deliver().await.expect("deliver after the outage");
     assert_eq!(report.failed, 0, "{report:?}");
-    let counts = h.t.app.store.outbox_counts().await.expect("counts");
+    let counts = h.t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.pending, counts.sending, counts.failed),
         (0, 0, 1),
@@ -173,7 +173,7 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
         "SELECT d.idempotency_key FROM deliveries d JOIN reminders r ON r.id = d.reminder_id
          WHERE d.channel = 'email' AND d.state = 'sent' ORDER BY r.send_at, d.id",
     )
-    .fetch_all(h.t.app.store.pool())
+    .fetch_all(h.t.store.pool())
     .await
     .expect("keys");
     let arrived: Vec<String> = smtp
@@ -246,7 +246,7 @@ async fn a_database_restart_delays_but_loses_nothing() {
     let smtp = SmtpServer::start();
     let mailer = Mailer::new(&smtp.settings(), "dsden49@example.org").expect("mailer");
     let mut scheduler = Scheduler::new(t.app.clone(), vec![]).with_sender(Arc::new(mailer));
-    let leader = Leader::new(&t.app.store, "planificateur");
+    let leader = Leader::new(&t.store, "planificateur");
     assert!(leader.held().await.expect("lead"));
     t.clock.set(at("2026-12-11T08:00:00Z"));
     scheduler.max_per_pass = 4;
@@ -269,12 +269,12 @@ async fn a_database_restart_delays_but_loses_nothing() {
     let got = crate::instances::received_by_id(&smtp);
     assert_eq!(got.len(), 10);
     assert!(got.values().all(|(n, _)| *n == 1), "{got:?}");
-    let counts = t.app.store.outbox_counts().await.expect("counts");
+    let counts = t.store.outbox_counts().await.expect("counts");
     assert_eq!(
         (counts.sent, counts.pending, counts.sending),
         (10, 0, 0),
         "{counts:?}"
     );
-    t.app.store.pool().close().await;
+    t.store.pool().close().await;
     control("stop");
 }

@@ -126,7 +126,7 @@ async fn reminders_follow_the_policy_once_each() {
             .expect("reply");
     assert!(reply.contains("autre rôle"), "{reply}");
     assert!(h.run_at(at("2026-12-22T07:31:00Z")).await.is_empty());
-    let trail = h.t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = h.t.store.audit_trail(&r).await.expect("audit");
     assert!(trail.iter().any(|e| e.action == "accuse_reception"));
 }
 
@@ -156,7 +156,7 @@ async fn downtime_sends_missed_reminders_late_once_and_coalesced() {
     assert_eq!(text.matches("⏰ Rappel").count(), 3, "{text}");
     // Nothing is sent twice.
     assert!(h.run_at(at("2026-12-23T09:05:00Z")).await.is_empty());
-    let counts = h.t.app.store.outbox_counts().await.expect("counts");
+    let counts = h.t.store.outbox_counts().await.expect("counts");
     assert_eq!(counts.pending, 0, "{counts:?}");
     assert!(counts.skipped >= 2, "{counts:?}");
 }

@@ -157,7 +157,7 @@ async fn linking_commands_and_refusals() {
         "{last}"
     );
     // The audit trail names the Telegram account.
-    let trail = h.t.app.store.audit_trail(&r).await.expect("audit");
+    let trail = h.t.store.audit_trail(&r).await.expect("audit");
     let done = trail.iter().find(|e| e.action == "etape_faite").expect("done");
     assert_eq!(done.channel, "telegram");
     assert!(

@@ -12,6 +12,8 @@ use echeancier::store::Store;
 
 pub struct TestApp {
     pub app: App,
+    /// The app's database, for assertions on what it stored.
+    pub store: Store,
     pub clock: Arc<FixedClock>,
     pub _dir: tempfile::TempDir,
 }
@@ -106,10 +108,11 @@ pub async fn app_with(store: Store, now: DateTime<Utc>, dir: tempfile::TempDir) 
     let templates = echeancier::notice::Templates::embedded().expect("templates");
     let mut options = echeancier::app::Options::from_settings(&settings, templates);
     options.console = Some("chef".into());
-    let app = App::new(store, lib, clock.clone()).with_options(options);
+    let app = App::new(store.clone(), lib, clock.clone()).with_options(options);
     app.sync_directory(&settings).await.expect("directory");
     TestApp {
         app,
+        store,
         clock,
         _dir: dir,
     }
@@ -152,110 +155,7 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A real SMTP server (aiosmtpd) on loopback, stopped when dropped.
-pub struct SmtpServer {
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-    child: std::process::Child,
-    stdout: std::io::BufReader<std::process::ChildStdout>,
-}
-
-/// The Python of the test services: the repository's virtualenv, made by
-/// `scripts/test`, or `ECHEANCIER_TEST_PYTHON`.
-pub fn test_python() -> std::path::PathBuf {
-    if let Ok(p) = std::env::var("ECHEANCIER_TEST_PYTHON") {
-        return p.into();
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(
-        venv.exists(),
-        "the test services are not installed: run scripts/test (it creates .venv with aiosmtpd)"
-    );
-    venv
-}
-
-impl SmtpServer {
-    pub fn start() -> SmtpServer {
-        use std::io::BufRead;
-        let dir = tempfile::tempdir().expect("dir");
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_capture.py");
-        let mut child = Command::new(test_python())
-            .arg(script)
-            .arg("--dir")
-            .arg(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("SMTP server starts");
-        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("port line");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .expect("PORT n");
-        SmtpServer {
-            port,
-            dir,
-            child,
-            stdout,
-        }
-    }
-
-    /// Every message answered with `code` (a 4xx) until `None`.
-    pub fn outage(&mut self, code: Option<u16>) {
-        use std::io::{BufRead, Write};
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        let cmd = match code {
-            Some(c) => format!("outage {c}\n"),
-            None => "outage off\n".to_string(),
-        };
-        stdin.write_all(cmd.as_bytes()).expect("control");
-        stdin.flush().expect("flush");
-        let mut ack = String::new();
-        self.stdout.read_line(&mut ack).expect("ack");
-        assert_eq!(ack.trim(), "OK");
-    }
-
-    /// Raw messages received so far, in order, with their envelope recipients.
-    pub fn received(&self) -> Vec<(String, Vec<u8>)> {
-        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
-            .expect("dir")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        names.sort();
-        names
-            .into_iter()
-            .map(|p| {
-                let raw = std::fs::read(&p).expect("eml");
-                let end = raw.windows(2).position(|w| w == b"\r\n").expect("envelope line");
-                let to = String::from_utf8_lossy(&raw[..end])
-                    .trim_start_matches("X-Envelope-To: ")
-                    .to_string();
-                (to, raw[end + 2..].to_vec())
-            })
-            .collect()
-    }
-
-    pub fn settings(&self) -> echeancier::config::EmailMode {
-        echeancier::config::EmailMode::Smtp(echeancier::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            security: echeancier::config::SmtpSecurity::None,
-            user: None,
-            password: None,
-        })
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use crate::smtp::SmtpServer;
 
 /// An app whose reminders go to email only (no console), with SMTP at `smtp`.
 pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
@@ -274,6 +174,7 @@ pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
     let app = t.app.clone().with_options(options);
     TestApp {
         app,
+        store: t.store,
         clock: t.clock,
         _dir: t._dir,
     }
@@ -322,7 +223,7 @@ pub async fn intake(
 ) -> Result<echeancier::app::Snapshot, echeancier::app::AppError> {
     use echeancier::clock::Clock;
     let before = t.clock.now();
-    let procedure = t.app.library.get(&spec.procedure).expect("procedure");
+    let procedure = t.app.library().get(&spec.procedure).expect("procedure");
     let latest = spec
         .events
         .iter()

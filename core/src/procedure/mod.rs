@@ -1,0 +1,373 @@
+//! Procedures as data. A procedure file (TOML, French keys) names its
+//! events, steps, the role responsible for each step, each step's deadline
+//! rule relative to an event or another step, its roll policy and its
+//! reminder policy. This module holds the domain types and the `Library`;
+//! files are read into the serde structs of `raw`, then validated into these
+//! types by `roles` (roles.toml), `validate` (a procedure file) and `step`
+//! (one step: its anchor, deadline rules and reminders), with line-numbered
+//! errors and a fix hint (`crate::located`).
+//!
+//! Adding a procedure is adding a file: nothing here knows any procedure.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::deadline::{Direction, Period, Roll, Rule, Unit};
+pub use crate::located::FileError;
+
+mod raw;
+mod roles;
+mod step;
+mod validate;
+
+// ---------------------------------------------------------------- roles
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Acts on the cases of one establishment (chef d'établissement, CPE).
+    Etablissement,
+    /// Acts on the cases of a département (DSDEN offices).
+    Departement,
+    /// A convention partner: partnership items only, never individual cases.
+    Partenaire,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub scope: Scope,
+    /// May act on every step of the cases in its scope.
+    pub supervises: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles(BTreeMap<String, Role>);
+
+impl Roles {
+    pub fn get(&self, id: &str) -> Option<&Role> {
+        self.0.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Role> {
+        self.0.values()
+    }
+
+    /// The human name of a role, or its id if unknown.
+    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.0.get(id).map(|r| r.name.as_str()).unwrap_or(id)
+    }
+}
+
+// ---------------------------------------------------------------- procedures
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// An individual case (a pupil): chat rooms get only its opaque reference.
+    Case,
+    /// A partnership item (convention, communication): no individual data.
+    Partnership,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDef {
+    pub id: String,
+    pub name: String,
+    /// The roles that may set its date: a clock is moved only by whom the
+    /// text makes responsible for it.
+    pub roles: Vec<String>,
+    /// A receipt (of a referral, of a registered letter): never in the future.
+    pub receipt: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamDef {
+    pub id: String,
+    pub name: String,
+    pub default: Option<u32>,
+}
+
+/// Dates that come from the school calendar rather than from the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SchoolAnchor {
+    /// The rentrée of the case's school year.
+    Rentree,
+    /// The rentrée after it.
+    NextRentree,
+    /// The first day of the summer holidays of the case's school year.
+    SummerStart,
+}
+
+/// What a step's deadline runs from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    Event(String),
+    StepDone(String),
+    StepDue(String),
+    School(SchoolAnchor),
+    /// Each partner's receipt of the item (convention art. 8).
+    PartnerReceipt,
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Anchor::Event(e) => f.write_str(e),
+            Anchor::StepDone(s) => write!(f, "{s}.fait"),
+            Anchor::StepDue(s) => write!(f, "{s}.echeance"),
+            Anchor::School(SchoolAnchor::Rentree) => f.write_str("@rentree"),
+            Anchor::School(SchoolAnchor::NextRentree) => f.write_str("@rentree_suivante"),
+            Anchor::School(SchoolAnchor::SummerStart) => f.write_str("@vacances_ete"),
+            Anchor::PartnerReceipt => f.write_str("@reception_partenaire"),
+        }
+    }
+}
+
+/// An amount fixed in the file or read from a case parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Amount {
+    Fixed(u32),
+    Param(String),
+}
+
+/// A deadline rule whose amount may come from the case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleSpec {
+    pub amount: Amount,
+    pub unit: Unit,
+    pub and_days: u32,
+    pub roll: Roll,
+    pub franc: bool,
+    pub inclusive: bool,
+    pub before: bool,
+}
+
+impl RuleSpec {
+    /// The concrete rule for a case, `None` if a parameter is missing.
+    pub fn resolve(&self, params: &BTreeMap<String, u32>, defaults: &[ParamDef]) -> Option<Rule> {
+        let amount = match &self.amount {
+            Amount::Fixed(n) => *n,
+            Amount::Param(p) => match params.get(p) {
+                Some(v) => *v,
+                None => defaults.iter().find(|d| &d.id == p)?.default?,
+            },
+        };
+        Some(Rule {
+            period: Period {
+                amount,
+                unit: self.unit,
+                and_days: self.and_days,
+            },
+            roll: self.roll,
+            franc: self.franc,
+            inclusive: self.inclusive,
+            direction: if self.before {
+                Direction::Before
+            } else {
+                Direction::After
+            },
+        })
+    }
+}
+
+/// What to do with a reminder that fell due while the daemon was down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatePolicy {
+    /// Send it late, once, marked late.
+    Envoyer,
+    /// Do not send it; post a notice that it was skipped.
+    IgnorerAvecAvis,
+    /// Send it to the escalation role instead.
+    Escalader,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderPolicy {
+    /// Working days before the last day at which to remind.
+    pub before_working_days: Vec<u32>,
+    /// Remind on the morning of the last day.
+    pub on_day: bool,
+    /// Remind every working day while overdue.
+    pub overdue_daily: bool,
+    /// Escalate after this many overdue working days.
+    pub escalate_after: Option<u32>,
+    pub escalate_to: Option<String>,
+    pub late: LatePolicy,
+}
+
+impl Default for ReminderPolicy {
+    fn default() -> Self {
+        ReminderPolicy {
+            before_working_days: vec![5, 2],
+            on_day: true,
+            overdue_daily: true,
+            escalate_after: None,
+            escalate_to: None,
+            late: LatePolicy::Envoyer,
+        }
+    }
+}
+
+/// What a step's due date becomes once computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Art. 9: effective only from the school year after the request.
+    AnneeScolaireSuivante,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlsoRule {
+    pub label: String,
+    pub rule: RuleSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepDef {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    /// What the responsible person has to do, in one sentence.
+    pub action: String,
+    pub anchor: Anchor,
+    pub rule: RuleSpec,
+    pub also: Vec<AlsoRule>,
+    pub effect: Option<Effect>,
+    /// For art. 9: the event giving the date of the request, if distinct.
+    pub request_event: Option<String>,
+    /// Art. 7: once the term passes without termination, the next term.
+    pub tacit_renewal: bool,
+    pub optional: bool,
+    pub reminders: ReminderPolicy,
+    /// The parent notice sent when an appointment is set for this step.
+    pub parent_notice: Option<String>,
+    /// Where the appointment takes place.
+    pub place: Option<Place>,
+}
+
+/// Where parents are received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    Etablissement,
+    Dsden,
+}
+
+impl StepDef {
+    pub fn per_partner(&self) -> bool {
+        self.anchor == Anchor::PartnerReceipt
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Procedure {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub audience: Audience,
+    pub source: String,
+    /// Roles that may see the procedure's cases (plus each step's role).
+    pub actors: Vec<String>,
+    pub events: Vec<EventDef>,
+    pub params: Vec<ParamDef>,
+    pub steps: Vec<StepDef>,
+}
+
+impl Procedure {
+    pub fn step(&self, id: &str) -> Option<&StepDef> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+    pub fn event(&self, id: &str) -> Option<&EventDef> {
+        self.events.iter().find(|e| e.id == id)
+    }
+    /// Every role involved: the actors and each step's role.
+    pub fn involves(&self, role: &str) -> bool {
+        self.actors.iter().any(|a| a == role) || self.steps.iter().any(|s| s.role == role)
+    }
+}
+
+// ---------------------------------------------------------------- library
+
+/// All procedures of a folder, keyed by id.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    pub roles: Roles,
+    pub procedures: BTreeMap<String, Procedure>,
+}
+
+impl Library {
+    /// Builds a library from file contents: `roles` then `(name, source)` of
+    /// each procedure file. Collects every error instead of stopping at one.
+    pub fn build<'a>(
+        roles_file: (&str, &str),
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Library, Vec<FileError>> {
+        let roles = Roles::parse(roles_file.0, roles_file.1)?;
+        let mut errors = Vec::new();
+        let mut procedures = BTreeMap::new();
+        let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
+        for (name, src) in files {
+            match Procedure::parse(name, src, &roles) {
+                Ok(p) => {
+                    if let Some(other) = prefixes.insert(p.prefix.clone(), name.to_string()) {
+                        errors.push(FileError::new(
+                            name,
+                            1,
+                            format!("préfixe {} déjà utilisé par {other}", p.prefix),
+                            "chaque procédure a son propre préfixe de référence",
+                        ));
+                    }
+                    if procedures.contains_key(&p.id) {
+                        errors.push(FileError::new(
+                            name,
+                            1,
+                            format!("procédure « {} » définie deux fois", p.id),
+                            "changer l'id de l'une des deux",
+                        ));
+                    }
+                    procedures.insert(p.id.clone(), p);
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Library { roles, procedures })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Procedure> {
+        self.procedures.get(id)
+    }
+
+    pub fn by_prefix(&self, prefix: &str) -> Option<&Procedure> {
+        self.procedures.values().find(|p| p.prefix == prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{PAR, ROLES};
+
+    #[test]
+    fn a_library_refuses_a_prefix_or_an_id_twice() {
+        let lib = Library::build(("roles.toml", ROLES), [("par.toml", PAR)]).expect("valid");
+        assert_eq!(lib.by_prefix("PAR").map(|p| p.id.as_str()), Some("par"));
+        assert!(lib.get("par").is_some_and(|p| p.involves("dasen")));
+        let e = Library::build(("roles.toml", ROLES), [("par.toml", PAR), ("bis.toml", PAR)])
+            .expect_err("same id, same prefix");
+        let found: Vec<(&str, usize)> = e.iter().map(|e| (e.file.as_str(), e.line)).collect();
+        assert_eq!(found, vec![("bis.toml", 1), ("bis.toml", 1)], "{e:?}");
+        assert!(
+            e[0].message.contains("préfixe PAR déjà utilisé par par.toml"),
+            "{e:?}"
+        );
+        assert!(e[1].message.contains("définie deux fois"), "{e:?}");
+    }
+}

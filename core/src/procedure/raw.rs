@@ -1,0 +1,144 @@
+//! The procedure and roles files as written: serde structs with French keys,
+//! each value a person may get wrong kept with its span so that validation
+//! can name its line. Nothing here is checked beyond TOML's types.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use super::{Effect, LatePolicy, Place, Scope};
+use crate::located::FileError;
+
+/// Reads a file into its raw structs, or the one error TOML found, with a
+/// hint for the usual mistakes.
+pub(super) fn read<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Vec<FileError>> {
+    toml::from_str(src).map_err(|e| {
+        let mut error = FileError::unreadable(file, src, &e);
+        error.hint = if e.message().contains("unknown field") {
+            "clé inconnue : vérifier l'orthographe ; les clés possibles sont listées dans le message"
+        } else if e.message().contains("missing field") {
+            "ajouter la clé manquante"
+        } else {
+            "vérifier la syntaxe TOML de cette ligne"
+        }
+        .to_string();
+        vec![error]
+    })
+}
+
+// ---------------------------------------------------------------- roles.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRolesFile {
+    pub(super) roles: Vec<RawRole>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRole {
+    pub(super) id: Spanned<String>,
+    pub(super) nom: String,
+    pub(super) portee: Scope,
+    #[serde(default)]
+    pub(super) supervise: bool,
+}
+
+// ---------------------------------------------------------------- procedure file
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProcedure {
+    pub(super) id: Spanned<String>,
+    pub(super) nom: String,
+    pub(super) prefixe: Spanned<String>,
+    pub(super) public: Spanned<String>,
+    #[serde(default)]
+    pub(super) source: String,
+    #[serde(default)]
+    pub(super) acteurs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) evenements: Vec<RawEvent>,
+    #[serde(default)]
+    pub(super) parametres: Vec<RawParam>,
+    pub(super) etapes: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEvent {
+    pub(super) id: Spanned<String>,
+    pub(super) nom: String,
+    /// Who may set its date (required).
+    pub(super) roles: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(super) reception: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawParam {
+    pub(super) id: Spanned<String>,
+    pub(super) nom: String,
+    pub(super) defaut: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawAmount {
+    Fixed(i64),
+    Param(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub(super) jours: Option<Spanned<RawAmount>>,
+    pub(super) semaines: Option<Spanned<RawAmount>>,
+    pub(super) mois: Option<Spanned<RawAmount>>,
+    pub(super) ans: Option<Spanned<RawAmount>>,
+    pub(super) et_jours: Option<Spanned<i64>>,
+    pub(super) report: Spanned<String>,
+    #[serde(default)]
+    pub(super) franc: bool,
+    #[serde(default)]
+    pub(super) inclusif: bool,
+    #[serde(default)]
+    pub(super) avant: bool,
+    /// Only in `aussi`: the label of the additional date.
+    pub(super) nom: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReminders {
+    pub(super) avant_jours_ouvres: Option<Vec<Spanned<i64>>>,
+    pub(super) le_jour: Option<bool>,
+    pub(super) retard_chaque_jour_ouvre: Option<bool>,
+    pub(super) escalade_apres_jours_ouvres: Option<Spanned<i64>>,
+    pub(super) escalade_vers: Option<Spanned<String>>,
+    pub(super) si_en_retard: Option<LatePolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub(super) id: Spanned<String>,
+    pub(super) nom: String,
+    pub(super) role: Spanned<String>,
+    #[serde(default)]
+    pub(super) action: String,
+    pub(super) depuis: Spanned<String>,
+    pub(super) delai: Spanned<RawRule>,
+    #[serde(default)]
+    pub(super) aussi: Vec<Spanned<RawRule>>,
+    pub(super) effet: Option<Effect>,
+    pub(super) demande: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) renouvellement_tacite: bool,
+    #[serde(default)]
+    pub(super) optionnelle: bool,
+    pub(super) rappels: Option<RawReminders>,
+    pub(super) avis_parents: Option<Spanned<String>>,
+    pub(super) lieu: Option<Place>,
+}

@@ -1,0 +1,303 @@
+//! Validates a procedure file into a `Procedure`: its id, prefix and
+//! audience, unique identifiers, events with the roles that set them,
+//! parameters, each step (through `step`) and, last, that no due date
+//! depends on itself.
+
+use std::collections::BTreeSet;
+
+use toml::Spanned;
+
+use super::raw::{self, RawProcedure};
+use super::step::{Known, step};
+use super::{Anchor, Audience, EventDef, ParamDef, Procedure, Roles, StepDef};
+use crate::located::{FileError, Findings};
+
+pub(super) const IDENT_HINT: &str =
+    "lettres minuscules sans accent, chiffres et _ seulement, par exemple saisine_recue";
+
+pub(super) fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Records an error if `r` is not a role of `roles.toml`, naming the known ones.
+pub(super) fn check_role(ctx: &mut Findings<'_>, roles: &Roles, r: &Spanned<String>) {
+    if roles.get(r.get_ref()).is_none() {
+        let known: Vec<&str> = roles.iter().map(|r| r.id.as_str()).collect();
+        ctx.err(
+            r,
+            format!("rôle « {} » inconnu", r.get_ref()),
+            format!("utiliser un rôle de roles.toml : {}", known.join(", ")),
+        );
+    }
+}
+
+impl Procedure {
+    /// Parses and validates one procedure file against the known roles.
+    pub fn parse(file: &str, src: &str, roles: &Roles) -> Result<Procedure, Vec<FileError>> {
+        let raw: RawProcedure = raw::read(file, src)?;
+        let mut ctx = Findings::new(file, src);
+        let proc = validate(raw, roles, &mut ctx);
+        ctx.finish(proc)
+    }
+}
+
+fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedure {
+    if !is_ident(raw.id.get_ref()) {
+        ctx.err(
+            &raw.id,
+            format!("identifiant « {} » invalide", raw.id.get_ref()),
+            IDENT_HINT,
+        );
+    }
+    let prefix = raw.prefixe.get_ref();
+    if !(2..=8).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        ctx.err(
+            &raw.prefixe,
+            format!("préfixe « {prefix} » invalide"),
+            "2 à 8 lettres majuscules sans accent, par exemple PAR",
+        );
+    }
+    let audience = match raw.public.get_ref().as_str() {
+        "dossier" => Audience::Case,
+        "partenariat" => Audience::Partnership,
+        other => {
+            ctx.err(
+                &raw.public,
+                format!("public « {other} » inconnu"),
+                "écrire public = \"dossier\" (un élève) ou public = \"partenariat\"",
+            );
+            Audience::Case
+        }
+    };
+    for a in &raw.acteurs {
+        check_role(ctx, roles, a);
+    }
+
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut unique = |ctx: &mut Findings<'_>, id: &Spanned<String>| {
+        if !is_ident(id.get_ref()) {
+            ctx.err(
+                id,
+                format!("identifiant « {} » invalide", id.get_ref()),
+                IDENT_HINT,
+            );
+        } else if !names.insert(id.get_ref().clone()) {
+            ctx.err(
+                id,
+                format!("identifiant « {} » utilisé deux fois", id.get_ref()),
+                "chaque événement, paramètre et étape a un identifiant unique",
+            );
+        }
+    };
+    for e in &raw.evenements {
+        unique(ctx, &e.id);
+    }
+    for p in &raw.parametres {
+        unique(ctx, &p.id);
+    }
+    for s in &raw.etapes {
+        unique(ctx, &s.id);
+    }
+    if raw.etapes.is_empty() {
+        ctx.push(FileError::new(
+            ctx.file(),
+            1,
+            "aucune étape",
+            "ajouter au moins une section [[etapes]]",
+        ));
+    }
+
+    for e in &raw.evenements {
+        match &e.roles {
+            None => ctx.err(
+                &e.id,
+                format!(
+                    "l'événement « {} » ne dit pas qui peut renseigner sa date",
+                    e.id.get_ref()
+                ),
+                "ajouter roles = [\"...\"] avec les rôles responsables de cette date",
+            ),
+            Some(list) if list.get_ref().is_empty() => ctx.err(
+                list,
+                format!("l'événement « {} » n'a aucun rôle", e.id.get_ref()),
+                "nommer au moins un rôle de roles.toml",
+            ),
+            Some(list) => {
+                for r in list.get_ref() {
+                    check_role(ctx, roles, r);
+                }
+            }
+        }
+    }
+    let events: Vec<EventDef> = raw
+        .evenements
+        .iter()
+        .map(|e| EventDef {
+            id: e.id.get_ref().clone(),
+            name: e.nom.clone(),
+            roles: e
+                .roles
+                .as_ref()
+                .map(|l| l.get_ref().iter().map(|r| r.get_ref().clone()).collect())
+                .unwrap_or_default(),
+            receipt: e.reception,
+        })
+        .collect();
+    let mut params = Vec::new();
+    for p in &raw.parametres {
+        let default = match &p.defaut {
+            Some(v) if !(0..=1000).contains(v.get_ref()) => {
+                ctx.err(v, "valeur par défaut hors limites", "un entier entre 0 et 1000");
+                None
+            }
+            Some(v) => Some(*v.get_ref() as u32),
+            None => None,
+        };
+        params.push(ParamDef {
+            id: p.id.get_ref().clone(),
+            name: p.nom.clone(),
+            default,
+        });
+    }
+    let step_ids: BTreeSet<&str> = raw.etapes.iter().map(|s| s.id.get_ref().as_str()).collect();
+    let known = Known {
+        roles,
+        events: &events,
+        params: &params,
+        steps: &step_ids,
+        audience,
+    };
+    let steps: Vec<StepDef> = raw.etapes.iter().filter_map(|s| step(ctx, s, &known)).collect();
+    // Due-date dependencies must not loop.
+    if ctx.is_empty()
+        && let Some(cycle) = find_cycle(&steps)
+    {
+        let at = raw
+            .etapes
+            .iter()
+            .find(|s| s.id.get_ref() == &cycle)
+            .map(|s| &s.depuis);
+        if let Some(at) = at {
+            ctx.err(
+                at,
+                format!("dépendance circulaire entre étapes autour de « {cycle} »"),
+                "une étape ne peut pas dépendre, même indirectement, de sa propre échéance",
+            );
+        }
+    }
+    Procedure {
+        id: raw.id.into_inner(),
+        name: raw.nom,
+        prefix: raw.prefixe.into_inner(),
+        audience,
+        source: raw.source,
+        actors: raw.acteurs.into_iter().map(Spanned::into_inner).collect(),
+        events,
+        params,
+        steps,
+    }
+}
+
+/// A step on a due-date dependency cycle, if any.
+fn find_cycle(steps: &[StepDef]) -> Option<String> {
+    let deps = |id: &str| -> Option<String> {
+        let s = steps.iter().find(|s| s.id == id)?;
+        match &s.anchor {
+            Anchor::StepDue(t) => Some(t.clone()),
+            _ => None,
+        }
+    };
+    for s in steps {
+        let mut seen = BTreeSet::new();
+        let mut cur = s.id.clone();
+        while let Some(next) = deps(&cur) {
+            if !seen.insert(next.clone()) || next == s.id {
+                return Some(s.id.clone());
+            }
+            cur = next;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::deadline::Roll;
+    use crate::procedure::Anchor;
+    use crate::testing::{PAR, procedure, procedure_errors as errors};
+
+    #[test]
+    fn parses_a_valid_procedure() {
+        let p = procedure(PAR);
+        let step = p.step("entretien").expect("step");
+        assert_eq!(step.anchor, Anchor::Event("saisine_recue".into()));
+        assert_eq!(step.rule.roll, Roll::Backward);
+        assert_eq!(step.also.len(), 1);
+        assert_eq!(step.reminders.before_working_days, vec![5, 2]);
+        assert_eq!(step.reminders.escalate_to.as_deref(), Some("chef_etablissement"));
+    }
+
+    #[test]
+    fn events_name_who_sets_them() {
+        let p = procedure(PAR);
+        let e = p.event("saisine_recue").expect("event");
+        assert_eq!(e.roles, vec!["dasen".to_string()]);
+        assert!(e.receipt);
+        let missing = errors(&PAR.replace("roles = [\"dasen\"]\n", ""));
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert!(missing[0].message.contains("qui peut renseigner"), "{missing:?}");
+        let unknown = errors(&PAR.replace("roles = [\"dasen\"]", "roles = [\"recteur\"]"));
+        assert!(unknown[0].message.contains("recteur"), "{unknown:?}");
+        let empty = errors(&PAR.replace("roles = [\"dasen\"]", "roles = []"));
+        assert!(empty[0].message.contains("aucun rôle"), "{empty:?}");
+    }
+
+    #[test]
+    fn reports_unknown_role_with_line_and_hint() {
+        let src = PAR.replace("role = \"dasen\"", "role = \"recteur\"");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].line, 16);
+        assert!(e[0].message.contains("recteur"));
+        assert!(e[0].hint.contains("chef_etablissement"));
+    }
+
+    #[test]
+    fn reports_syntax_and_unknown_keys() {
+        let e = errors("id = \"par\"\nnom = \n");
+        assert_eq!(e[0].line, 2);
+        let e = errors(&PAR.replace("nom = \"PAR\"", "nom = \"PAR\"\ncouleur = \"bleu\""));
+        assert!(e[0].message.contains("couleur"), "{e:?}");
+        assert_eq!(e[0].line, 4);
+    }
+
+    #[test]
+    fn detects_cycles() {
+        let src = r#"
+id = "boucle"
+nom = "Boucle"
+prefixe = "BCL"
+public = "dossier"
+
+[[etapes]]
+id = "a"
+nom = "A"
+role = "dasen"
+depuis = "b.echeance"
+delai = { jours = 1, report = "none" }
+
+[[etapes]]
+id = "b"
+nom = "B"
+role = "dasen"
+depuis = "a.echeance"
+delai = { jours = 1, report = "none" }
+"#;
+        let e = errors(src);
+        assert!(e.iter().any(|e| e.message.contains("circulaire")), "{e:?}");
+    }
+}

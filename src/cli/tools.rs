@@ -1,0 +1,244 @@
+//! The calculators (`deadline`, `school-year`, `termination`) and `check`,
+//! which validates procedures, notice templates and a configuration.
+
+use std::path::Path;
+
+use echeancier_core::deadline::{self, Period, Roll, Rule};
+use echeancier_core::french::parse_date;
+use echeancier_core::school::SchoolCalendar;
+use echeancier_core::termination;
+use serde_json::json;
+
+use super::{DeadlineArgs, Outcome, TerminationArgs, amount_arg, calendar_arg, date_arg, input, print_json};
+use crate::config::Settings;
+use crate::library;
+
+pub fn deadline(a: &DeadlineArgs) -> Outcome {
+    let start = date_arg(a.from.as_deref(), "from")?;
+    let units = [
+        (&a.days, "days", Period::days as fn(u32) -> Period),
+        (&a.weeks, "weeks", Period::weeks),
+        (&a.months, "months", Period::months),
+        (&a.years, "years", Period::years),
+    ];
+    let given: Vec<_> = units.iter().filter(|(v, _, _)| v.is_some()).collect();
+    let period = match given.as_slice() {
+        [] => {
+            return Err(input(
+                "il manque la durée : une option parmi --days, --weeks, --months, --years",
+            ));
+        }
+        [(Some(v), name, make)] => make(amount_arg(v, name)?),
+        _ => {
+            return Err(input(
+                "une seule unité à la fois : --days, --weeks, --months ou --years (pour « 2 mois et 5 jours » : --months 2 --and-days 5)",
+            ));
+        }
+    };
+    let period = match &a.and_days {
+        Some(v) => period.and_days(amount_arg(v, "and-days")?),
+        None => period,
+    };
+    let roll: Roll = a
+        .roll
+        .parse()
+        .map_err(|e: deadline::UnknownRoll| input(e.to_string()))?;
+    let mut rule = Rule::new(period, roll);
+    rule.franc = a.franc;
+    rule.inclusive = a.inclusive;
+    if a.before {
+        rule = rule.before();
+    }
+    let cal = calendar_arg(&a.calendar, a.good_friday.as_deref())?;
+    let dl = deadline::compute(start, &rule, &cal).map_err(|e| input(e.to_string()))?;
+    if a.json {
+        print_json(&json!({
+            "start": dl.start.to_string(),
+            "raw_end": dl.raw_end.to_string(),
+            "end": dl.end.to_string(),
+            "roll": roll.as_str(),
+            "calendar": cal.id.as_str(),
+            "rule": rule.describe(),
+            "franc": rule.franc,
+            "inclusive": rule.inclusive,
+            "before": a.before,
+            "skipped": dl.skipped.iter().map(|s| json!({"date": s.day.to_string(), "reason": s.reason.to_string()})).collect::<Vec<_>>(),
+            "expires_at": dl.expires_at().map(|t| t.to_rfc3339()),
+            "explanation": dl.explanation(),
+        }));
+    } else {
+        println!("{}", dl.end);
+        for line in dl.explanation() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+pub fn school_year(date: &str, calendar: &str) -> Outcome {
+    let d = parse_date(date).map_err(|e| input(e.to_string()))?;
+    let cal = calendar_arg(calendar, None)?;
+    let year = SchoolCalendar::embedded()
+        .school_year(d, cal.id)
+        .map_err(|e| input(e.to_string()))?;
+    println!("{year}");
+    Ok(())
+}
+
+pub fn termination(a: &TerminationArgs) -> Outcome {
+    let received = date_arg(a.received.as_deref(), "received")?;
+    let requested = match &a.requested {
+        Some(r) => parse_date(r).map_err(|e| input(format!("--requested : {e}")))?,
+        None => received,
+    };
+    let months = amount_arg(&a.notice_months, "notice-months")?;
+    if months == 0 || months > 120 {
+        return Err(input(
+            "--notice-months : attendu un nombre de mois entre 1 et 120",
+        ));
+    }
+    let cal = calendar_arg(&a.calendar, None)?;
+    let t = termination::compute(received, requested, months, &cal, &SchoolCalendar::embedded())
+        .map_err(|e| input(e.to_string()))?;
+    if a.json {
+        print_json(&json!({
+            "received": received.to_string(),
+            "requested": requested.to_string(),
+            "notice_last_day": t.notice.end.to_string(),
+            "request_school_year": t.request_year.to_string(),
+            "next_rentree": t.next_rentree.to_string(),
+            "effective": t.effective.to_string(),
+            "effective_at_rentree": t.effective_at_rentree.as_ref().ok().map(|d| d.to_string()),
+            "effective_at_rentree_error": t.effective_at_rentree.as_ref().err().map(|e| e.to_string()),
+            "diverge": t.diverge,
+            "explanation": t.explanation(),
+        }));
+    } else {
+        println!("{}", t.effective);
+        for line in t.explanation() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// Validates procedures (and the configuration if given); prints each error
+/// with its file, line and fix hint.
+pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
+    let default_dir = Path::new("procedures");
+    let dir = procedures.or(default_dir.is_dir().then_some(default_dir));
+    let lib = match dir {
+        Some(d) => library::from_dir(d),
+        None => library::embedded(),
+    };
+    let where_ = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "procédures intégrées".into());
+    let lib = match lib {
+        Ok(lib) => {
+            println!("{where_} : {} procédure(s) valides.", lib.procedures.len());
+            lib
+        }
+        Err(library::LoadError::Invalid(errors)) => {
+            for e in &errors {
+                println!("{e}");
+            }
+            return Err(input(format!(
+                "{} erreur(s) dans les procédures ({where_})",
+                errors.len()
+            )));
+        }
+        Err(e) => return Err(input(e.to_string())),
+    };
+    let templates = match Path::new("messages").is_dir() {
+        true => crate::notice::Templates::from_dir(Path::new("messages")),
+        false => crate::notice::Templates::embedded(),
+    }
+    .map_err(|e| input(e.to_string()))?;
+    let findings = templates.check();
+    let mut template_errors = 0;
+    for (notice, f) in &findings {
+        let level = match f.severity {
+            echeancier_core::plain::Severity::Error => {
+                template_errors += 1;
+                "erreur"
+            }
+            echeancier_core::plain::Severity::Warning => "avertissement",
+        };
+        if f.excerpt.is_empty() {
+            println!("messages/{notice} : {level} [{}] {}", f.rule, f.message);
+        } else {
+            println!(
+                "messages/{notice} : {level} [{}] {} — « {} »",
+                f.rule, f.message, f.excerpt
+            );
+        }
+    }
+    for proc in lib.procedures.values() {
+        for step in &proc.steps {
+            if let Some(n) = &step.parent_notice
+                && !templates.has(n)
+            {
+                println!(
+                    "{} : l'étape « {} » annonce l'avis « {n} », absent de messages/",
+                    proc.id, step.id
+                );
+                template_errors += 1;
+            }
+        }
+    }
+    if template_errors > 0 {
+        return Err(input(format!(
+            "{template_errors} erreur(s) dans les modèles d'avis"
+        )));
+    }
+    println!(
+        "modèles d'avis : {} langue(s) valides.",
+        templates.languages().count()
+    );
+    if let Some(path) = config {
+        match Settings::load(path, Some(&lib)) {
+            Ok(s) => {
+                for w in &s.warnings {
+                    println!("avertissement : {w}");
+                }
+                for w in exposed_data(&s) {
+                    println!("avertissement : {w}");
+                }
+                println!("{} : configuration valide.", path.display());
+            }
+            Err(errors) => {
+                for e in &errors {
+                    println!("{e}");
+                }
+                return Err(input(format!("{} erreur(s) dans la configuration", errors.len())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The data folder, the SQLite database and the folder of `.eml` files
+/// hold personal data: one sentence for each that its group or others may
+/// read (checked only where it exists).
+fn exposed_data(settings: &Settings) -> Vec<String> {
+    let mut places = vec![("le dossier de données", settings.data_dir.clone(), true)];
+    if let Some(db) = crate::daemon::sqlite_file(&settings.database_url) {
+        places.push(("la base de données", db.to_path_buf(), false));
+    }
+    if let crate::config::EmailMode::Files(dir) = &settings.email {
+        places.push(("le dossier des courriels", dir.clone(), true));
+    }
+    places
+        .into_iter()
+        .filter_map(|(what, path, folder)| {
+            let mode = crate::files::open_to_others(&path)?;
+            Some(format!(
+                "{what} {} a le mode {mode:o} : ses données personnelles sont accessibles au groupe ou aux autres utilisateurs ; corrigez avec chmod {} {}.",
+                path.display(),
+                if folder { "700" } else { "600" },
+                path.display()
+            ))
+        })
+        .collect()
+}

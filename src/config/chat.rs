@@ -1,0 +1,189 @@
+//! The chat front-ends: `[telegram]` (token, API address, groups and their
+//! audience), `[matrix]` (account, store passphrase, rooms and their
+//! audience) and `[console]`.
+
+use echeancier_core::authz::Place;
+
+use super::{
+    Check, MatrixRoom, MatrixSettings, RawConsole, RawMatrix, RawTelegram, RawTelegramGroup, TelegramGroup,
+    TelegramSettings, normalize_departement, secret,
+};
+
+pub(super) fn telegram(raw: Option<&RawTelegram>, check: &mut Check<'_>) -> Option<TelegramSettings> {
+    let t = raw?;
+    if let Some(j) = &t.jeton {
+        check.warn(
+            j.span(),
+            "jeton Telegram écrit dans le fichier de configuration : il est ignoré ; utilisez jeton_env ou jeton_fichier",
+        );
+    }
+    let token = check.or_record(
+        0..0,
+        secret(
+            t.jeton_env.as_deref(),
+            t.jeton_fichier.as_deref(),
+            "jeton Telegram",
+        ),
+    );
+    if let Some(api) = &t.api
+        && !(api.get_ref().starts_with("http://") || api.get_ref().starts_with("https://"))
+    {
+        check.err(
+            api.span(),
+            format!("adresse d'API « {} » invalide", api.get_ref()),
+        );
+    }
+    match token {
+        Some(token) => Some(TelegramSettings {
+            token,
+            api: t.api.as_ref().map(|a| a.get_ref().clone()),
+            groups: telegram_groups(&t.groupes),
+        }),
+        // No source given (one that failed has its own error).
+        None if t.jeton_env.is_none() && t.jeton_fichier.is_none() => {
+            check.err(
+                0..0,
+                "[telegram] : jeton introuvable (jeton_env ou jeton_fichier)",
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+fn telegram_groups(raw: &[RawTelegramGroup]) -> Vec<TelegramGroup> {
+    raw.iter()
+        .map(|g| match g {
+            RawTelegramGroup::Id(id) => TelegramGroup {
+                id: *id,
+                place: Place::Undeclared,
+            },
+            RawTelegramGroup::Audience(a) => TelegramGroup {
+                id: a.id,
+                place: match (a.partenaires, &a.etablissement, &a.departement) {
+                    (true, _, d) => Place::Partners {
+                        departement: d.as_deref().map(normalize_departement),
+                    },
+                    (false, None, None) => Place::Undeclared,
+                    (false, e, d) => Place::Staff {
+                        establishment: e.clone(),
+                        departement: d.as_deref().map(normalize_departement),
+                    },
+                },
+            },
+        })
+        .collect()
+}
+
+pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<MatrixSettings> {
+    let m = raw?;
+    let mut required = |env: &Option<String>, file: &Option<String>, what: &str, keys: &str| match secret(
+        env.as_deref(),
+        file.as_deref(),
+        what,
+    ) {
+        Ok(Some(v)) => Some(v),
+        Ok(None) => {
+            check.err(
+                m.serveur.span(),
+                format!("[matrix] : {what} introuvable : {keys}."),
+            );
+            None
+        }
+        Err(e) => {
+            check.err(m.serveur.span(), e);
+            None
+        }
+    };
+    let password = required(
+        &m.mot_de_passe_env,
+        &m.mot_de_passe_fichier,
+        "mot de passe Matrix",
+        "donnez mot_de_passe_env ou mot_de_passe_fichier",
+    );
+    // The crypto store holds the device's keys: never unencrypted.
+    let passphrase = required(
+        &m.phrase_secrete_env,
+        &m.phrase_secrete_fichier,
+        "phrase secrète du magasin Matrix",
+        "donnez phrase_secrete_env ou phrase_secrete_fichier (elle chiffre les clés du robot sur le disque)",
+    );
+    let rooms = matrix_rooms(m, check);
+    match (password, passphrase) {
+        (Some(password), Some(passphrase)) => Some(MatrixSettings {
+            homeserver: m.serveur.get_ref().clone(),
+            user: m.compte.clone(),
+            password,
+            passphrase,
+            rooms,
+        }),
+        _ => None,
+    }
+}
+
+/// The declared rooms, each tied to a school or a département office.
+fn matrix_rooms(m: &RawMatrix, check: &mut Check<'_>) -> Vec<MatrixRoom> {
+    let mut rooms = Vec::new();
+    for r in &m.salons {
+        // Room versions 12 and later drop the ":server" part.
+        if matrix_sdk::ruma::RoomId::parse(r.id.get_ref()).is_err() {
+            check.err(
+                r.id.span(),
+                format!(
+                    "salon « {} » invalide : attendu !identifiant:serveur (ou !identifiant)",
+                    r.id.get_ref()
+                ),
+            );
+            continue;
+        }
+        if r.etablissement.is_none() && r.departement.is_none() {
+            check.err(
+                r.id.span(),
+                "un salon est rattaché à un etablissement ou à un departement",
+            );
+            continue;
+        }
+        rooms.push(MatrixRoom {
+            room_id: r.id.get_ref().clone(),
+            establishment: r.etablissement.clone(),
+            departement: r.departement.as_deref().map(normalize_departement),
+            roles: r.roles.clone(),
+            partners: r.partenaires,
+        });
+    }
+    rooms
+}
+
+/// Whether the console is on (`None`: automatic) and who it acts as.
+pub(super) fn console(raw: RawConsole) -> (Option<bool>, String) {
+    (raw.actif, raw.identite.unwrap_or_else(|| "console".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+
+    #[test]
+    fn matrix_needs_a_store_passphrase() {
+        let dir = tempfile::tempdir().expect("dir");
+        let password = dir.path().join("p");
+        std::fs::write(&password, "motdepasse\n").expect("write");
+        let base = format!(
+            "[matrix]\nserveur = \"http://127.0.0.1:8008\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{}\"\n",
+            password.display()
+        );
+        let e = Settings::parse("c.toml", &base, None).expect_err("no passphrase");
+        assert!(
+            e.len() == 1 && e[0].line == 2 && e[0].message.contains("phrase_secrete_fichier"),
+            "{e:?}"
+        );
+        let with = format!("{base}phrase_secrete_fichier = \"{}\"\n", password.display());
+        let s = Settings::parse("c.toml", &with, None).expect("valid");
+        let m = s.matrix.expect("matrix");
+        assert_eq!(
+            (m.password.as_str(), m.passphrase.as_str()),
+            ("motdepasse", "motdepasse")
+        );
+        assert!(!format!("{m:?}").contains("motdepasse"));
+    }
+}

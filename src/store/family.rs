@@ -1,0 +1,161 @@
+//! Personal data, in tables of their own that chat-facing code never
+//! reads: a case's pupil, its guardians' contacts, appointments with them.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Result, Store, StoreError, flag};
+
+/// A guardian's columns, with its number in the case (its rank by id).
+macro_rules! guardian_select {
+    () => {
+        "SELECT g.id, g.email, g.phone, g.language, g.needs_oral, g.restricted,
+                (SELECT COUNT(*) FROM guardians o WHERE o.case_id = g.case_id AND o.id <= g.id) AS number
+         FROM guardians g "
+    };
+}
+
+/// How an appointment's start is stored (local time, to the minute).
+const STARTS_AT: &str = "%Y-%m-%dT%H:%M";
+
+/// An appointment with parents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub starts_at: chrono::NaiveDateTime,
+    pub minutes: i64,
+    pub place: String,
+    pub phone: String,
+}
+
+/// A guardian's contact (personal data; never in chat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guardian {
+    pub id: i64,
+    /// Its number in the case (1, 2…): how staff-facing text names it.
+    pub number: i64,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: String,
+    pub needs_oral: bool,
+    pub restricted: bool,
+}
+
+impl Store {
+    pub async fn set_pupil(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        name: &str,
+        class: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pupils (case_id, full_name, class_name) VALUES ($1, $2, $3)
+             ON CONFLICT(case_id) DO UPDATE SET full_name = excluded.full_name, class_name = excluded.class_name",
+        )
+        .bind(case_id)
+        .bind(name)
+        .bind(class)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_guardian(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        language: &str,
+        needs_oral: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(case_id)
+        .bind(name)
+        .bind(email)
+        .bind(phone)
+        .bind(language)
+        .bind(i64::from(needs_oral))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_appointment(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+        a: &Appointment,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT(case_id, step) DO UPDATE SET starts_at = excluded.starts_at, minutes = excluded.minutes,
+               place = excluded.place, phone = excluded.phone",
+        )
+        .bind(case_id)
+        .bind(step)
+        .bind(a.starts_at.format(STARTS_AT).to_string())
+        .bind(a.minutes)
+        .bind(&a.place)
+        .bind(&a.phone)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn appointment(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+    ) -> Result<Option<Appointment>> {
+        let row = sqlx::query(
+            "SELECT starts_at, minutes, place, phone FROM appointments WHERE case_id = $1 AND step = $2",
+        )
+        .bind(case_id)
+        .bind(step)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.map(|r| {
+            let at: String = r.get("starts_at");
+            Ok(Appointment {
+                starts_at: chrono::NaiveDateTime::parse_from_str(&at, STARTS_AT)
+                    .map_err(|_| StoreError::Corrupt(format!("rendez-vous « {at} »")))?,
+                minutes: r.get("minutes"),
+                place: r.get("place"),
+                phone: r.get("phone"),
+            })
+        })
+        .transpose()
+    }
+
+    /// The guardians of a case (personal data: for notices only).
+    pub async fn guardians(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Guardian>> {
+        let rows = sqlx::query(concat!(guardian_select!(), "WHERE g.case_id = $1 ORDER BY g.id"))
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows.iter().map(guardian_from_row).collect())
+    }
+
+    pub async fn guardian(conn: &mut AnyConnection, id: i64) -> Result<Option<Guardian>> {
+        let row = sqlx::query(concat!(guardian_select!(), "WHERE g.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.as_ref().map(guardian_from_row))
+    }
+}
+
+fn guardian_from_row(r: &AnyRow) -> Guardian {
+    Guardian {
+        id: r.get("id"),
+        number: r.get("number"),
+        email: r.get("email"),
+        phone: r.get("phone"),
+        language: r.get("language"),
+        needs_oral: flag(r, "needs_oral"),
+        restricted: flag(r, "restricted"),
+    }
+}

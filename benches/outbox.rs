@@ -23,7 +23,7 @@ async fn main() {
     let (app, store, clock) =
         support::bench_app(&format!("sqlite://{}", dir.path().join("bench.db").display())).await;
     let t0 = Instant::now();
-    support::replicate(&app, &store, "2026-12-09", cases - 1, "PAR-2027-").await;
+    support::replicate(&app, &store, &clock, "2026-12-09", cases - 1, "PAR-2027-").await;
     println!(
         "setup: {cases} open PAR cases in {:.1} s",
         t0.elapsed().as_secs_f64()

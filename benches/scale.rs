@@ -50,8 +50,8 @@ async fn tick_bench(size: i64, dir: &std::path::Path) -> String {
     let (app, store, clock) = support::bench_app(&url).await;
     let t0 = Instant::now();
     // Cold first: their ids are lower, as older cases would be.
-    support::replicate(&app, &store, "2027-01-20", size - HOT - 1, "C-").await;
-    support::replicate(&app, &store, "2026-12-09", HOT - 1, "H-").await;
+    support::replicate(&app, &store, &clock, "2027-01-20", size - HOT - 1, "C-").await;
+    support::replicate(&app, &store, &clock, "2026-12-09", HOT - 1, "H-").await;
     let pool = store.pool();
     sqlx::query(
         "CREATE TABLE hot_backup AS SELECT s.case_id, s.step, s.next_reminder_at FROM steps s
@@ -204,7 +204,7 @@ async fn delivery_bench(admin: &str, emails: i64, dir: &std::path::Path) {
     url.set_path(&name);
     let url = url.to_string();
     let (app, store, clock) = support::bench_app(&url).await;
-    support::replicate(&app, &store, "2026-12-09", emails / 2 - 1, "H-").await;
+    support::replicate(&app, &store, &clock, "2026-12-09", emails / 2 - 1, "H-").await;
     clock.set(at("2026-12-11T07:31:00Z"));
     let t0 = Instant::now();
     let decided = Scheduler::new(app.clone(), vec![])

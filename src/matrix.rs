@@ -78,6 +78,32 @@ pub fn sync_settings() -> SyncSettings {
     SyncSettings::default().filter(Filter::FilterDefinition(filter))
 }
 
+/// Long polls one after another until one fails. matrix-sdk's own
+/// `Client::sync` pauses a second before the next request whenever the
+/// previous one came back within a second (`Client::delay_sync` in 0.18),
+/// so a command sent right after another one waited that second. Here the
+/// next request leaves at once; only a poll that comes back empty before
+/// [`QUIET_POLL`] (a server ignoring the timeout) is followed by
+/// [`QUIET_PAUSE`], so that such a server is not hammered.
+pub async fn sync_forever(client: &Client, settings: SyncSettings) -> Result<(), matrix_sdk::Error> {
+    loop {
+        let started = std::time::Instant::now();
+        let response = client.sync_once(settings.clone()).await?;
+        let empty = response.rooms.is_empty()
+            && response.to_device.is_empty()
+            && response.presence.is_empty()
+            && response.account_data.is_empty();
+        if empty && started.elapsed() < QUIET_POLL {
+            tokio::time::sleep(QUIET_PAUSE).await;
+        }
+    }
+}
+
+/// An empty answer faster than this did not wait for events.
+pub const QUIET_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+/// The pause after such an answer.
+pub const QUIET_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The transaction id of an outbox delivery: the same key, the same event.
 pub fn transaction_id(key: &str) -> OwnedTransactionId {
     let digest = Sha256::digest(key.as_bytes());
@@ -161,13 +187,13 @@ impl MatrixBot {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), MatrixError> {
         self.start().await?;
-        // `sync` returns on the first error (network, homeserver restart):
+        // The loop returns on the first error (network, homeserver restart):
         // reconnect with a growing pause, up to a minute.
         let mut pause = std::time::Duration::from_secs(1);
         loop {
             let settings = sync_settings().timeout(std::time::Duration::from_secs(10));
             tokio::select! {
-                r = self.client.sync(settings) => {
+                r = sync_forever(&self.client, settings) => {
                     if let Err(e) = r {
                         tracing::warn!(error = %e, ?pause, "matrix sync interrupted, reconnecting");
                     }

@@ -40,12 +40,25 @@ mod smtp;
 pub use smtp::SmtpServer;
 
 /// Opens one PAR case referred on `received` and copies it `copies` times
-/// with plain SQL (the same rows the application would write).
-pub async fn replicate(app: &App, store: &Store, received: &str, copies: i64, prefix: &str) {
+/// with plain SQL (the same rows the application would write). The case is
+/// opened on the day of its referral (a receipt is never in the future),
+/// then the clock is put back.
+pub async fn replicate(
+    app: &App,
+    store: &Store,
+    clock: &FixedClock,
+    received: &str,
+    copies: i64,
+    prefix: &str,
+) {
+    use echeancier::clock::Clock;
     let who = Who {
         actor: "bench".into(),
         channel: "bench".into(),
     };
+    let before = clock.now();
+    let day: chrono::NaiveDate = received.parse().expect("date");
+    clock.set(day.and_hms_opt(11, 0, 0).expect("noon").and_utc());
     let template = app
         .open_case(
             OpenCase {
@@ -60,6 +73,7 @@ pub async fn replicate(app: &App, store: &Store, received: &str, copies: i64, pr
         .expect("case")
         .case
         .id;
+    clock.set(before);
     if copies == 0 {
         return;
     }

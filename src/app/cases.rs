@@ -16,8 +16,8 @@ use crate::store::{CaseRow, Establishment, NewCase, Store};
 use crate::view;
 
 use super::{
-    App, AppError, Change, OpenCase, Result, Snapshot, Who, audit_entry, check_event, check_event_date,
-    check_param, check_step, clean_text, unknown_partner,
+    App, AppError, Change, OpenCase, Result, Snapshot, Who, check_event, check_event_date, check_param,
+    check_step, clean_text, record, unknown_partner,
 };
 
 impl App {
@@ -332,20 +332,18 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
         self.replan(&mut tx, &case).await?;
-        Store::audit(
+        record(
             &mut tx,
-            &audit_entry(
-                who,
-                self.clock.now(),
-                Some(reference.to_string()),
-                "ouverture",
-                json!({
-                    "procedure": proc.id,
-                    "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
-                    "parametres": spec.params,
-                    "partenaires": partners,
-                }),
-            ),
+            who,
+            self.clock.now(),
+            Some(reference.to_string()),
+            "ouverture",
+            json!({
+                "procedure": proc.id,
+                "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
+                "parametres": spec.params,
+                "partenaires": partners,
+            }),
         )
         .await?;
         let snapshot = Snapshot {
@@ -473,15 +471,13 @@ impl App {
             {
                 obj.extend(extra.clone());
             }
-            Store::audit(
+            record(
                 &mut tx,
-                &audit_entry(
-                    who,
-                    self.clock.now(),
-                    Some(case.reference.clone()),
-                    action,
-                    detail,
-                ),
+                who,
+                self.clock.now(),
+                Some(case.reference.clone()),
+                action,
+                detail,
             )
             .await?;
         }
@@ -537,15 +533,13 @@ impl App {
             }
             let mut tx = self.store.begin().await?;
             Store::purge_case(&mut tx, id).await?;
-            Store::audit(
+            record(
                 &mut tx,
-                &audit_entry(
-                    who,
-                    self.clock.now(),
-                    Some(reference.clone()),
-                    "purge",
-                    json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
-                ),
+                who,
+                self.clock.now(),
+                Some(reference.clone()),
+                "purge",
+                json!({"cloture": closed.to_string(), "purge_des": from.to_string()}),
             )
             .await?;
             tx.commit().await?;

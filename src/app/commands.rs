@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::store::{CaseRow, Store};
 use crate::view;
 
-use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, audit_entry, check_event};
+use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, check_event, record};
 
 /// What the sender is told of a failed command or button: the French
 /// message of a refusal or a bad input; for a failure of the machine, a
@@ -621,15 +621,13 @@ impl App {
         let mut tx = self.store.begin().await?;
         let first = Store::acknowledge(&mut tx, id, &who.actor, self.clock.now()).await?;
         if first {
-            Store::audit(
+            record(
                 &mut tx,
-                &audit_entry(
-                    who,
-                    self.clock.now(),
-                    Some(case.reference.clone()),
-                    "accuse_reception",
-                    json!({"rappel": id, "etape": step}),
-                ),
+                who,
+                self.clock.now(),
+                Some(case.reference.clone()),
+                "accuse_reception",
+                json!({"rappel": id, "etape": step}),
             )
             .await?;
         }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::store::{AuditEntry, Store};
 
-use super::{App, AppError, Result, Who, audit_entry};
+use super::{App, AppError, Result, Who, record};
 
 impl App {
     /// Issues a one-time code that links a `channel` account to a person.
@@ -35,15 +35,13 @@ impl App {
             .insert_link_code(&code, person, channel, now + Duration::hours(24))
             .await?;
         let mut tx = self.store.begin().await?;
-        Store::audit(
+        record(
             &mut tx,
-            &audit_entry(
-                who,
-                now,
-                None,
-                "code_liaison",
-                json!({"personne": slug, "canal": channel}),
-            ),
+            who,
+            now,
+            None,
+            "code_liaison",
+            json!({"personne": slug, "canal": channel}),
         )
         .await?;
         tx.commit().await?;

@@ -404,20 +404,26 @@ fn clean_text(s: &str, what: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-/// An audit entry for a change `who` made.
-fn audit_entry(
+/// Appends to the audit trail, in the caller's transaction, a change
+/// `who` made at `at`.
+async fn record(
+    conn: &mut AnyConnection,
     who: &Who,
     at: DateTime<Utc>,
     case_ref: Option<String>,
     action: &str,
     detail: serde_json::Value,
-) -> AuditEntry {
-    AuditEntry {
-        at,
-        actor: who.actor.clone(),
-        channel: who.channel.clone(),
-        case_ref,
-        action: action.to_string(),
-        detail,
-    }
+) -> std::result::Result<(), StoreError> {
+    Store::audit(
+        conn,
+        &AuditEntry {
+            at,
+            actor: who.actor.clone(),
+            channel: who.channel.clone(),
+            case_ref,
+            action: action.to_string(),
+            detail,
+        },
+    )
+    .await
 }

@@ -9,7 +9,7 @@ use crate::config::OralMode;
 use crate::store::outbox::{Destination, MessageKind, NewReminder};
 use crate::store::{CaseRow, Store};
 
-use super::{App, AppError, Result, Who, audit_entry, check_step, room_place};
+use super::{App, AppError, Result, Who, check_step, record, room_place};
 
 impl App {
     /// Where a reminder for `role` on `case` goes: the console (when it
@@ -195,11 +195,7 @@ impl App {
                 }
             }
         }
-        Store::audit(
-            &mut tx,
-            &audit_entry(who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls})),
-        )
-        .await?;
+        record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls})).await?;
         tx.commit().await?;
         Ok((notices, calls))
     }

@@ -2,7 +2,10 @@
 //! towards loopback) with pooled connections, or `.eml` files in a folder
 //! (the embedded default). Messages are multipart (plain text and HTML),
 //! may carry a calendar invitation, and have a Message-ID derived from the
-//! outbox key: a retried send is recognisably the same message.
+//! outbox key: a retried send is recognisably the same message. `pool`
+//! opens the SMTP connections itself, with TCP_NODELAY.
+
+mod pool;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +18,9 @@ use sha2::{Digest, Sha256};
 
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::config::{EmailMode, SmtpSecurity};
+
+/// How long a connection, or an exchange, may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An email to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +79,10 @@ impl Header for ContentLanguage {
 
 enum Transport {
     Files(PathBuf),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain (loopback) or STARTTLS: connections made here (`pool`).
+    Smtp(Box<pool::Pool>),
+    /// Implicit TLS: lettre's own transport.
+    SmtpTls(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 pub struct Mailer {
@@ -85,7 +94,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.transport {
             Transport::Files(_) => "fichiers",
-            Transport::Smtp(_) => "smtp",
+            Transport::Smtp(_) | Transport::SmtpTls(_) => "smtp",
         };
         f.debug_struct("Mailer")
             .field("from", &self.from.to_string())
@@ -104,18 +113,40 @@ impl Mailer {
                 Transport::Files(dir.clone())
             }
             EmailMode::Smtp(s) => {
-                let builder = match s.security {
-                    SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
-                    SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                        .map_err(|e| format!("SMTP {} : {e}", s.host))?,
-                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
-                        .map_err(|e| format!("SMTP {} : {e}", s.host))?,
+                let credentials = match (&s.user, &s.password) {
+                    (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass.clone())),
+                    _ => None,
                 };
-                let mut builder = builder.port(s.port).timeout(Some(Duration::from_secs(30)));
-                if let (Some(user), Some(pass)) = (&s.user, &s.password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+                let tls = || {
+                    lettre::transport::smtp::client::TlsParameters::new(s.host.clone())
+                        .map_err(|e| format!("SMTP {} : {e}", s.host))
+                };
+                match s.security {
+                    SmtpSecurity::None => Transport::Smtp(Box::new(pool::Pool::new(
+                        &s.host,
+                        s.port,
+                        None,
+                        credentials,
+                        SMTP_TIMEOUT,
+                    ))),
+                    SmtpSecurity::StartTls => Transport::Smtp(Box::new(pool::Pool::new(
+                        &s.host,
+                        s.port,
+                        Some(tls()?),
+                        credentials,
+                        SMTP_TIMEOUT,
+                    ))),
+                    SmtpSecurity::Tls => {
+                        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
+                            .map_err(|e| format!("SMTP {} : {e}", s.host))?
+                            .port(s.port)
+                            .timeout(Some(SMTP_TIMEOUT));
+                        if let Some(c) = credentials {
+                            builder = builder.credentials(c);
+                        }
+                        Transport::SmtpTls(builder.build())
+                    }
                 }
-                Transport::Smtp(builder.build())
             }
         };
         Ok(Mailer { from, transport })
@@ -164,7 +195,17 @@ impl Mailer {
                     .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", path.display())))?;
                 Ok(())
             }
-            Transport::Smtp(t) => match t.send(message).await {
+            Transport::Smtp(pool) => match pool.send(message.envelope(), &message.formatted()).await {
+                Ok(()) => Ok(()),
+                Err(pool::PoolError::Smtp(e)) => Err(smtp_failure(&e)),
+                Err(pool::PoolError::Connect { timed_out: true }) => Err(SendError::Transient(
+                    "le serveur de courriel ne répond pas".into(),
+                )),
+                Err(pool::PoolError::Connect { timed_out: false }) => Err(SendError::Transient(
+                    "connexion au serveur de courriel impossible".into(),
+                )),
+            },
+            Transport::SmtpTls(t) => match t.send(message).await {
                 Ok(_) => Ok(()),
                 Err(e) => Err(smtp_failure(&e)),
             },

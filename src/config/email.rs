@@ -59,7 +59,39 @@ fn smtp(raw: &RawEmail, check: &mut Check<'_>) -> SmtpSettings {
             "mot de passe SMTP",
         ),
     );
+    // Read now: a file that cannot be read is a configuration error, not a
+    // failure at the first email.
+    let ca = raw
+        .certificat_ac
+        .as_ref()
+        .and_then(|path| match std::fs::read(path.get_ref()) {
+            Ok(pem) if pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") => Some(pem),
+            Ok(_) => {
+                check.err(
+                    path.span(),
+                    format!(
+                        "certificat_ac : {} ne contient pas de certificat PEM",
+                        path.get_ref()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                check.err(
+                    path.span(),
+                    format!("certificat_ac : {} illisible ({e})", path.get_ref()),
+                );
+                None
+            }
+        });
+    if ca.is_some() && security == SmtpSecurity::None {
+        check.err(
+            span_of(raw.certificat_ac.as_ref()),
+            "certificat_ac ne sert qu'avec securite = \"starttls\" ou \"tls\"",
+        );
+    }
     SmtpSettings {
+        ca,
         port: raw.port.unwrap_or(match security {
             SmtpSecurity::Tls => 465,
             SmtpSecurity::StartTls => 587,

@@ -217,6 +217,42 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_authority_is_read_and_checked_at_load() {
+        let dir = tempfile::tempdir().expect("dir");
+        let pem = dir.path().join("ac.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .expect("pem");
+        let smtp = |security: &str, path: &std::path::Path| {
+            format!(
+                "[email]\nmode = \"smtp\"\nhote = \"127.0.0.1\"\nsecurite = \"{security}\"\ncertificat_ac = \"{}\"\n",
+                path.display()
+            )
+        };
+        let s = Settings::parse("c.toml", &smtp("starttls", &pem), None).expect("valid");
+        let EmailMode::Smtp(smtp_settings) = &s.email else {
+            panic!("smtp")
+        };
+        assert!(
+            smtp_settings
+                .ca
+                .as_ref()
+                .is_some_and(|c| c.starts_with(b"-----BEGIN"))
+        );
+        let e = Settings::parse("c.toml", &smtp("starttls", &dir.path().join("absent.pem")), None)
+            .expect_err("unreadable");
+        assert_eq!(e[0].line, 5);
+        assert!(
+            e[0].message.contains("certificat_ac") && e[0].message.contains("illisible"),
+            "{e:?}"
+        );
+        let e = Settings::parse("c.toml", &smtp("aucune", &pem), None).expect_err("useless");
+        assert!(e[0].message.contains("starttls"), "{e:?}");
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let e = Settings::parse("c.toml", "data_dir = \"x\"\nmot_de_passe = \"y\"\n", None)
             .expect_err("unknown key");

@@ -60,6 +60,9 @@ pub struct RawEmail {
     pub mot_de_passe_fichier: Option<String>,
     /// Never honoured: secrets do not belong in this file.
     pub mot_de_passe: Option<Spanned<String>>,
+    /// A certificate authority (PEM) trusted besides the public ones, for a
+    /// server whose certificate an internal authority signed.
+    pub certificat_ac: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -90,6 +90,8 @@ pub struct SmtpSettings {
     pub security: SmtpSecurity,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// A certificate authority (PEM) trusted besides the public ones.
+    pub ca: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -101,6 +103,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("security", &self.security)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("ca", &self.ca.as_ref().map(|pem| format!("{} octets", pem.len())))
             .finish()
     }
 }
@@ -257,6 +260,7 @@ mod tests {
             security: SmtpSecurity::None,
             user: Some("u".into()),
             password: Some("tres-secret".into()),
+            ca: None,
         };
         assert!(!format!("{smtp:?}").contains("tres-secret"));
         let tg = TelegramSettings {

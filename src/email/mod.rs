@@ -19,6 +19,26 @@ use sha2::{Digest, Sha256};
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::config::{EmailMode, SmtpSecurity};
 
+/// The TLS parameters for `host`: the public authorities (webpki's), and
+/// `ca` if the configuration names one. A certificate that verifies with
+/// neither is refused.
+fn tls_parameters(
+    host: &str,
+    ca: Option<&[u8]>,
+) -> Result<lettre::transport::smtp::client::TlsParameters, String> {
+    use lettre::transport::smtp::client::{Certificate, TlsParameters};
+    let mut builder = TlsParameters::builder(host.to_string());
+    if let Some(pem) = ca {
+        let cert =
+            Certificate::from_pem(pem).map_err(|_| "certificat_ac : certificat PEM illisible".to_string())?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| format!("SMTP {host} : {e}"))
+}
+
+/// A TLS handshake that failed, as staff read it.
+const TLS_FAILURE: &str = "connexion chiffrée au serveur de courriel impossible : certificat non vérifié (voir certificat_ac dans [email])";
+
 /// How long a connection, or an exchange, may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -48,12 +68,22 @@ pub fn message_id(key: &str) -> String {
 /// text reaches alerts, logs and `/healthz`.
 fn smtp_failure(e: &lettre::transport::smtp::Error) -> SendError {
     match (e.status(), e.is_permanent()) {
+        // Authentication refused or required: the configuration is at
+        // fault, not the message, which waits until it is fixed.
+        (Some(code), _) if matches!(u16::from(code), 530 | 534 | 535 | 538) => SendError::Transient(format!(
+            "authentification refusée par le serveur de courriel (code {code}) : vérifiez l'utilisateur et le mot de passe de [email]"
+        )),
         (Some(code), true) => {
             SendError::Permanent(format!("refus définitif du serveur de courriel (code {code})"))
         }
         (Some(code), false) => {
             SendError::Transient(format!("refus temporaire du serveur de courriel (code {code})"))
         }
+        // lettre's own refusal, such as no authentication mechanism in common.
+        (None, _) if e.is_client() => SendError::Transient(
+            "le serveur de courriel ne propose pas l'échange demandé (authentification ?) : vérifiez [email]"
+                .into(),
+        ),
         (None, _) if e.is_timeout() => SendError::Transient("le serveur de courriel ne répond pas".into()),
         (None, _) if e.is_tls() => {
             SendError::Transient("échec de la connexion chiffrée au serveur de courriel".into())
@@ -117,10 +147,7 @@ impl Mailer {
                     (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass.clone())),
                     _ => None,
                 };
-                let tls = || {
-                    lettre::transport::smtp::client::TlsParameters::new(s.host.clone())
-                        .map_err(|e| format!("SMTP {} : {e}", s.host))
-                };
+                let tls = || tls_parameters(&s.host, s.ca.as_deref());
                 match s.security {
                     SmtpSecurity::None => Transport::Smtp(Box::new(pool::Pool::new(
                         &s.host,
@@ -137,8 +164,8 @@ impl Mailer {
                         SMTP_TIMEOUT,
                     ))),
                     SmtpSecurity::Tls => {
-                        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
-                            .map_err(|e| format!("SMTP {} : {e}", s.host))?
+                        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                            .tls(lettre::transport::smtp::client::Tls::Wrapper(tls()?))
                             .port(s.port)
                             .timeout(Some(SMTP_TIMEOUT));
                         if let Some(c) = credentials {
@@ -204,9 +231,15 @@ impl Mailer {
                 Err(pool::PoolError::Connect { timed_out: false }) => Err(SendError::Transient(
                     "connexion au serveur de courriel impossible".into(),
                 )),
+                Err(pool::PoolError::Tls) => Err(SendError::Transient(TLS_FAILURE.into())),
             },
             Transport::SmtpTls(t) => match t.send(message).await {
                 Ok(_) => Ok(()),
+                // Before any reply, over implicit TLS: the handshake failed,
+                // or the server is not there.
+                Err(e) if e.status().is_none() && !e.is_timeout() && !e.is_client() => Err(
+                    SendError::Transient(format!("{TLS_FAILURE}, ou serveur injoignable")),
+                ),
                 Err(e) => Err(smtp_failure(&e)),
             },
         }

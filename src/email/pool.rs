@@ -22,7 +22,9 @@ use tokio::sync::{Mutex, Semaphore};
 pub enum PoolError {
     /// No TCP connection (refused, unreachable, or no answer in time).
     Connect { timed_out: bool },
-    /// What lettre reports: a reply code, TLS, the network mid-exchange.
+    /// STARTTLS failed: most often a certificate that does not verify.
+    Tls,
+    /// What lettre reports: a reply code, the network mid-exchange.
     Smtp(lettre::transport::smtp::Error),
 }
 
@@ -119,15 +121,21 @@ impl Pool {
         let exchange = async {
             let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await?;
             if let Some(tls) = &self.starttls {
-                conn.starttls(tls.clone(), &self.hello).await?;
+                conn.starttls(tls.clone(), &self.hello)
+                    .await
+                    .map_err(|e| match e.status() {
+                        // The server refused the command itself.
+                        Some(_) => PoolError::Smtp(e),
+                        None => PoolError::Tls,
+                    })?;
             }
             if let Some(credentials) = &self.credentials {
                 conn.auth(DEFAULT_MECHANISMS, credentials).await?;
             }
-            Ok::<_, lettre::transport::smtp::Error>(conn)
+            Ok::<_, PoolError>(conn)
         };
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(r) => Ok(r?),
+            Ok(r) => r,
             Err(_) => Err(PoolError::Connect { timed_out: true }),
         }
     }

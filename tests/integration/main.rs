@@ -18,5 +18,6 @@ mod privacy;
 mod scheduler;
 #[path = "../support/smtp.rs"]
 mod smtp;
+mod smtp_security;
 mod telegram;
 mod util;

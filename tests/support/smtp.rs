@@ -9,6 +9,8 @@
 pub struct SmtpServer {
     pub port: u16,
     pub dir: tempfile::TempDir,
+    /// With TLS: the test authority that signed the server's certificate (PEM).
+    pub ca: Option<Vec<u8>>,
     child: std::process::Child,
     stdout: std::io::BufReader<std::process::ChildStdout>,
 }
@@ -27,15 +29,32 @@ pub fn test_python() -> std::path::PathBuf {
     venv
 }
 
+/// How the server wants its clients: `tls` is `"starttls"` or
+/// `"implicit"`, `auth` is `"USER:PASSWORD"`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Security<'a> {
+    pub tls: Option<&'a str>,
+    pub auth: Option<&'a str>,
+}
+
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(Security::default())
+    }
+
+    pub fn start_with(security: Security<'_>) -> SmtpServer {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("dir");
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_capture.py");
-        let mut child = std::process::Command::new(test_python())
-            .arg(script)
-            .arg("--dir")
-            .arg(dir.path())
+        let mut command = std::process::Command::new(test_python());
+        command.arg(script).arg("--dir").arg(dir.path());
+        if let Some(tls) = security.tls {
+            command.args(["--tls", tls]);
+        }
+        if let Some(auth) = security.auth {
+            command.args(["--auth", auth]);
+        }
+        let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -43,6 +62,12 @@ impl SmtpServer {
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("port line");
+        let mut ca = None;
+        if let Some(path) = line.trim().strip_prefix("CA ") {
+            ca = Some(std::fs::read(path).expect("the server's certificate"));
+            line.clear();
+            stdout.read_line(&mut line).expect("port line");
+        }
         let port = line
             .trim()
             .strip_prefix("PORT ")
@@ -51,6 +76,7 @@ impl SmtpServer {
         SmtpServer {
             port,
             dir,
+            ca,
             child,
             stdout,
         }
@@ -104,6 +130,7 @@ impl SmtpServer {
             security: echeancier::config::SmtpSecurity::None,
             user: None,
             password: None,
+            ca: None,
         })
     }
 }

@@ -18,7 +18,7 @@ use echeancier::matrix::MatrixBot;
 use echeancier::scheduler::Scheduler;
 use echeancier::store::Store;
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::{Client, Room, RoomMemberships};
 
@@ -76,6 +76,7 @@ async fn main() {
             password: "motdepasse".into(),
             passphrase: "phrase secrète du banc".into(),
             rooms: vec![],
+            pace: None,
         },
         &dir.path().join("bot"),
     )
@@ -101,6 +102,7 @@ async fn main() {
         .send()
         .await
         .expect("login");
+    // Replies name no input: they are matched to their command by thread.
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let bot_id = bot.client.user_id().expect("id").to_owned();
     let me = bot_id.clone();
@@ -108,8 +110,10 @@ async fn main() {
         let tx = tx.clone();
         let me = me.clone();
         async move {
-            if let (true, MessageType::Text(t)) = (ev.sender == me, ev.content.msgtype) {
-                let _ = tx.send((t.body, Instant::now()));
+            if let (true, MessageType::Text(_), Some(Relation::Thread(th))) =
+                (ev.sender == me, &ev.content.msgtype, &ev.content.relates_to)
+            {
+                let _ = tx.send((th.event_id.to_string(), Instant::now()));
             }
         }
     });
@@ -148,47 +152,52 @@ async fn main() {
             ms(rtts[(n * 99).div_ceil(100) - 1])
         );
     };
-    // Waits for the answer to command `tag`; returns when it arrived.
-    let mut answer = async |tag: &str| -> Instant {
+    // Waits for the answer to the command posted as event `id`.
+    let mut answer = async |id: &str| -> Instant {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, replies.recv()).await {
-                Ok(Some((body, when))) if body.contains(&format!("« {tag} »")) => return when,
+                Ok(Some((root, when))) if root == id => return when,
                 Ok(Some(_)) => continue,
-                _ => panic!("no answer to command {tag}"),
+                _ => panic!("no answer to command {id}"),
             }
         }
     };
-    let command = |tag: &str| RoomMessageEventContent::text_plain(format!("!aide {tag}"));
+    let command = RoomMessageEventContent::text_plain("!aide");
+    let send = async |room: &Room| -> String {
+        room.send(command.clone())
+            .await
+            .expect("send")
+            .response
+            .event_id
+            .to_string()
+    };
 
     // One at a time, spaced: each command two seconds after the last answer.
     let mut rtts = Vec::new();
-    for i in 0..20 {
+    for _ in 0..20 {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let tag = format!("s{i}");
         let t0 = Instant::now();
-        room.send(command(&tag)).await.expect("send");
-        rtts.push(answer(&tag).await.duration_since(t0));
+        let id = send(&room).await;
+        rtts.push(answer(&id).await.duration_since(t0));
     }
     report("one at a time, 2 s apart", rtts);
 
     // Back to back: each command as soon as the previous answer arrived.
     let mut rtts = Vec::new();
-    for i in 0..100 {
-        let tag = format!("b{i}");
+    for _ in 0..100 {
         let t0 = Instant::now();
-        room.send(command(&tag)).await.expect("send");
-        rtts.push(answer(&tag).await.duration_since(t0));
+        let id = send(&room).await;
+        rtts.push(answer(&id).await.duration_since(t0));
     }
     report("back to back", rtts);
 
     // A burst: 100 commands sent without waiting; every one must be answered.
     let mut sent_at = std::collections::HashMap::new();
-    for i in 0..100 {
-        let tag = format!("r{i}");
-        sent_at.insert(tag.clone(), Instant::now());
-        room.send(command(&tag)).await.expect("send");
+    for _ in 0..100 {
+        let t0 = Instant::now();
+        sent_at.insert(send(&room).await, t0);
     }
     let mut rtts = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -72,6 +72,12 @@ pub async fn open_app_with(settings: &Settings, lib: Library, clock: Arc<dyn Clo
     Ok(app)
 }
 
+/// Opens and runs the daemon for `settings` until `shutdown` resolves:
+/// [`Daemon::open`] then [`Daemon::run`].
+pub async fn run(settings: Settings, lib: Library, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+    Daemon::open(settings, lib).await?.run(shutdown).await
+}
+
 /// An opened daemon, not yet running: the demo loads its data here.
 pub struct Daemon {
     settings: Settings,

@@ -5,6 +5,8 @@
 //! The update offset is stored, so a restart neither loses nor replays
 //! updates.
 
+use std::sync::Arc;
+
 use echeancier_core::french::long_date;
 use teloxide::payloads::{AnswerCallbackQuerySetters, GetUpdatesSetters, SendMessageSetters};
 use teloxide::prelude::Requester;
@@ -25,11 +27,53 @@ pub struct Telegram {
     bot: Bot,
     app: App,
     groups: Vec<crate::config::TelegramGroup>,
+    pace: Pace,
 }
 
-impl std::fmt::Debug for Telegram {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Telegram").field("groups", &self.groups).finish()
+/// The Bot API's documented limits, kept ahead of time so that 429s stay
+/// rare: about 30 messages a second in all (evenly spaced, so that no
+/// second holds more), one a second in a chat, 20 a minute in a group.
+/// A chat's spacing runs from the moment its previous message left, so a
+/// wait for the overall limit never brings two messages of a chat closer.
+struct Pace {
+    all: governor::DefaultDirectRateLimiter,
+    chats: std::sync::Mutex<
+        std::collections::HashMap<i64, Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>>,
+    >,
+}
+
+/// A chat's turn: held while its message is sent.
+type Turn = tokio::sync::OwnedMutexGuard<Option<tokio::time::Instant>>;
+
+impl Pace {
+    fn new() -> Pace {
+        let quota = governor::Quota::with_period(std::time::Duration::from_millis(34))
+            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN));
+        Pace {
+            all: governor::RateLimiter::direct(quota),
+            chats: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Waits until a message may go to `chat` (group ids are negative);
+    /// the next one to that chat waits for the returned turn to drop.
+    async fn turn(&self, chat: ChatId) -> Turn {
+        let slot = {
+            let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+            chats.entry(chat.0).or_default().clone()
+        };
+        let mut last = slot.lock_owned().await;
+        let spacing = if chat.0 < 0 {
+            std::time::Duration::from_secs(3)
+        } else {
+            std::time::Duration::from_secs(1)
+        };
+        if let Some(t) = *last {
+            tokio::time::sleep_until(t + spacing).await;
+        }
+        self.all.until_ready().await;
+        *last = Some(tokio::time::Instant::now());
+        last
     }
 }
 
@@ -64,7 +108,12 @@ impl Telegram {
             let url = reqwest_url(api)?;
             bot = bot.set_api_url(url);
         }
-        Ok(Telegram { bot, app, groups })
+        Ok(Telegram {
+            bot,
+            app,
+            groups,
+            pace: Pace::new(),
+        })
     }
 
     /// One long poll: fetches and handles pending updates. Returns how many.
@@ -129,6 +178,7 @@ impl Telegram {
         let Some(place) = place else {
             // Unmapped group: no case data leaves, even by mistake.
             if echeancier_core::command::parse(text).is_some() {
+                let _turn = self.pace.turn(m.chat.id).await;
                 let _ = self
                     .bot
                     .send_message(
@@ -146,11 +196,13 @@ impl Telegram {
         else {
             return;
         };
+        let turn = self.pace.turn(m.chat.id).await;
         let sent = self
             .bot
             .send_message(m.chat.id, reply)
             .reply_parameters(teloxide::types::ReplyParameters::new(m.id))
             .await;
+        drop(turn);
         if let Err(e) = sent {
             tracing::warn!(error = %e, "telegram reply failed");
         }
@@ -195,7 +247,6 @@ impl Telegram {
         let stamp = |what: &str| {
             let local = self
                 .app
-                .clock
                 .now()
                 .with_timezone(&echeancier_core::CalendarId::Metropole.time_zone());
             format!(
@@ -211,6 +262,7 @@ impl Telegram {
                 let chat = ChatId(user.parse().unwrap_or_default());
                 let text = format!("Pour reporter, envoyez : !report {case} {step} AAAA-MM-JJ motif");
                 crate::view::chat_out("telegram", &text);
+                let _turn = self.pace.turn(chat).await;
                 let _ = self.bot.send_message(chat, text).await;
                 ("Envoyez la nouvelle date avec son motif.".into(), None)
             }
@@ -222,6 +274,7 @@ impl Telegram {
         let chat: i64 = chat
             .parse()
             .map_err(|_| SendError::Permanent(format!("identifiant Telegram « {chat} » invalide")))?;
+        let _turn = self.pace.turn(ChatId(chat)).await;
         let mut request = self.bot.send_message(ChatId(chat), text);
         if let Some(id) = reminder {
             request = request.reply_markup(InlineKeyboardMarkup::new(vec![vec![

@@ -109,6 +109,7 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
         "donnez phrase_secrete_env ou phrase_secrete_fichier (elle chiffre les clés du robot sur le disque)",
     );
     let rooms = matrix_rooms(m, check);
+    let pace = pace(m, check);
     match (password, passphrase) {
         (Some(password), Some(passphrase)) => Some(MatrixSettings {
             homeserver: m.serveur.get_ref().clone(),
@@ -116,9 +117,38 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
             password,
             passphrase,
             rooms,
+            pace,
         }),
         _ => None,
     }
+}
+
+/// How many messages per second the bot may send. Tchap's homeservers
+/// answer 429 beyond about one a second, so that is their default; other
+/// homeservers get no limit unless one is given.
+fn pace(m: &RawMatrix, check: &mut Check<'_>) -> Option<f64> {
+    match &m.messages_par_seconde {
+        Some(v) if *v.get_ref() == 0.0 => None,
+        Some(v) if v.get_ref().is_finite() && *v.get_ref() >= 0.01 && *v.get_ref() <= 1000.0 => {
+            Some(*v.get_ref())
+        }
+        Some(v) => {
+            check.err(
+                v.span(),
+                "messages_par_seconde : attendu un nombre entre 0,01 et 1000 (0 : sans limite)",
+            );
+            None
+        }
+        None => is_tchap(m.serveur.get_ref()).then_some(1.0),
+    }
+}
+
+/// Whether a homeserver URL is one of Tchap's (`*.tchap.gouv.fr`).
+fn is_tchap(homeserver: &str) -> bool {
+    url::Url::parse(homeserver)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|h| h == "tchap.gouv.fr" || h.ends_with(".tchap.gouv.fr"))
 }
 
 /// The declared rooms, each tied to a school or a département office.
@@ -162,6 +192,41 @@ pub(super) fn console(raw: RawConsole) -> (Option<bool>, String) {
 #[cfg(test)]
 mod tests {
     use crate::config::Settings;
+
+    #[test]
+    fn tchap_homeservers_are_paced_by_default() {
+        assert!(super::is_tchap("https://matrix.agent.education.tchap.gouv.fr"));
+        assert!(!super::is_tchap("https://tchap.gouv.fr.example.org"));
+        assert!(!super::is_tchap("http://127.0.0.1:8008"));
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "x").expect("secret");
+        let conf = |extra: &str, server: &str| {
+            format!(
+                "[matrix]\nserveur = \"{server}\"\ncompte = \"bot\"\nmot_de_passe_fichier = \"{0}\"\nphrase_secrete_fichier = \"{0}\"\n{extra}",
+                secret.display()
+            )
+        };
+        let pace = |extra: &str, server: &str| {
+            Settings::parse("c.toml", &conf(extra, server), None).map(|s| s.matrix.expect("matrix").pace)
+        };
+        assert_eq!(
+            pace("", "https://matrix.agent.education.tchap.gouv.fr").expect("valid"),
+            Some(1.0)
+        );
+        assert_eq!(pace("", "http://127.0.0.1:8008").expect("valid"), None);
+        assert_eq!(
+            pace("messages_par_seconde = 5\n", "http://127.0.0.1:8008").expect("valid"),
+            Some(5.0)
+        );
+        assert_eq!(
+            pace("messages_par_seconde = 0\n", "https://tchap.gouv.fr").expect("valid"),
+            None
+        );
+        let e = pace("messages_par_seconde = -1\n", "https://tchap.gouv.fr").expect_err("negative");
+        assert_eq!(e[0].line, 6);
+        assert!(e[0].message.contains("messages_par_seconde"), "{e:?}");
+    }
 
     #[test]
     fn matrix_needs_a_store_passphrase() {

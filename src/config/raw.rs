@@ -77,6 +77,9 @@ pub struct RawMatrix {
     pub phrase_secrete_env: Option<String>,
     /// File holding the passphrase of the crypto store.
     pub phrase_secrete_fichier: Option<String>,
+    /// Messages the bot may send per second (0: no limit). By default 1
+    /// towards a Tchap homeserver, no limit elsewhere.
+    pub messages_par_seconde: Option<Spanned<f64>>,
     #[serde(default)]
     pub salons: Vec<RawMatrixRoom>,
 }

@@ -28,6 +28,8 @@ pub struct MatrixSettings {
     /// Encrypts the crypto store (the device's keys) at rest.
     pub passphrase: String,
     pub rooms: Vec<MatrixRoom>,
+    /// Messages per second the bot sends at most; `None`: no limit.
+    pub pace: Option<f64>,
 }
 
 impl std::fmt::Debug for MatrixSettings {

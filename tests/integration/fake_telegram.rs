@@ -1,7 +1,7 @@
 //! A local fake of the Telegram Bot API (axum on 127.0.0.1), for the tests:
 //! teloxide is pointed at it. It records sendMessage, editMessageText and
-//! answerCallbackQuery calls, feeds updates to getUpdates, and can answer
-//! the next sends with 429 (retry_after) or 500.
+//! answerCallbackQuery calls (with when they arrived), feeds updates to
+//! getUpdates, and can answer the next sends with 429 (retry_after) or 500.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 #[derive(Default)]
 struct Inner {
     calls: Vec<(String, Value)>,
+    /// When each sendMessage arrived, and its chat.
+    send_times: Vec<(std::time::Instant, i64)>,
     updates: Vec<Value>,
     next_update: i64,
     next_message: i64,
@@ -114,6 +116,11 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// When each sendMessage arrived, in order, with its chat.
+    pub fn send_times(&self) -> Vec<(std::time::Instant, i64)> {
+        self.lock().send_times.clone()
+    }
+
     /// The messages sent, as the Bot API returned them (for pressing buttons).
     pub fn sent(&self) -> Vec<Value> {
         self.calls("sendMessage")
@@ -147,6 +154,8 @@ async fn handle(
             ok(Value::Array(updates))
         }
         "sendmessage" => {
+            let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+            s.send_times.push((std::time::Instant::now(), chat_id));
             if let Some((status, err)) = s.failures.pop_front() {
                 s.calls.push(("sendMessage.failed".into(), body));
                 return (
@@ -156,7 +165,6 @@ async fn handle(
             }
             let mid = s.next_message;
             s.next_message += 1;
-            let chat_id = body["chat_id"].as_i64().unwrap_or(0);
             let message = json!({
                 "message_id": mid, "date": 1_765_000_000, "chat": chat(chat_id),
                 "from": {"id": 42, "is_bot": true, "first_name": "echeancier"},

@@ -210,6 +210,11 @@ pub(crate) struct Harness {
 }
 
 pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
+    harness_paced(now, None).await
+}
+
+/// `harness` with the bot sending at most `pace` messages a second.
+async fn harness_paced(now: DateTime<Utc>, pace: Option<f64>) -> Harness {
     let t = app_at(now).await;
     for (slug, user, grant) in [
         (
@@ -239,7 +244,7 @@ pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
             .expect("person");
     }
     let store_dir = tempfile::tempdir().expect("dir");
-    let bot = start_bot(&t, store_dir.path()).await;
+    let bot = start_bot_paced(&t, store_dir.path(), pace).await;
     // The access token is the bot's user's only.
     #[cfg(unix)]
     {
@@ -262,6 +267,10 @@ pub(crate) async fn harness(now: DateTime<Utc>) -> Harness {
 }
 
 async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
+    start_bot_paced(t, dir, None).await
+}
+
+async fn start_bot_paced(t: &TestApp, dir: &std::path::Path, pace: Option<f64>) -> Arc<MatrixBot> {
     MatrixBot::connect(
         t.app.clone(),
         &echeancier::config::MatrixSettings {
@@ -270,6 +279,7 @@ async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
             password: "motdepasse".into(),
             passphrase: "phrase secrète du magasin de test".into(),
             rooms: vec![],
+            pace,
         },
         dir,
     )
@@ -636,6 +646,90 @@ async fn a_burst_of_commands_is_answered_in_full() {
         missing.is_empty(),
         "{} of 100 commands unanswered: {missing:?}",
         missing.len()
+    );
+    let _ = h.shutdown.send(true);
+}
+
+/// Tchap's pace: reminders leave at the configured rate, and a command sent
+/// in the middle of the burst is answered before the burst ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_keep_the_pace_and_commands_go_first() {
+    const PACE: f64 = 5.0;
+    const REMINDERS: usize = 30;
+    let _turn = TURN.lock().await;
+    let mut h = harness_paced(at("2026-12-01T09:00:00Z"), Some(PACE)).await;
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let dasen = User::login("dasen").await;
+    let room = dasen.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+    dasen.wait_membership(&room_id, &bot_id, true).await;
+    // The room key reaches the bot before the burst.
+    let hello = dasen.say(&room, "!aide").await;
+    dasen
+        .until("first reply", |s| {
+            s.iter().any(|m| m.thread.as_ref() == Some(&hello))
+        })
+        .await;
+    h.t.app = h.t.app.clone().with_options(echeancier::app::Options {
+        matrix_rooms: vec![MatrixRoom {
+            room_id: room_id.to_string(),
+            establishment: None,
+            departement: Some("049".into()),
+            roles: vec!["dasen".into()],
+            partners: false,
+        }],
+        ..Default::default()
+    });
+    for _ in 0..REMINDERS {
+        open_par(&h.t).await;
+    }
+    // 10 December 08:31: one convocation reminder per case, all due at once.
+    h.t.clock.set(at("2026-12-10T07:31:00Z"));
+    let scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(echeancier::matrix::MatrixSender::of(h.bot.clone()));
+    scheduler.tick().await.expect("tick");
+    let burst = tokio::spawn(async move { scheduler.deliver().await });
+    let command = dasen.say(&room, "!aide").await;
+    let report = burst.await.expect("no panic").expect("deliver");
+    assert_eq!(report.sent, REMINDERS, "{report:?}");
+    dasen
+        .until("the reply", |s| {
+            s.iter().any(|m| m.thread.as_ref() == Some(&command))
+        })
+        .await;
+    // In the room's own order, oldest first.
+    let mut bot_events: Vec<(u64, bool, bool)> = history(&room)
+        .await
+        .iter()
+        .filter_map(|ev| {
+            let raw = ev.raw();
+            let sender: String = raw.get_field("sender").ok().flatten()?;
+            if sender != bot_id.as_str() {
+                return None;
+            }
+            let ts: u64 = raw.get_field("origin_server_ts").ok().flatten()?;
+            let content: serde_json::Value = raw.get_field("content").ok().flatten()?;
+            let body = content["body"].as_str().unwrap_or_default().to_string();
+            let reply = content["m.relates_to"]["event_id"].as_str() == Some(command.as_str());
+            Some((ts, reply, body.contains("Réagissez ✅")))
+        })
+        .collect();
+    bot_events.reverse();
+    let reminders: Vec<u64> = bot_events.iter().filter(|e| e.2).map(|e| e.0).collect();
+    assert_eq!(reminders.len(), REMINDERS);
+    // After the limiter's burst (PACE at once), one every 1/PACE s: a lower
+    // bound on the spread, whatever the machine's speed.
+    let spread_ms = reminders[REMINDERS - 1] - reminders[0];
+    let least_ms = ((REMINDERS as f64 - PACE - 1.0) / PACE * 1000.0) as u64;
+    assert!(
+        spread_ms >= least_ms,
+        "{REMINDERS} reminders in {spread_ms} ms: faster than the pace"
+    );
+    let reply_at = bot_events.iter().position(|e| e.1).expect("reply in the room");
+    let after_reply = bot_events[reply_at..].iter().filter(|e| e.2).count();
+    assert!(
+        after_reply >= REMINDERS / 3,
+        "the reply waited for the burst: only {after_reply} reminders after it"
     );
     let _ = h.shutdown.send(true);
 }

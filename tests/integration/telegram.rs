@@ -342,3 +342,70 @@ async fn every_command_works_through_telegram() {
         assert!(reply.contains(expected), "{text}: {reply}");
     }
 }
+
+/// The Bot API's limits, kept ahead of time: one message a second in a
+/// chat, one every three seconds in a group (20 a minute), about 30 a
+/// second in all, whatever the outbox asks at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_keep_the_bot_api_pace() {
+    use echeancier::channel::{Delivery, Rendered, Sender};
+    use std::time::Duration;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let message = Rendered {
+        subject: String::new(),
+        text: "Rappel".into(),
+        html: String::new(),
+        lang: "fr".into(),
+        ics: None,
+        buttons: None,
+    };
+    let mut chats: Vec<i64> = Vec::new();
+    for chat in [7001, 7002, 7003] {
+        chats.extend([chat; 3]);
+    }
+    chats.extend([-100_200; 2]);
+    chats.extend(8000..8040);
+    let keys: Vec<String> = (0..chats.len()).map(|i| format!("k{i}")).collect();
+    let recipients: Vec<String> = chats.iter().map(i64::to_string).collect();
+    let sends = keys.iter().zip(&recipients).map(|(key, recipient)| {
+        h.bot.send(Delivery {
+            key,
+            recipient,
+            message: &message,
+        })
+    });
+    for r in futures_util::future::join_all(sends).await {
+        r.expect("sent");
+    }
+    let times = h.fake.send_times();
+    assert_eq!(times.len(), chats.len());
+    let gaps = |chat: i64| -> Vec<Duration> {
+        let at: Vec<_> = times
+            .iter()
+            .filter(|(_, c)| *c == chat)
+            .map(|(t, _)| *t)
+            .collect();
+        at.windows(2).map(|w| w[1] - w[0]).collect()
+    };
+    // Arrival times: a little network jitter is allowed for.
+    for chat in [7001, 7002, 7003] {
+        let g = gaps(chat);
+        assert_eq!(g.len(), 2);
+        assert!(
+            g.iter().all(|d| *d >= Duration::from_millis(900)),
+            "chat {chat}: {g:?}"
+        );
+    }
+    let g = gaps(-100_200);
+    assert!(
+        g.iter().all(|d| *d >= Duration::from_millis(2900)),
+        "group: {g:?}"
+    );
+    for (i, (start, _)) in times.iter().enumerate() {
+        let in_second = times[i..]
+            .iter()
+            .take_while(|(t, _)| *t - *start < Duration::from_secs(1))
+            .count();
+        assert!(in_second <= 31, "{in_second} messages within one second");
+    }
+}

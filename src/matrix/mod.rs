@@ -21,6 +21,8 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId, RoomId};
 use matrix_sdk::{Client, Room, RoomState};
 use sha2::{Digest, Sha256};
 
+mod pace;
+
 use crate::app::App;
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
 use crate::config::MatrixSettings;
@@ -54,6 +56,8 @@ pub struct MatrixBot {
     /// Bumped at every membership change: a member list read before it is
     /// not cached.
     places_epoch: std::sync::atomic::AtomicU64,
+    /// Messages per second towards the homeserver, replies first.
+    pace: pace::Pace,
 }
 
 impl std::fmt::Debug for MatrixBot {
@@ -158,6 +162,7 @@ impl MatrixBot {
             places: std::sync::Mutex::default(),
             places_turn: tokio::sync::Mutex::const_new(()),
             places_epoch: std::sync::atomic::AtomicU64::new(0),
+            pace: pace::Pace::new(s.pace),
         }))
     }
 
@@ -299,6 +304,7 @@ impl MatrixBot {
         };
         let mut content = RoomMessageEventContent::text_plain(reply);
         content.relates_to = Some(Relation::Thread(Thread::plain(root, ev.event_id.clone())));
+        self.pace.reply().await;
         let lock = self.room_lock(room.room_id());
         let _turn = lock.lock().await;
         if let Err(e) = room.send(content).await {
@@ -333,6 +339,7 @@ impl MatrixBot {
             ev.content.relates_to.event_id.clone(),
             ev.content.relates_to.event_id.clone(),
         )));
+        self.pace.reply().await;
         let lock = self.room_lock(room.room_id());
         let _turn = lock.lock().await;
         let _ = room.send(content).await;
@@ -405,12 +412,33 @@ impl MatrixBot {
             )));
         };
         let content = RoomMessageEventContent::text_html(text, html);
+        self.pace.bulk().await;
         let lock = self.room_lock(&room_id);
         let _turn = lock.lock().await;
         match room.send(content).with_transaction_id(transaction_id(key)).await {
             Ok(r) => Ok(r.response.event_id.to_string()),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+            Err(e) => Err(send_failure(&e)),
         }
+    }
+}
+
+/// A failed send as the outbox sees it. matrix-sdk already retries a 429
+/// after its `retry_after_ms` (the client's `retry_limit`); one that still
+/// comes back says when to try again, and the outbox waits that long
+/// without using up an attempt.
+fn send_failure(e: &matrix_sdk::Error) -> SendError {
+    use matrix_sdk::ruma::api::error::{ErrorKind, LimitExceededErrorData, RetryAfter};
+    match e.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(LimitExceededErrorData { retry_after, .. })) => {
+            SendError::RateLimited(match retry_after {
+                Some(RetryAfter::Delay(d)) => *d,
+                Some(RetryAfter::DateTime(t)) => {
+                    t.duration_since(std::time::SystemTime::now()).unwrap_or_default()
+                }
+                None => std::time::Duration::from_secs(5),
+            })
+        }
+        _ => SendError::Transient(e.to_string()),
     }
 }
 

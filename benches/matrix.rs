@@ -203,14 +203,10 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(120);
     while rtts.len() < 100 {
         let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(Some((body, when))) = tokio::time::timeout(left, replies.recv()).await else {
+        let Ok(Some((root, when))) = tokio::time::timeout(left, replies.recv()).await else {
             panic!("{} of the burst's 100 commands answered", rtts.len());
         };
-        let tag = sent_at
-            .keys()
-            .find(|tag| body.contains(&format!("« {tag} »")))
-            .cloned();
-        if let Some(t0) = tag.and_then(|tag| sent_at.remove(&tag)) {
+        if let Some(t0) = sent_at.remove(&root) {
             rtts.push(when.duration_since(t0));
         }
     }

@@ -88,6 +88,18 @@ impl App {
         Ok(self.store.reminder_by_external_ref(external_ref, room).await?)
     }
 
+    /// The opaque reference of the case a reminder is about.
+    pub async fn reminder_case(&self, reminder: i64) -> Result<Option<String>> {
+        let mut conn = self.store.pool().acquire().await?;
+        let Some(row) = Store::reminder(&mut conn, reminder).await? else {
+            return Ok(None);
+        };
+        let Some(case_id) = row.case_id else {
+            return Ok(None);
+        };
+        Ok(Store::case_by_id(&mut conn, case_id).await?.map(|c| c.reference))
+    }
+
     /// Every case, or the open ones: the operator's list (the command
     /// line), without authorization.
     pub async fn cases(&self, open_only: bool) -> Result<Vec<CaseRow>> {

@@ -312,12 +312,22 @@ impl MatrixBot {
         }
     }
 
+    /// ✅ on a reminder acknowledges it; in a partners' room, 👍 on the
+    /// reminder of a communication approves it and 👎 asks for the reason
+    /// of the objection (the convention wants one).
     async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
         if Some(ev.sender.as_ref()) == self.client.user_id() {
             return;
         }
-        let key = ev.content.relates_to.key.trim_end_matches('\u{fe0f}');
-        if key != "✅" {
+        // Without the emoji variation selector or a skin tone.
+        let key: String = ev
+            .content
+            .relates_to
+            .key
+            .chars()
+            .filter(|c| *c != '\u{fe0f}' && !('\u{1f3fb}'..='\u{1f3ff}').contains(c))
+            .collect();
+        if !matches!(key.as_str(), "✅" | "👍" | "👎") {
             return;
         }
         let target = ev.content.relates_to.event_id.to_string();
@@ -327,11 +337,33 @@ impl MatrixBot {
             return;
         };
         let place = self.place_of(&room).await;
-        let Some(reply) = self
-            .app
-            .handle_in(&place, "matrix", ev.sender.as_str(), &format!("!ack {reminder}"))
-            .await
-        else {
+        let sender = ev.sender.as_str();
+        let reply = match key.as_str() {
+            "✅" => {
+                self.app
+                    .handle_in(&place, "matrix", sender, &format!("!ack {reminder}"))
+                    .await
+            }
+            thumb => {
+                let Ok(Some(reference)) = self.app.reminder_case(reminder).await else {
+                    return;
+                };
+                if thumb == "👍" {
+                    self.app
+                        .handle_in(&place, "matrix", sender, &format!("!approuve {reference}"))
+                        .await
+                } else {
+                    // The reference is that of the reminder shown here; who
+                    // may object is checked when the reason comes.
+                    let text = format!(
+                        "Pour vous opposer à {reference}, envoyez le motif : !objection {reference} motif"
+                    );
+                    crate::view::chat_out("matrix", &text);
+                    Some(text)
+                }
+            }
+        };
+        let Some(reply) = reply else {
             return;
         };
         let mut content = RoomMessageEventContent::text_plain(reply);

@@ -733,3 +733,123 @@ async fn reminders_keep_the_pace_and_commands_go_first() {
     );
     let _ = h.shutdown.send(true);
 }
+
+/// In the partners' room, a partner approves a communication with 👍 on
+/// its reminder, and 👎 asks for the reason an objection needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_approve_by_reaction() {
+    let _turn = TURN.lock().await;
+    let mut h = harness(at("2026-12-01T09:00:00Z")).await;
+    h.t.store
+        .upsert_person(
+            "caf_m",
+            "caf_m",
+            None,
+            &[Grant {
+                role: "partenaire".into(),
+                establishment: None,
+                departement: None,
+                partner: Some("caf".into()),
+            }],
+            &[("matrix".into(), "@intrus:localhost".into())],
+        )
+        .await
+        .expect("person");
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let dasen = User::login("dasen").await;
+    let partner = User::login("intrus").await;
+    let room = dasen.encrypted_room_with(&bot_id).await;
+    let room_id = room.room_id().to_owned();
+    room.invite_user_by_id(&partner.id()).await.expect("invite");
+    dasen.wait_membership(&room_id, &bot_id, true).await;
+    partner.sync().await;
+    partner.client.join_room_by_id(&room_id).await.expect("join");
+    dasen.wait_membership(&room_id, &partner.id(), true).await;
+    h.t.app = h.t.app.clone().with_options(echeancier::app::Options {
+        matrix_rooms: vec![MatrixRoom {
+            room_id: room_id.to_string(),
+            establishment: None,
+            departement: Some("049".into()),
+            roles: vec!["coordination_partenariats".into()],
+            partners: true,
+        }],
+        ..Default::default()
+    });
+    let who = echeancier::app::Who {
+        actor: "test".into(),
+        channel: "test".into(),
+    };
+    let com =
+        h.t.app
+            .open_case(
+                echeancier::app::OpenCase {
+                    procedure: "communication".into(),
+                    departement: Some("049".into()),
+                    partners: vec!["caf".into()],
+                    title: Some("Affiche".into()),
+                    ..Default::default()
+                },
+                &who,
+            )
+            .await
+            .expect("communication")
+            .case
+            .reference;
+    h.t.app
+        .apply(
+            &com,
+            vec![echeancier::app::Change::Receipt {
+                partner: "caf".into(),
+                on: "2026-12-01".parse().expect("date"),
+            }],
+            &who,
+        )
+        .await
+        .expect("receipt");
+    // Due 16 December: reminded three working days before, at 08:30.
+    h.t.clock.set(at("2026-12-11T07:31:00Z"));
+    let scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(echeancier::matrix::MatrixSender::of(h.bot.clone()));
+    scheduler.tick().await.expect("tick");
+    let report = scheduler.deliver().await.expect("deliver");
+    assert!(report.sent >= 1, "{report:?}");
+    let seen = partner
+        .until("the reminder", |s| {
+            s.iter()
+                .any(|m| m.sender == bot_id.as_str() && m.body.contains(&com))
+        })
+        .await;
+    let reminder = seen
+        .iter()
+        .find(|m| m.sender == bot_id.as_str() && m.body.contains(&com))
+        .expect("reminder")
+        .clone();
+    let partner_room = partner.client.get_room(&room_id).expect("room");
+    let react = |key: &str| ReactionEventContent::new(Annotation::new(reminder.event_id.clone(), key.into()));
+    // A skin tone is the same thumb.
+    partner_room.send(react("👎🏽")).await.expect("react");
+    partner
+        .until("the objection's instructions", |s| {
+            s.iter().any(|m| {
+                m.thread.as_ref() == Some(&reminder.event_id)
+                    && m.body.contains(&format!("!objection {com} motif"))
+            })
+        })
+        .await;
+    partner_room.send(react("👍")).await.expect("react");
+    partner
+        .until("the approval", |s| {
+            s.iter().any(|m| {
+                m.thread.as_ref() == Some(&reminder.event_id) && m.body.contains("approbation enregistrée")
+            })
+        })
+        .await;
+    let trail = h.t.store.audit_trail(&com).await.expect("audit");
+    let approval = trail
+        .iter()
+        .find(|e| e.action == "approbation")
+        .expect("approval audited");
+    assert_eq!(approval.detail["partenaire"], "caf");
+    assert_eq!(approval.channel, "matrix");
+    let _ = h.shutdown.send(true);
+}

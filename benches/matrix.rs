@@ -73,7 +73,7 @@ async fn main() {
         &echeancier::config::MatrixSettings {
             homeserver: hs.clone(),
             user: "bot".into(),
-            password: "motdepasse".into(),
+            login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
             passphrase: "phrase secrète du banc".into(),
             rooms: vec![],
             pace: None,

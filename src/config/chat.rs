@@ -5,8 +5,8 @@
 use echeancier_core::authz::Place;
 
 use super::{
-    Check, MatrixRoom, MatrixSettings, RawConsole, RawMatrix, RawTelegram, RawTelegramGroup, TelegramGroup,
-    TelegramSettings, normalize_departement, secret,
+    Check, MatrixLogin, MatrixRoom, MatrixSettings, RawConsole, RawMatrix, RawTelegram, RawTelegramGroup,
+    TelegramGroup, TelegramSettings, normalize_departement, secret,
 };
 
 pub(super) fn telegram(raw: Option<&RawTelegram>, check: &mut Check<'_>) -> Option<TelegramSettings> {
@@ -95,12 +95,24 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
             None
         }
     };
-    let password = required(
-        &m.mot_de_passe_env,
-        &m.mot_de_passe_fichier,
-        "mot de passe Matrix",
-        "donnez mot_de_passe_env ou mot_de_passe_fichier",
-    );
+    // An access token (a device made for the bot) or a password.
+    let login = if m.jeton_env.is_some() || m.jeton_fichier.is_some() {
+        required(
+            &m.jeton_env,
+            &m.jeton_fichier,
+            "jeton d'accès Matrix",
+            "donnez jeton_env ou jeton_fichier",
+        )
+        .map(MatrixLogin::AccessToken)
+    } else {
+        required(
+            &m.mot_de_passe_env,
+            &m.mot_de_passe_fichier,
+            "mot de passe Matrix",
+            "donnez mot_de_passe_env ou mot_de_passe_fichier (ou jeton_env, jeton_fichier)",
+        )
+        .map(MatrixLogin::Password)
+    };
     // The crypto store holds the device's keys: never unencrypted.
     let passphrase = required(
         &m.phrase_secrete_env,
@@ -110,11 +122,11 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
     );
     let rooms = matrix_rooms(m, check);
     let pace = pace(m, check);
-    match (password, passphrase) {
-        (Some(password), Some(passphrase)) => Some(MatrixSettings {
+    match (login, passphrase) {
+        (Some(login), Some(passphrase)) => Some(MatrixSettings {
             homeserver: m.serveur.get_ref().clone(),
             user: m.compte.clone(),
-            password,
+            login,
             passphrase,
             rooms,
             pace,
@@ -229,6 +241,39 @@ mod tests {
     }
 
     #[test]
+    fn the_bot_logs_in_by_password_or_by_access_token() {
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "syt_jeton\n").expect("secret");
+        let conf = |login: &str| {
+            format!(
+                "[matrix]\nserveur = \"http://127.0.0.1:8008\"\ncompte = \"bot\"\n{login} = \"{0}\"\nphrase_secrete_fichier = \"{0}\"\n",
+                secret.display()
+            )
+        };
+        let login =
+            |key: &str| Settings::parse("c.toml", &conf(key), None).map(|s| s.matrix.expect("matrix").login);
+        assert_eq!(
+            login("jeton_fichier").expect("valid"),
+            crate::config::MatrixLogin::AccessToken("syt_jeton".into())
+        );
+        assert_eq!(
+            login("mot_de_passe_fichier").expect("valid"),
+            crate::config::MatrixLogin::Password("syt_jeton".into())
+        );
+        let missing = Settings::parse(
+            "c.toml",
+            "[matrix]\nserveur = \"http://127.0.0.1:8008\"\ncompte = \"bot\"\nphrase_secrete_env = \"X\"\n",
+            None,
+        )
+        .expect_err("no login");
+        assert!(
+            missing.iter().any(|e| e.message.contains("jeton_env")),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
     fn matrix_needs_a_store_passphrase() {
         let dir = tempfile::tempdir().expect("dir");
         let password = dir.path().join("p");
@@ -246,8 +291,8 @@ mod tests {
         let s = Settings::parse("c.toml", &with, None).expect("valid");
         let m = s.matrix.expect("matrix");
         assert_eq!(
-            (m.password.as_str(), m.passphrase.as_str()),
-            ("motdepasse", "motdepasse")
+            (&m.login, m.passphrase.as_str()),
+            (&crate::config::MatrixLogin::Password("motdepasse".into()), "motdepasse")
         );
         assert!(!format!("{m:?}").contains("motdepasse"));
     }

@@ -73,6 +73,9 @@ pub struct RawMatrix {
     pub compte: String,
     pub mot_de_passe_env: Option<String>,
     pub mot_de_passe_fichier: Option<String>,
+    /// An access token instead of the password (a device made for the bot).
+    pub jeton_env: Option<String>,
+    pub jeton_fichier: Option<String>,
     /// Environment variable holding the passphrase of the crypto store.
     pub phrase_secrete_env: Option<String>,
     /// File holding the passphrase of the crypto store.

@@ -24,12 +24,29 @@ pub struct MatrixRoom {
 pub struct MatrixSettings {
     pub homeserver: String,
     pub user: String,
-    pub password: String,
+    /// How the bot logs in the first time (later starts restore the session).
+    pub login: MatrixLogin,
     /// Encrypts the crypto store (the device's keys) at rest.
     pub passphrase: String,
     pub rooms: Vec<MatrixRoom>,
     /// Messages per second the bot sends at most; `None`: no limit.
     pub pace: Option<f64>,
+}
+
+/// A password, or an access token of a device made for the bot.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MatrixLogin {
+    Password(String),
+    AccessToken(String),
+}
+
+impl std::fmt::Debug for MatrixLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MatrixLogin::Password(_) => "Password(***)",
+            MatrixLogin::AccessToken(_) => "AccessToken(***)",
+        })
+    }
 }
 
 impl std::fmt::Debug for MatrixSettings {
@@ -38,9 +55,10 @@ impl std::fmt::Debug for MatrixSettings {
         f.debug_struct("MatrixSettings")
             .field("homeserver", &self.homeserver)
             .field("user", &self.user)
-            .field("password", &"***")
+            .field("login", &self.login)
             .field("passphrase", &"***")
             .field("rooms", &self.rooms)
+            .field("pace", &self.pace)
             .finish()
     }
 }

@@ -25,7 +25,7 @@ mod pace;
 
 use crate::app::App;
 use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
-use crate::config::MatrixSettings;
+use crate::config::{MatrixLogin, MatrixSettings};
 use echeancier_core::authz::Place;
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +108,44 @@ pub const QUIET_POLL: std::time::Duration = std::time::Duration::from_millis(100
 /// The pause after such an answer.
 pub const QUIET_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// The session an access token opens: its user and device, asked of the
+/// homeserver (`whoami`) from a throwaway client, so that the bot's own
+/// crypto store is set up for the right device from the start.
+async fn token_session(homeserver: &str, token: &str) -> Result<MatrixSession, MatrixError> {
+    use matrix_sdk::SessionMeta;
+    use matrix_sdk::authentication::SessionTokens;
+    use matrix_sdk::ruma::api::client::account::whoami;
+    let probe = Client::builder().homeserver_url(homeserver).build().await?;
+    let tokens = SessionTokens {
+        access_token: token.to_string(),
+        refresh_token: None,
+    };
+    // A placeholder device for the probe only: `whoami` answers by token.
+    probe
+        .restore_session(MatrixSession {
+            meta: SessionMeta {
+                user_id: matrix_sdk::ruma::owned_user_id!("@sonde:localhost"),
+                device_id: "SONDE".into(),
+            },
+            tokens: tokens.clone(),
+        })
+        .await?;
+    let me = probe
+        .send(whoami::v3::Request::new())
+        .await
+        .map_err(|e| MatrixError::Session(format!("jeton d'accès refusé par le serveur : {e}")))?;
+    let device_id = me.device_id.ok_or_else(|| {
+        MatrixError::Session("le jeton d'accès ne désigne aucun appareil : créez-le par une connexion".into())
+    })?;
+    Ok(MatrixSession {
+        meta: SessionMeta {
+            user_id: me.user_id,
+            device_id,
+        },
+        tokens,
+    })
+}
+
 /// The transaction id of an outbox delivery: the same key, the same event.
 pub fn transaction_id(key: &str) -> OwnedTransactionId {
     let digest = Sha256::digest(key.as_bytes());
@@ -139,12 +177,20 @@ impl MatrixBot {
                 client.restore_session(session).await?;
             }
             Err(_) => {
-                client
-                    .matrix_auth()
-                    .login_username(&s.user, &s.password)
-                    .initial_device_display_name("echeancier")
-                    .send()
-                    .await?;
+                match &s.login {
+                    MatrixLogin::Password(password) => {
+                        client
+                            .matrix_auth()
+                            .login_username(&s.user, password)
+                            .initial_device_display_name("echeancier")
+                            .send()
+                            .await?;
+                    }
+                    MatrixLogin::AccessToken(token) => {
+                        let session = token_session(&s.homeserver, token).await?;
+                        client.restore_session(session).await?;
+                    }
+                }
                 if let Some(session) = client.matrix_auth().session() {
                     let json =
                         serde_json::to_string(&session).map_err(|e| MatrixError::Session(e.to_string()))?;

@@ -276,7 +276,7 @@ async fn start_bot_paced(t: &TestApp, dir: &std::path::Path, pace: Option<f64>) 
         &echeancier::config::MatrixSettings {
             homeserver: homeserver(),
             user: "bot".into(),
-            password: "motdepasse".into(),
+            login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
             passphrase: "phrase secrète du magasin de test".into(),
             rooms: vec![],
             pace,
@@ -852,4 +852,69 @@ async fn partners_approve_by_reaction() {
     assert_eq!(approval.detail["partenaire"], "caf");
     assert_eq!(approval.channel, "matrix");
     let _ = h.shutdown.send(true);
+}
+
+/// Login by access token (a device made for the bot beforehand), beside
+/// the password: the bot finds its user and device from the token, keeps
+/// the session, and answers in an encrypted room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_logs_in_with_an_access_token() {
+    let _turn = TURN.lock().await;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    // Only one bot answers at a time.
+    let _ = h.shutdown.send(true);
+    let maker = Client::builder()
+        .homeserver_url(homeserver())
+        .build()
+        .await
+        .expect("client");
+    maker
+        .matrix_auth()
+        .login_username("bot", "motdepasse")
+        .initial_device_display_name("echeancier (jeton)")
+        .send()
+        .await
+        .expect("login");
+    let token = maker.access_token().expect("token");
+    let device = maker.device_id().expect("device").to_owned();
+    let dir = tempfile::tempdir().expect("dir");
+    let bot = MatrixBot::connect(
+        h.t.app.clone(),
+        &echeancier::config::MatrixSettings {
+            homeserver: homeserver(),
+            user: "bot".into(),
+            login: echeancier::config::MatrixLogin::AccessToken(token),
+            passphrase: "phrase secrète du magasin de test".into(),
+            rooms: vec![],
+            pace: None,
+        },
+        dir.path(),
+    )
+    .await
+    .expect("bot connects with its token");
+    assert_eq!(
+        bot.client.device_id(),
+        Some(device.as_ref()),
+        "the token's device"
+    );
+    assert!(dir.path().join("session.json").exists(), "the session is kept");
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let runner = bot.clone();
+    tokio::spawn(async move {
+        let _ = runner.run(rx).await;
+    });
+    bot.ready().await;
+    let bot_id = bot.client.user_id().expect("bot id").to_owned();
+    let claire = User::login("claire").await;
+    let room = claire.encrypted_room_with(&bot_id).await;
+    claire
+        .wait_membership(&room.room_id().to_owned(), &bot_id, true)
+        .await;
+    let aide = claire.say(&room, "!aide").await;
+    claire
+        .until("help in thread", |s| {
+            s.iter().any(|m| m.thread.as_ref() == Some(&aide))
+        })
+        .await;
+    let _ = stop.send(true);
 }

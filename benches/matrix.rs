@@ -77,6 +77,7 @@ async fn main() {
             passphrase: "phrase secrète du banc".into(),
             rooms: vec![],
             pace: None,
+            recovery: None,
         },
         &dir.path().join("bot"),
     )

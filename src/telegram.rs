@@ -28,6 +28,8 @@ pub struct Telegram {
     app: App,
     groups: Vec<crate::config::TelegramGroup>,
     pace: Pace,
+    /// getUpdates failures in a row, for the pause before the next poll.
+    poll_failures: std::sync::atomic::AtomicU32,
 }
 
 /// The Bot API's documented limits, kept ahead of time so that 429s stay
@@ -113,6 +115,7 @@ impl Telegram {
             app,
             groups,
             pace: Pace::new(),
+            poll_failures: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -125,9 +128,19 @@ impl Telegram {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         let updates = match self.bot.get_updates().offset(offset).timeout(timeout_secs).await {
-            Ok(u) => u,
+            Ok(u) => {
+                self.poll_failures.store(0, std::sync::atomic::Ordering::Relaxed);
+                u
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "telegram getUpdates failed");
+                // An unreachable Bot API answers at once: without a pause
+                // this would be a loop as fast as the machine.
+                let n = self
+                    .poll_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let pause = std::time::Duration::from_secs(1u64 << n.min(6));
+                tracing::warn!(error = %e, ?pause, "telegram getUpdates failed");
+                tokio::time::sleep(pause).await;
                 return Ok(0);
             }
         };

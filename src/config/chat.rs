@@ -122,6 +122,17 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
     );
     let rooms = matrix_rooms(m, check);
     let pace = pace(m, check);
+    let recovery = match secret(
+        m.cle_recuperation_env.as_deref(),
+        m.cle_recuperation_fichier.as_deref(),
+        "clé de récupération Matrix",
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            check.err(m.serveur.span(), e);
+            None
+        }
+    };
     match (login, passphrase) {
         (Some(login), Some(passphrase)) => Some(MatrixSettings {
             homeserver: m.serveur.get_ref().clone(),
@@ -130,6 +141,7 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
             passphrase,
             rooms,
             pace,
+            recovery,
         }),
         _ => None,
     }
@@ -292,7 +304,10 @@ mod tests {
         let m = s.matrix.expect("matrix");
         assert_eq!(
             (&m.login, m.passphrase.as_str()),
-            (&crate::config::MatrixLogin::Password("motdepasse".into()), "motdepasse")
+            (
+                &crate::config::MatrixLogin::Password("motdepasse".into()),
+                "motdepasse"
+            )
         );
         assert!(!format!("{m:?}").contains("motdepasse"));
     }

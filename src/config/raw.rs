@@ -76,6 +76,10 @@ pub struct RawMatrix {
     /// An access token instead of the password (a device made for the bot).
     pub jeton_env: Option<String>,
     pub jeton_fichier: Option<String>,
+    /// The recovery key or passphrase of the bot's secret storage: its
+    /// cross-signing keys survive a new device.
+    pub cle_recuperation_env: Option<String>,
+    pub cle_recuperation_fichier: Option<String>,
     /// Environment variable holding the passphrase of the crypto store.
     pub phrase_secrete_env: Option<String>,
     /// File holding the passphrase of the crypto store.

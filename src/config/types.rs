@@ -31,6 +31,8 @@ pub struct MatrixSettings {
     pub rooms: Vec<MatrixRoom>,
     /// Messages per second the bot sends at most; `None`: no limit.
     pub pace: Option<f64>,
+    /// Recovery key or passphrase of the account's secret storage.
+    pub recovery: Option<String>,
 }
 
 /// A password, or an access token of a device made for the bot.
@@ -59,6 +61,7 @@ impl std::fmt::Debug for MatrixSettings {
             .field("passphrase", &"***")
             .field("rooms", &self.rooms)
             .field("pace", &self.pace)
+            .field("recovery", &self.recovery.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -58,6 +58,8 @@ pub struct MatrixBot {
     places_epoch: std::sync::atomic::AtomicU64,
     /// Messages per second towards the homeserver, replies first.
     pace: pace::Pace,
+    /// Recovery key or passphrase of the account's secret storage.
+    recovery: Option<String>,
 }
 
 impl std::fmt::Debug for MatrixBot {
@@ -167,6 +169,16 @@ impl MatrixBot {
             .homeserver_url(&s.homeserver)
             .sqlite_store(store_dir.join("store"), Some(&s.passphrase))
             .request_config(RequestConfig::new().retry_limit(5))
+            // Cross-signing at the first login (with the password, or
+            // where the homeserver allows it without), so that clients
+            // show the bot's device as its owner's; backups only with
+            // secret storage (see `secure_keys`).
+            .with_encryption_settings(matrix_sdk::encryption::EncryptionSettings {
+                auto_enable_cross_signing: true,
+                backup_download_strategy:
+                    matrix_sdk::encryption::BackupDownloadStrategy::AfterDecryptionFailure,
+                auto_enable_backups: false,
+            })
             .build()
             .await?;
         let path = session_path(store_dir);
@@ -209,6 +221,7 @@ impl MatrixBot {
             places_turn: tokio::sync::Mutex::const_new(()),
             places_epoch: std::sync::atomic::AtomicU64::new(0),
             pace: pace::Pace::new(s.pace),
+            recovery: s.recovery.clone(),
         }))
     }
 
@@ -259,9 +272,39 @@ impl MatrixBot {
         }
     }
 
+    /// With a recovery secret, the account's cross-signing keys live in its
+    /// secret storage: set up the first time, taken back by a new device
+    /// (a lost data folder), so the bot keeps the identity its users
+    /// verified once. Without one, it says what is at stake.
+    async fn secure_keys(&self) {
+        use matrix_sdk::encryption::recovery::RecoveryState;
+        let encryption = self.client.encryption();
+        encryption.wait_for_e2ee_initialization_tasks().await;
+        let recovery = encryption.recovery();
+        let Some(secret) = &self.recovery else {
+            if recovery.state() != RecoveryState::Enabled {
+                tracing::warn!(
+                    "matrix: no recovery key (cle_recuperation_env or cle_recuperation_fichier): the bot's keys are on this machine only"
+                );
+            }
+            return;
+        };
+        let result = match recovery.state() {
+            RecoveryState::Enabled => Ok(()),
+            RecoveryState::Incomplete => recovery.recover(secret).await,
+            RecoveryState::Disabled | RecoveryState::Unknown => {
+                recovery.enable().with_passphrase(secret).await.map(|_| ())
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "matrix: secret storage could not be set up or opened");
+        }
+    }
+
     /// Handlers and the first sync (old messages are not answered again).
     pub async fn start(self: &Arc<Self>) -> Result<(), MatrixError> {
         self.client.sync_once(SyncSettings::default()).await?;
+        self.secure_keys().await;
         // Invitations that came while no instance was syncing are answered
         // now; the first sync's events went to no handler.
         for room in self.client.invited_rooms() {

@@ -280,6 +280,7 @@ async fn start_bot_paced(t: &TestApp, dir: &std::path::Path, pace: Option<f64>) 
             passphrase: "phrase secrète du magasin de test".into(),
             rooms: vec![],
             pace,
+            recovery: None,
         },
         dir,
     )
@@ -887,6 +888,7 @@ async fn the_bot_logs_in_with_an_access_token() {
             passphrase: "phrase secrète du magasin de test".into(),
             rooms: vec![],
             pace: None,
+            recovery: None,
         },
         dir.path(),
     )
@@ -917,4 +919,83 @@ async fn the_bot_logs_in_with_an_access_token() {
         })
         .await;
     let _ = stop.send(true);
+}
+
+/// The bot cross-signs its device at its first login and keeps its keys in
+/// the account's secret storage: a lost data folder means a new device,
+/// which takes the same identity back with the recovery secret and is
+/// signed by it, so clients do not show an unverified device. An account
+/// of its own ("veilleur"), so that no other test's device interferes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_cross_signs_its_device_and_keeps_its_keys_in_secret_storage() {
+    use matrix_sdk::encryption::recovery::RecoveryState;
+    let t = app_at(at("2026-12-01T09:00:00Z")).await;
+    let settings = echeancier::config::MatrixSettings {
+        homeserver: homeserver(),
+        user: "veilleur".into(),
+        login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
+        passphrase: "phrase secrète du magasin de test".into(),
+        rooms: vec![],
+        pace: None,
+        recovery: Some("phrase de récupération du veilleur".into()),
+    };
+    // As a user's client sees the bot: its device signed by its identity.
+    let observer = User::login("intrus").await;
+    let trusted = async |bot: &MatrixBot| {
+        let user = bot.client.user_id().expect("user").to_owned();
+        let device = bot.client.device_id().expect("device").to_owned();
+        let seen = observer.client.encryption();
+        seen.request_user_identity(&user)
+            .await
+            .expect("keys")
+            .expect("an identity");
+        let signed = seen
+            .get_device(&user, &device)
+            .await
+            .expect("store")
+            .is_some_and(|d| d.is_cross_signed_by_owner());
+        let own = bot
+            .client
+            .encryption()
+            .cross_signing_status()
+            .await
+            .expect("status");
+        (
+            bot.client.encryption().recovery().state(),
+            signed,
+            own.is_complete(),
+        )
+    };
+    let first_dir = tempfile::tempdir().expect("dir");
+    let first = MatrixBot::connect(t.app.clone(), &settings, first_dir.path())
+        .await
+        .expect("connects");
+    first.start().await.expect("first sync");
+    assert_eq!(trusted(&first).await, (RecoveryState::Enabled, true, true));
+    let user = first.client.user_id().expect("user").to_owned();
+    let master = |bot: Arc<MatrixBot>, user: OwnedUserId| async move {
+        bot.client
+            .encryption()
+            .get_user_identity(&user)
+            .await
+            .expect("store")
+            .expect("identity")
+            .master_key()
+            .get_first_key()
+            .map(|k| k.to_base64())
+    };
+    let first_master = master(first.clone(), user.clone()).await;
+    drop(first);
+    // The data folder is lost: a new device of the same account.
+    let second_dir = tempfile::tempdir().expect("dir");
+    let second = MatrixBot::connect(t.app.clone(), &settings, second_dir.path())
+        .await
+        .expect("connects again");
+    second.start().await.expect("first sync");
+    assert_eq!(trusted(&second).await, (RecoveryState::Enabled, true, true));
+    assert_eq!(
+        master(second.clone(), user).await,
+        first_master,
+        "the same identity"
+    );
 }

@@ -54,7 +54,7 @@ PY
         fi
         "$py" -c "import time; time.sleep(0.5)"
     done
-    for user in bot claire dasen intrus; do
+    for user in bot claire dasen intrus veilleur; do
         "$here/.venv/bin/register_new_matrix_user" -u "$user" -p motdepasse --no-admin \
             -c "$dir/hs.yaml" "http://127.0.0.1:$port" >/dev/null
     done

@@ -203,6 +203,8 @@ pub struct Options {
     pub matrix_rooms: Vec<crate::config::MatrixRoom>,
     /// How far ahead a step may be rescheduled, in days from today.
     pub reschedule_horizon_days: i64,
+    /// Matrix accounts that also get their reminders in a direct message.
+    pub matrix_direct: Vec<String>,
 }
 
 impl Default for Options {
@@ -220,6 +222,7 @@ impl Default for Options {
             retention: echeancier_core::retention::Retention::FollowingSchoolYear,
             matrix_rooms: Vec::new(),
             reschedule_horizon_days: 365,
+            matrix_direct: Vec::new(),
         }
     }
 }
@@ -240,6 +243,21 @@ impl Options {
                 .map(|m| m.rooms.clone())
                 .unwrap_or_default(),
             reschedule_horizon_days: settings.reschedule_horizon_days,
+            // Only where the bot runs.
+            matrix_direct: match settings.matrix {
+                Some(_) => settings
+                    .people
+                    .iter()
+                    .filter(|p| p.direct_reminders)
+                    .flat_map(|p| {
+                        p.identities
+                            .iter()
+                            .filter(|(c, _)| c == "matrix")
+                            .map(|(_, id)| id.clone())
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
         }
     }
 }

@@ -48,6 +48,23 @@ impl App {
                 out.push(Destination::new(Channel::Matrix, room.room_id.clone()));
             }
         }
+        if !self.options.matrix_direct.is_empty() {
+            let ids = Store::staff_identities(
+                conn,
+                "matrix",
+                role,
+                case.establishment.as_deref(),
+                &case.departement,
+            )
+            .await?;
+            // A Matrix user id as recipient: the sender finds or opens the
+            // direct room with that person.
+            out.extend(
+                ids.into_iter()
+                    .filter(|id| self.options.matrix_direct.contains(id))
+                    .map(|id| Destination::new(Channel::Matrix, id)),
+            );
+        }
         if self.options.telegram {
             let ids = Store::staff_identities(
                 conn,

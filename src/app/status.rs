@@ -83,9 +83,22 @@ impl App {
     }
 
     /// The reminder posted as chat event `external_ref` in `room`: a
-    /// reaction acts only on a reminder of the room it is made in.
-    pub async fn reminder_posted(&self, external_ref: &str, room: &str) -> Result<Option<i64>> {
-        Ok(self.store.reminder_by_external_ref(external_ref, room).await?)
+    /// reaction acts only on a reminder of the room it is made in. In a
+    /// direct room with `direct_with`, also one sent to that person (its
+    /// delivery names the person, the sender found the room).
+    pub async fn reminder_posted(
+        &self,
+        external_ref: &str,
+        room: &str,
+        direct_with: Option<&str>,
+    ) -> Result<Option<i64>> {
+        if let Some(id) = self.store.reminder_by_external_ref(external_ref, room).await? {
+            return Ok(Some(id));
+        }
+        match direct_with {
+            Some(person) => Ok(self.store.reminder_by_external_ref(external_ref, person).await?),
+            None => Ok(None),
+        }
     }
 
     /// The opaque reference of the case a reminder is about.

@@ -149,12 +149,22 @@ pub(super) fn people(
         .map(|p| {
             let grants = grants(&p, library, establishments, partners, check);
             let identities = identities(&p, &mut owners, check);
+            if p.rappels_en_direct && !identities.iter().any(|(c, _)| c == "matrix") {
+                check.err(
+                    p.id.span(),
+                    format!(
+                        "{} : rappels_en_direct demande une identité matrix:@compte:serveur",
+                        p.id.get_ref()
+                    ),
+                );
+            }
             PersonSettings {
                 slug: p.id.into_inner(),
                 name: p.nom,
                 email: p.email,
                 grants,
                 identities,
+                direct_reminders: p.rappels_en_direct,
             }
         })
         .collect()
@@ -340,6 +350,22 @@ mod tests {
         assert_eq!(
             s.people[0].identities,
             vec![("console".to_string(), "x".to_string())]
+        );
+    }
+
+    #[test]
+    fn direct_reminders_need_a_matrix_account() {
+        let person = |identity: &str| {
+            format!(
+                "[[personnes]]\nid = \"x\"\nnom = \"X\"\nrappels_en_direct = true\nidentites = [\"{identity}\"]\n"
+            )
+        };
+        let s = Settings::parse("c.toml", &person("matrix:@x:tchap.gouv.fr"), None).expect("valid");
+        assert!(s.people[0].direct_reminders);
+        let e = Settings::parse("c.toml", &person("telegram:42"), None).expect_err("no matrix account");
+        assert!(
+            e[0].message.contains("rappels_en_direct") && e[0].line == 2,
+            "{e:?}"
         );
     }
 

@@ -258,6 +258,10 @@ pub struct RawPerson {
     pub roles: Vec<RawGrant>,
     #[serde(default)]
     pub identites: Vec<Spanned<String>>,
+    /// Reminders in a direct message with the bot on Matrix, beside the
+    /// rooms of the person's roles.
+    #[serde(default)]
+    pub rappels_en_direct: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -171,6 +171,8 @@ pub struct PersonSettings {
     pub email: Option<String>,
     pub grants: Vec<Grant>,
     pub identities: Vec<(String, String)>,
+    /// Reminders also in a direct message on Matrix.
+    pub direct_reminders: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

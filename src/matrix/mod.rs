@@ -18,7 +18,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId, RoomId};
-use matrix_sdk::{Client, Room, RoomState};
+use matrix_sdk::{Client, Room, RoomMemberships, RoomState};
 use sha2::{Digest, Sha256};
 
 mod pace;
@@ -60,6 +60,8 @@ pub struct MatrixBot {
     pace: pace::Pace,
     /// Recovery key or passphrase of the account's secret storage.
     recovery: Option<String>,
+    /// The direct room of each person reminded there (found or opened once).
+    direct_rooms: tokio::sync::Mutex<std::collections::HashMap<matrix_sdk::ruma::OwnedUserId, OwnedRoomId>>,
 }
 
 impl std::fmt::Debug for MatrixBot {
@@ -222,6 +224,7 @@ impl MatrixBot {
             places_epoch: std::sync::atomic::AtomicU64::new(0),
             pace: pace::Pace::new(s.pace),
             recovery: s.recovery.clone(),
+            direct_rooms: tokio::sync::Mutex::default(),
         }))
     }
 
@@ -422,10 +425,15 @@ impl MatrixBot {
         let target = ev.content.relates_to.event_id.to_string();
         // Only a reminder posted in this very room: a reaction elsewhere to
         // a forwarded or guessed event id acts on nothing.
-        let Ok(Some(reminder)) = self.app.reminder_posted(&target, room.room_id().as_str()).await else {
+        let place = self.place_of(&room).await;
+        let direct_with = matches!(place, Place::Direct).then_some(ev.sender.as_str());
+        let Ok(Some(reminder)) = self
+            .app
+            .reminder_posted(&target, room.room_id().as_str(), direct_with)
+            .await
+        else {
             return;
         };
-        let place = self.place_of(&room).await;
         let sender = ev.sender.as_str();
         let reply = match key.as_str() {
             "✅" => {
@@ -522,16 +530,26 @@ impl MatrixBot {
         places.remove(room);
     }
 
-    /// Sends an outbox message; the transaction id comes from its key.
+    /// Sends an outbox message to a room, or to a person (`@user:server`)
+    /// in the direct room with them; the transaction id comes from its key.
     /// Returns the event id, kept so that reactions find the reminder.
-    pub async fn send(&self, room: &str, text: &str, html: &str, key: &str) -> Result<String, SendError> {
-        let room_id: OwnedRoomId =
-            RoomId::parse(room).map_err(|_| SendError::Permanent(format!("salon « {room} » invalide")))?;
-        let Some(room) = self.client.get_room(&room_id) else {
-            return Err(SendError::Transient(format!(
-                "salon {room_id} pas encore rejoint"
-            )));
+    pub async fn send(
+        &self,
+        recipient: &str,
+        text: &str,
+        html: &str,
+        key: &str,
+    ) -> Result<String, SendError> {
+        let room = if recipient.starts_with('@') {
+            self.direct_room(recipient).await?
+        } else {
+            let room_id: OwnedRoomId = RoomId::parse(recipient)
+                .map_err(|_| SendError::Permanent(format!("salon « {recipient} » invalide")))?;
+            self.client
+                .get_room(&room_id)
+                .ok_or_else(|| SendError::Transient(format!("salon {room_id} pas encore rejoint")))?
         };
+        let room_id = room.room_id().to_owned();
         let content = RoomMessageEventContent::text_html(text, html);
         self.pace.bulk().await;
         let lock = self.room_lock(&room_id);
@@ -540,6 +558,42 @@ impl MatrixBot {
             Ok(r) => Ok(r.response.event_id.to_string()),
             Err(e) => Err(send_failure(&e)),
         }
+    }
+}
+
+impl MatrixBot {
+    /// The direct room with `user`: one the bot shares with that person
+    /// only, or a new one (encrypted, the person invited). Never a room a
+    /// third person joined since: what is personal stays between two.
+    async fn direct_room(&self, user: &str) -> Result<Room, SendError> {
+        let user_id = matrix_sdk::ruma::UserId::parse(user)
+            .map_err(|_| SendError::Permanent("compte Matrix invalide".into()))?;
+        let mut known = self.direct_rooms.lock().await;
+        let me = self.client.user_id().map(ToOwned::to_owned);
+        let only_us = async |room: &Room| {
+            let members = room.members(RoomMemberships::ACTIVE).await.unwrap_or_default();
+            members
+                .iter()
+                .all(|m| m.user_id() == user_id || Some(m.user_id()) == me.as_deref())
+        };
+        if let Some(room) = known.get(&user_id).and_then(|id| self.client.get_room(id))
+            && only_us(&room).await
+        {
+            return Ok(room);
+        }
+        for room in self.client.get_dm_rooms(&user_id) {
+            if only_us(&room).await {
+                known.insert(user_id.clone(), room.room_id().to_owned());
+                return Ok(room);
+            }
+        }
+        let room = self
+            .client
+            .create_dm(&user_id)
+            .await
+            .map_err(|e| send_failure(&e))?;
+        known.insert(user_id, room.room_id().to_owned());
+        Ok(room)
     }
 }
 

@@ -999,3 +999,109 @@ async fn the_bot_cross_signs_its_device_and_keeps_its_keys_in_secret_storage() {
         "the same identity"
     );
 }
+
+/// A person who prefers it gets their reminders in a direct, encrypted
+/// room the bot opens with them, and acknowledges them there with ✅.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_in_a_direct_message_for_who_prefers_them() {
+    let _turn = TURN.lock().await;
+    let mut h = harness(at("2026-12-01T09:00:00Z")).await;
+    let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
+    let dasen = User::login("dasen").await;
+    h.t.app = h.t.app.clone().with_options(echeancier::app::Options {
+        matrix_direct: vec!["@dasen:localhost".into()],
+        ..Default::default()
+    });
+    let r = open_par(&h.t).await;
+    h.t.clock.set(at("2026-12-10T07:31:00Z"));
+    let scheduler = Scheduler::new(h.t.app.clone(), vec![])
+        .with_sender(echeancier::matrix::MatrixSender::of(h.bot.clone()));
+    scheduler.tick().await.expect("tick");
+    let report = scheduler.deliver().await.expect("deliver");
+    assert_eq!(report.sent, 1, "{report:?}");
+    // The bot's direct room with the person: opened now, the person
+    // invited (or kept from an earlier run on this homeserver).
+    let dasen_id = matrix_sdk::ruma::UserId::parse("@dasen:localhost").expect("id");
+    let mut direct: Vec<OwnedRoomId> = Vec::new();
+    // The bot's own sync marks the new room as direct: wait for it, one
+    // server round at a time.
+    for _ in 0..60 {
+        direct = h
+            .bot
+            .client
+            .get_dm_rooms(&dasen_id)
+            .map(|r| r.room_id().to_owned())
+            .collect();
+        if !direct.is_empty() {
+            break;
+        }
+        dasen.sync().await;
+    }
+    assert_eq!(direct.len(), 1, "one direct room");
+    let direct = direct[0].clone();
+    let mut joined = false;
+    for _ in 0..60 {
+        dasen.sync().await;
+        if dasen
+            .client
+            .get_room(&direct)
+            .is_some_and(|r| r.state() == matrix_sdk::RoomState::Joined)
+        {
+            joined = true;
+            break;
+        }
+        if dasen
+            .client
+            .get_room(&direct)
+            .is_some_and(|r| r.state() == matrix_sdk::RoomState::Invited)
+        {
+            dasen.client.join_room_by_id(&direct).await.expect("join");
+        }
+    }
+    assert!(joined, "the person joined the direct room");
+    let seen = dasen
+        .until("the reminder in the direct room", |s| {
+            s.iter()
+                .any(|m| m.sender == bot_id.as_str() && m.body.contains(&r))
+        })
+        .await;
+    let reminder = seen
+        .iter()
+        .find(|m| m.sender == bot_id.as_str() && m.body.contains(&r))
+        .expect("reminder")
+        .clone();
+    let room = dasen.client.get_room(&direct).expect("room");
+    assert!(
+        room.latest_encryption_state()
+            .await
+            .expect("state")
+            .is_encrypted()
+    );
+    let members = room.members(RoomMemberships::JOIN).await.expect("members");
+    assert_eq!(members.len(), 2, "the person and the bot only");
+    room.send(ReactionEventContent::new(Annotation::new(
+        reminder.event_id.clone(),
+        "✅".into(),
+    )))
+    .await
+    .expect("react");
+    dasen
+        .until("acknowledgement", |s| {
+            s.iter()
+                .any(|m| m.thread.as_ref() == Some(&reminder.event_id) && m.body.contains("vu, merci"))
+        })
+        .await;
+    // The next reminder goes to the same room.
+    let again = h
+        .bot
+        .send("@dasen:localhost", "Rappel", "<p>Rappel</p>", "k-direct")
+        .await
+        .expect("sent");
+    assert!(!again.is_empty());
+    assert_eq!(
+        h.bot.client.get_dm_rooms(&dasen_id).count(),
+        1,
+        "still one direct room"
+    );
+    let _ = h.shutdown.send(true);
+}

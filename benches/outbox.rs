@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use echeancier::scheduler::Scheduler;
+use futures_util::StreamExt;
 use support::{SmtpServer, at};
 
 mod support;
@@ -70,6 +71,30 @@ async fn main() {
     println!(
         "raw SMTP, sequential: 200 emails in {secs:.2} s = {:.0} emails/s",
         200.0 / secs
+    );
+
+    // The pooled mailer alone: ten connections at once, no database.
+    let pooled = smtp.mailer("dsden49@example.org");
+    let t0 = Instant::now();
+    let sends = (0..2000).map(|i| {
+        let m = echeancier::email::Outgoing {
+            key: format!("pool/{i}"),
+            to: "dasen49@example.org".into(),
+            subject: "Rappel".into(),
+            text: "Bonjour".into(),
+            html: "<p>Bonjour</p>".into(),
+            lang: "fr".into(),
+            ics: None,
+        };
+        let pooled = &pooled;
+        async move { pooled.send(&m).await }
+    });
+    let results: Vec<_> = futures_util::stream::iter(sends).buffer_unordered(10).collect().await;
+    assert!(results.iter().all(Result::is_ok), "pooled sends");
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "pooled mailer, 10 connections: 2000 emails in {secs:.2} s = {:.0} emails/s",
+        2000.0 / secs
     );
 
     let emails = 2_000usize;

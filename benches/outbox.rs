@@ -89,7 +89,10 @@ async fn main() {
         let pooled = &pooled;
         async move { pooled.send(&m).await }
     });
-    let results: Vec<_> = futures_util::stream::iter(sends).buffer_unordered(10).collect().await;
+    let results: Vec<_> = futures_util::stream::iter(sends)
+        .buffer_unordered(10)
+        .collect()
+        .await;
     assert!(results.iter().all(Result::is_ok), "pooled sends");
     let secs = t0.elapsed().as_secs_f64();
     println!(

@@ -14,6 +14,19 @@ use support::{SmtpServer, at};
 
 mod support;
 
+/// A short staff email with its outbox key.
+fn email(key: String) -> echeancier::email::Outgoing {
+    echeancier::email::Outgoing {
+        key,
+        to: "dasen49@example.org".into(),
+        subject: "Rappel".into(),
+        text: "Bonjour".into(),
+        html: "<p>Bonjour</p>".into(),
+        lang: "fr".into(),
+        ics: None,
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let cases: i64 = std::env::var("ECHEANCIER_BENCH_CASES")
@@ -55,17 +68,7 @@ async fn main() {
     let raw = smtp.mailer("dsden49@example.org");
     let t0 = Instant::now();
     for i in 0..200 {
-        raw.send(&echeancier::email::Outgoing {
-            key: format!("raw/{i}"),
-            to: "dasen49@example.org".into(),
-            subject: "Rappel".into(),
-            text: "Bonjour".into(),
-            html: "<p>Bonjour</p>".into(),
-            lang: "fr".into(),
-            ics: None,
-        })
-        .await
-        .expect("raw send");
+        raw.send(&email(format!("raw/{i}"))).await.expect("raw send");
     }
     let secs = t0.elapsed().as_secs_f64();
     println!(
@@ -77,15 +80,7 @@ async fn main() {
     let pooled = smtp.mailer("dsden49@example.org");
     let t0 = Instant::now();
     let sends = (0..2000).map(|i| {
-        let m = echeancier::email::Outgoing {
-            key: format!("pool/{i}"),
-            to: "dasen49@example.org".into(),
-            subject: "Rappel".into(),
-            text: "Bonjour".into(),
-            html: "<p>Bonjour</p>".into(),
-            lang: "fr".into(),
-            ics: None,
-        };
+        let m = email(format!("pool/{i}"));
         let pooled = &pooled;
         async move { pooled.send(&m).await }
     });

@@ -416,11 +416,9 @@ async fn commands_in_an_encrypted_room() {
 
 /// A partner's invitation is accepted only into a declared partners' room:
 /// into any other room the bot declines it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn partner_invitations_only_into_partner_rooms() {
-    let _turn = TURN.lock().await;
-    let h = harness(at("2026-12-01T09:00:00Z")).await;
-    h.t.store
+/// The homeserver's "intrus" account is the CAF's partner.
+async fn caf_partner_is_intrus(t: &TestApp) {
+    t.store
         .upsert_person(
             "caf_m",
             "caf_m",
@@ -435,6 +433,13 @@ async fn partner_invitations_only_into_partner_rooms() {
         )
         .await
         .expect("person");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_invitations_only_into_partner_rooms() {
+    let _turn = TURN.lock().await;
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    caf_partner_is_intrus(&h.t).await;
     let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
     let partner = User::login("intrus").await;
     let room = partner.encrypted_room_with(&bot_id).await;
@@ -741,21 +746,7 @@ async fn reminders_keep_the_pace_and_commands_go_first() {
 async fn partners_approve_by_reaction() {
     let _turn = TURN.lock().await;
     let mut h = harness(at("2026-12-01T09:00:00Z")).await;
-    h.t.store
-        .upsert_person(
-            "caf_m",
-            "caf_m",
-            None,
-            &[Grant {
-                role: "partenaire".into(),
-                establishment: None,
-                departement: None,
-                partner: Some("caf".into()),
-            }],
-            &[("matrix".into(), "@intrus:localhost".into())],
-        )
-        .await
-        .expect("person");
+    caf_partner_is_intrus(&h.t).await;
     let bot_id = h.bot.client.user_id().expect("bot id").to_owned();
     let dasen = User::login("dasen").await;
     let partner = User::login("intrus").await;

@@ -154,6 +154,17 @@ impl User {
         panic!("membership of {who} in {room} never became joined={joined}");
     }
 
+    /// Syncs until a message of `bot` mentions `needle`, and returns it.
+    async fn message_of(&self, bot: &OwnedUserId, needle: &str) -> Seen {
+        let mine = |m: &Seen| m.sender == bot.as_str() && m.body.contains(needle);
+        let seen = self
+            .until(&format!("a message of the bot about {needle}"), |s| {
+                s.iter().any(mine)
+            })
+            .await;
+        seen.into_iter().find(mine).expect("the message")
+    }
+
     async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
         room.send(RoomMessageEventContent::text_plain(text))
             .await
@@ -805,17 +816,7 @@ async fn partners_approve_by_reaction() {
     scheduler.tick().await.expect("tick");
     let report = scheduler.deliver().await.expect("deliver");
     assert!(report.sent >= 1, "{report:?}");
-    let seen = partner
-        .until("the reminder", |s| {
-            s.iter()
-                .any(|m| m.sender == bot_id.as_str() && m.body.contains(&com))
-        })
-        .await;
-    let reminder = seen
-        .iter()
-        .find(|m| m.sender == bot_id.as_str() && m.body.contains(&com))
-        .expect("reminder")
-        .clone();
+    let reminder = partner.message_of(&bot_id, &com).await;
     let partner_room = partner.client.get_room(&room_id).expect("room");
     let react = |key: &str| ReactionEventContent::new(Annotation::new(reminder.event_id.clone(), key.into()));
     // A skin tone is the same thumb.
@@ -1050,17 +1051,7 @@ async fn reminders_in_a_direct_message_for_who_prefers_them() {
         }
     }
     assert!(joined, "the person joined the direct room");
-    let seen = dasen
-        .until("the reminder in the direct room", |s| {
-            s.iter()
-                .any(|m| m.sender == bot_id.as_str() && m.body.contains(&r))
-        })
-        .await;
-    let reminder = seen
-        .iter()
-        .find(|m| m.sender == bot_id.as_str() && m.body.contains(&r))
-        .expect("reminder")
-        .clone();
+    let reminder = dasen.message_of(&bot_id, &r).await;
     let room = dasen.client.get_room(&direct).expect("room");
     assert!(
         room.latest_encryption_state()

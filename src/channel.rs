@@ -123,6 +123,15 @@ pub trait Sender: Send + Sync {
     fn send<'a>(&'a self, delivery: Delivery<'a>) -> BoxFuture<'a, Sent>;
 }
 
+/// One-click links for a reminder, signed for its recipient: what an email
+/// offers instead of chat commands. The web office implements it; the
+/// email sender only asks.
+pub trait ActionLinks: Send + Sync {
+    /// (label, address) of each action on reminder `reminder` for the
+    /// person reached at `recipient`.
+    fn links(&self, recipient: &str, reminder: i64) -> Vec<(&'static str, String)>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

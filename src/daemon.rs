@@ -107,6 +107,10 @@ impl Daemon {
         &self.app
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// Runs every part until `shutdown` resolves, then stops them
     /// gracefully: the scheduler finishes its batch, the chat loops release
     /// their leaderships. The end of standard input closes the console,
@@ -114,8 +118,20 @@ impl Daemon {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
         let Daemon { settings, app } = self;
         let console_on = settings.console == Some(true);
-        let mailer =
+        let mut mailer =
             crate::email::Mailer::new(&settings.email, &settings.email_from).map_err(Error::Input)?;
+        // The web office signs the one-click links of reminder emails.
+        let office = match &settings.web {
+            Some(web) => Some(
+                crate::web::Office::new(app.clone(), web.clone())
+                    .await
+                    .map_err(|e| Error::Runtime(format!("bureau web : {e}")))?,
+            ),
+            None => None,
+        };
+        if let Some(office) = &office {
+            mailer = mailer.with_links(Arc::new(office.links()));
+        }
         let (console_tx, mut console_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         // The composition of the outbox: one sender per channel.
         let mut scheduler = crate::scheduler::Scheduler::new(app.clone(), settings.digests.clone())
@@ -201,6 +217,22 @@ impl Daemon {
                     .await;
             }));
             tracing::info!(%addr, "health and metrics served");
+        }
+        if let (Some(office), Some(web)) = (office, &settings.web) {
+            let addr = web.address;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Input(format!("écoute du bureau web sur {addr} : {e}")))?;
+            let mut rx = shutdown_rx.clone();
+            let router = crate::web::router(office);
+            tasks.push(tokio::spawn(async move {
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.changed().await;
+                    })
+                    .await;
+            }));
+            tracing::info!(%addr, url = %web.public_url, "web office served");
         }
         let interval = Duration::from_secs(settings.tick_seconds);
         let scheduler_rx = shutdown_rx.clone();

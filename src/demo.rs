@@ -40,6 +40,7 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                         phone: None,
                         language: "fr".into(),
                         needs_oral: false,
+                        address: None,
                     },
                     GuardianInput {
                         name: "Parent Fictif Deux".into(),
@@ -47,6 +48,7 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                         phone: Some("06 00 00 00 00".into()),
                         language: "ar".into(),
                         needs_oral: true,
+                        address: None,
                     },
                 ],
                 opened_on: Some(ago(8)),

@@ -23,5 +23,6 @@ pub mod scheduler;
 pub mod store;
 pub mod telegram;
 pub mod view;
+pub mod web;
 
 pub use echeancier_core as core;

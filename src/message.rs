@@ -166,6 +166,24 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ],
             ))))
         }
+        MessageKind::WebLink => {
+            // Stale links say nothing: the person asks again.
+            let expires = r.payload["expire"]
+                .as_str()
+                .and_then(|t| crate::store::parse_ts(t).ok());
+            if expires.is_none_or(|t| t <= now) {
+                return Ok(None);
+            }
+            let url = r.payload["lien"].as_str().unwrap_or_default();
+            Ok(Some(staff(StaffMessage::from_lines(
+                "Votre lien de connexion à échéancier".into(),
+                &[
+                    "Bonjour,".into(),
+                    format!("Pour ouvrir le bureau échéancier, suivez ce lien : {url}"),
+                    "Il sert une seule fois et pendant 15 minutes. Si vous n'avez rien demandé, ignorez ce message : personne ne peut s'en servir sans lui.".into(),
+                ],
+            ))))
+        }
         MessageKind::Reminder(kind) => {
             let (Some(case), Some(step), Some(due), Some(proc)) = (&case, &r.step, r.due_on, proc) else {
                 return Ok(None);

@@ -119,6 +119,10 @@ impl StaffMessage {
     }
 }
 
+/// How the line of chat commands of a reminder starts; an email with
+/// one-click links drops that line (commands cannot be typed into an email).
+pub const ACT: &str = "Pour agir : ";
+
 /// What a staff reminder says about one step.
 #[derive(Debug, Clone)]
 pub struct ReminderView<'a> {
@@ -163,7 +167,7 @@ pub fn reminder_lines(r: &ReminderView<'_>) -> Vec<String> {
         lines.push(format!("À faire : {}", r.action));
     }
     lines.push(format!(
-        "Pour agir : !etape {0} {1} fait · !report {0} {1} DATE motif · !ack {2}",
+        "{ACT}!etape {0} {1} fait · !report {0} {1} DATE motif · !ack {2}",
         r.case_ref, r.step, r.id
     ));
     lines

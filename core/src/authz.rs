@@ -225,6 +225,60 @@ pub fn authorize(
     })
 }
 
+/// Where a person's cases are, for listing them in one query: the cases of
+/// an establishment, of a département or submitted to a partner, each for
+/// the procedures that involve the role. A case matching any of them passes
+/// [`authorize`] with [`Action::View`]; listing by these never reads a case
+/// outside the scope to filter it afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visible {
+    pub within: Within,
+    /// Procedure ids, sorted and without repeats.
+    pub procedures: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Within {
+    Establishment(String),
+    Departement(String),
+    Partner(String),
+}
+
+/// The scopes in which `actor` may view cases (see [`Visible`]).
+pub fn visible(actor: &Actor, roles: &Roles, library: &crate::procedure::Library) -> Vec<Visible> {
+    let mut out: std::collections::BTreeMap<Within, std::collections::BTreeSet<String>> = Default::default();
+    for g in &actor.grants {
+        let Some(role) = roles.get(&g.role) else {
+            continue;
+        };
+        let within = match role.scope {
+            Scope::Etablissement => g.establishment.clone().map(Within::Establishment),
+            Scope::Departement => g.departement.clone().map(Within::Departement),
+            Scope::Partenaire => g.partner.clone().map(Within::Partner),
+        };
+        let Some(within) = within else {
+            continue;
+        };
+        // The same filters as `authorize`, procedure by procedure.
+        let procs = library
+            .procedures
+            .values()
+            .filter(|p| match (role.scope, p.audience) {
+                (Scope::Partenaire, Audience::Case) | (Scope::Etablissement, Audience::Partnership) => false,
+                (Scope::Partenaire, Audience::Partnership) => true,
+                _ => p.involves(&g.role),
+            });
+        out.entry(within).or_default().extend(procs.map(|p| p.id.clone()));
+    }
+    out.into_iter()
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(within, procedures)| Visible {
+            within,
+            procedures: procedures.into_iter().collect(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,5 +399,50 @@ delai = { jours = 30, report = "forward" }
             authorize(None, &roles, &proc, &case, &Action::View),
             Err(Refusal::Unknown)
         );
+    }
+
+    /// Listing by `visible` shows exactly the cases `authorize` lets one view.
+    #[test]
+    fn visible_scopes_agree_with_authorize() {
+        let roles = roles();
+        let proc = procedure(PROC);
+        let mut library = crate::procedure::Library {
+            roles: roles.clone(),
+            ..Default::default()
+        };
+        library.procedures.insert(proc.id.clone(), proc.clone());
+        let cases = [
+            (Some("0490001K"), "049", vec![]),
+            (Some("0440001S"), "044", vec![]),
+            (None, "049", vec!["caf".to_string()]),
+        ];
+        let actors = [
+            grant("chef_etablissement", Some("0490001K"), None, None),
+            grant("cpe", Some("0490001K"), None, None),
+            grant("dasen", None, Some("049"), None),
+            grant("partenaire", None, None, Some("caf")),
+        ];
+        for actor in &actors {
+            let scopes = visible(actor, &roles, &library);
+            for (etab, dep, partners) in &cases {
+                let scope = CaseScope {
+                    establishment: *etab,
+                    departement: dep,
+                    partners,
+                };
+                let listed = scopes.iter().any(|v| {
+                    v.procedures.contains(&proc.id)
+                        && match &v.within {
+                            Within::Establishment(u) => *etab == Some(u.as_str()),
+                            Within::Departement(d) => d == dep,
+                            Within::Partner(p) => partners.contains(p),
+                        }
+                });
+                let allowed = authorize(Some(actor), &roles, &proc, &scope, &Action::View).is_ok();
+                assert_eq!(listed, allowed, "{actor:?} on {etab:?}/{dep}");
+            }
+        }
+        // The partner is never given an individual case's procedure.
+        assert!(visible(&actors[3], &roles, &library).is_empty());
     }
 }

@@ -86,6 +86,15 @@ pub enum Command {
         received: NaiveDate,
         requested: Option<NaiveDate>,
     },
+    /// `!connexion`: a one-time link to the web office, by direct message.
+    Login,
+    /// `!ouvrir PROCEDURE UAI [EVENEMENT=DATE…]`: a case without personal
+    /// data; the family is entered on the web page the reply links to.
+    Open {
+        procedure: String,
+        establishment: String,
+        events: Vec<(String, NaiveDate)>,
+    },
 }
 
 /// One verb of the language: its names, syntax and purpose. The table is
@@ -181,6 +190,18 @@ pub const VERBS: &[Verb] = &[
         aliases: &["terminate"],
         usage: "!resiliation CONVENTION DATE_RECEPTION [DATE_DEMANDE]",
         purpose: "calcule et enregistre la résiliation d'une convention (art. 9)",
+    },
+    Verb {
+        name: "connexion",
+        aliases: &["login"],
+        usage: "!connexion",
+        purpose: "envoie en message direct un lien de connexion au bureau web (15 minutes, une seule fois)",
+    },
+    Verb {
+        name: "ouvrir",
+        aliases: &["open"],
+        usage: "!ouvrir PROCEDURE UAI [EVENEMENT=DATE…]",
+        purpose: "ouvre un dossier sans donnée personnelle ; l'élève et sa famille se saisissent sur le bureau web",
     },
 ];
 
@@ -381,6 +402,38 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             Ok(Command::Communication {
                 convention: case_ref(args[0])?,
                 title: rest(1),
+            })
+        }
+        "connexion" => {
+            exact(0..=0)?;
+            Ok(Command::Login)
+        }
+        "ouvrir" => {
+            if args.len() < 2 {
+                return Err(usage_error(verb, "Il manque des éléments."));
+            }
+            let procedure = ident(args[0], "Procédure")?;
+            let establishment = args[1].trim().to_ascii_uppercase();
+            if establishment.len() != 8 || !establishment.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(usage_error(
+                    verb,
+                    "UAI invalide : 7 chiffres et une lettre, par exemple 0490001K.",
+                ));
+            }
+            let mut events = Vec::new();
+            for a in &args[2..] {
+                let Some((event, on)) = a.split_once('=') else {
+                    return Err(usage_error(
+                        verb,
+                        "Après l'UAI, des dates écrites EVENEMENT=DATE.",
+                    ));
+                };
+                events.push((ident(event, "Nom d'événement")?, date(on)?));
+            }
+            Ok(Command::Open {
+                procedure,
+                establishment,
+                events,
             })
         }
         "recu" => {
@@ -632,6 +685,21 @@ mod tests {
                 requested: None
             }
         );
+        assert_eq!(ok("!connexion"), Command::Login);
+        assert_eq!(ok("/login"), Command::Login);
+        assert_eq!(
+            ok("!ouvrir par 0490001k saisine_recue=02/12/2026"),
+            Command::Open {
+                procedure: "par".into(),
+                establishment: "0490001K".into(),
+                events: vec![("saisine_recue".into(), d("2026-12-02"))]
+            }
+        );
+        assert!(
+            parse("!ouvrir par 0490001K Dupont")
+                .is_some_and(|r| r.is_err_and(|e| !e.message.contains("Dupont")))
+        );
+        assert!(parse("!connexion maintenant").is_some_and(|r| r.is_err()));
     }
 
     #[test]

@@ -317,7 +317,7 @@ impl App {
             Store::set_pupil(&mut tx, id, name, class.as_deref()).await?;
         }
         for g in &guardians {
-            Store::add_guardian(
+            let id = Store::add_guardian(
                 &mut tx,
                 id,
                 &g.name,
@@ -327,6 +327,9 @@ impl App {
                 g.needs_oral,
             )
             .await?;
+            if g.address.is_some() {
+                Store::set_guardian_address(&mut tx, id, g.address.as_deref()).await?;
+            }
         }
         let case = Store::case_by_id(&mut tx, id)
             .await?

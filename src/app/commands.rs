@@ -64,6 +64,18 @@ impl App {
             actor: format!("personne:{} ({channel}:{external_id})", actor.person_id),
             channel: channel.to_string(),
         };
+        Ok((self.press_as(&actor, &who, id, action).await?, name))
+    }
+
+    /// Acts on reminder `id` as `actor` (a button, a reaction, a one-click
+    /// link from an email): the checks of the matching chat command.
+    pub async fn press_as(
+        &self,
+        actor: &Actor,
+        who: &Who,
+        id: i64,
+        action: ButtonAction,
+    ) -> Result<ButtonOutcome> {
         let not_found = || AppError::Invalid(format!("Rappel n° {id} introuvable."));
         let mut conn = self.store.pool().acquire().await?;
         let reminder = Store::reminder(&mut conn, id).await?.ok_or_else(not_found)?;
@@ -74,28 +86,27 @@ impl App {
             .await?
             .ok_or_else(not_found)?;
         drop(conn);
-        let outcome = match action {
+        Ok(match action {
             ButtonAction::Done => {
-                self.scope_check(Some(&actor), &case, Action::Step(&step)).await?;
+                self.scope_check(Some(actor), &case, Action::Step(&step)).await?;
                 let on = self.today();
-                self.apply(&case.reference, vec![Change::StepDone { step, on }], &who)
+                self.apply(&case.reference, vec![Change::StepDone { step, on }], who)
                     .await?;
                 ButtonOutcome::Done
             }
             ButtonAction::Seen => {
-                self.ack(&Place::Direct, &actor, id, &who).await?;
+                self.ack(&Place::Direct, actor, id, who).await?;
                 ButtonOutcome::Seen
             }
             // Authorization first: the instructions are for who may act.
             ButtonAction::Reschedule => {
-                self.scope_check(Some(&actor), &case, Action::Step(&step)).await?;
+                self.scope_check(Some(actor), &case, Action::Step(&step)).await?;
                 ButtonOutcome::Reschedule {
                     case: case.reference.clone(),
                     step,
                 }
             }
-        };
-        Ok((outcome, name))
+        })
     }
 }
 
@@ -209,7 +220,91 @@ impl App {
                 received,
                 requested,
             } => self.cmd_terminate(&c, convention, received, requested).await,
+            Command::Login => self.cmd_login(&c).await,
+            Command::Open {
+                procedure,
+                establishment,
+                events,
+            } => self.cmd_open(&c, procedure, establishment, events).await,
         }
+    }
+
+    /// A one-time link is personal: only in a direct conversation.
+    fn direct_only(c: &Caller<'_>) -> Result<()> {
+        if *c.place == Place::Direct {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(
+                "Ce lien est personnel : écrivez-moi cette commande en message direct.".into(),
+            ))
+        }
+    }
+
+    async fn cmd_login(&self, c: &Caller<'_>) -> Result<String> {
+        Self::direct_only(c)?;
+        let (url, _) = self.web_link(c.actor.person_id, "/").await?;
+        Ok(format!(
+            "🔑 Votre lien de connexion au bureau échéancier (une seule fois, pendant {} minutes) : {url}",
+            super::office::LINK_MINUTES
+        ))
+    }
+
+    async fn cmd_open(
+        &self,
+        c: &Caller<'_>,
+        procedure: String,
+        establishment: String,
+        events: Vec<(String, NaiveDate)>,
+    ) -> Result<String> {
+        Self::direct_only(c)?;
+        if self.options.web_url.is_none() {
+            return Err(AppError::Invalid(
+                "Le bureau web n'est pas activé sur ce serveur : la famille ne pourrait pas être saisie."
+                    .into(),
+            ));
+        }
+        let proc = self.procedure(&procedure).map_err(|_| {
+            AppError::Invalid(format!(
+                "Procédure inconnue. Procédures : {}.",
+                self.library
+                    .procedures
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if proc.audience != Audience::Case {
+            return Err(AppError::Invalid(
+                "!ouvrir ouvre un dossier d'élève ; pour soumettre un document aux partenaires : !communication.".into(),
+            ));
+        }
+        let spec = OpenCase {
+            procedure,
+            establishment: Some(establishment),
+            events,
+            ..Default::default()
+        };
+        let snap = self.web_open_case(&c.actor, spec, &c.who).await?;
+        let reference = snap.case.reference.clone();
+        // The case exists now: a link refused (too many asked) only
+        // changes how the family page is reached.
+        let family = format!("/dossiers/{reference}/famille");
+        let link = match self.web_link(c.actor.person_id, &family).await {
+            Ok((url, _)) => format!(
+                "Saisissez l'élève et sa famille sur le bureau (lien personnel, une seule fois, {} minutes) : {url}",
+                super::office::LINK_MINUTES
+            ),
+            Err(AppError::Invalid(_)) => format!(
+                "Saisissez l'élève et sa famille sur le bureau, page {}{family}.",
+                self.options.web_url.as_deref().unwrap_or_default()
+            ),
+            Err(e) => return Err(e),
+        };
+        Ok(format!(
+            "📂 Dossier {reference} ouvert. {link}\n{}",
+            self.next_steps(&snap, c.today)
+        ))
     }
 
     async fn cmd_case(&self, c: &Caller<'_>, r: CaseRef) -> Result<String> {

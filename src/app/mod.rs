@@ -24,8 +24,10 @@ use crate::store::{AuditEntry, CaseRow, StepRow, Store, StoreError};
 
 mod cases;
 pub mod commands;
+mod feeds;
 mod links;
 mod notices;
+pub mod office;
 mod status;
 
 /// Who made a change, for the audit trail.
@@ -160,6 +162,8 @@ pub struct GuardianInput {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// A postal address (the web office's intake form).
+    pub address: Option<String>,
     pub language: String,
     pub needs_oral: bool,
 }
@@ -205,6 +209,8 @@ pub struct Options {
     pub reschedule_horizon_days: i64,
     /// Matrix accounts that also get their reminders in a direct message.
     pub matrix_direct: Vec<String>,
+    /// The web office's public address, when it runs: links point there.
+    pub web_url: Option<String>,
 }
 
 impl Default for Options {
@@ -223,6 +229,7 @@ impl Default for Options {
             matrix_rooms: Vec::new(),
             reschedule_horizon_days: 365,
             matrix_direct: Vec::new(),
+            web_url: None,
         }
     }
 }
@@ -258,6 +265,7 @@ impl Options {
                     .collect(),
                 None => Vec::new(),
             },
+            web_url: settings.web.as_ref().map(|w| w.public_url.clone()),
         }
     }
 }

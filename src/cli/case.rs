@@ -49,6 +49,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                     phone: opt(2),
                     language: opt(3).unwrap_or_else(|| "fr".into()),
                     needs_oral: matches!(f.get(4), Some(&"oral" | &"oui" | &"1")),
+                    address: None,
                 });
             }
             let opened_on = a

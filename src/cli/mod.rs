@@ -367,6 +367,12 @@ pub async fn run(config: Option<&Path>, demo: bool, as_identity: Option<String>)
         if !refs.is_empty() {
             tracing::info!(cases = ?refs, "demo data loaded");
         }
+        if let Some(web) = &daemon.settings().web {
+            println!(
+                "Bureau web : {} — tapez !connexion dans la console pour recevoir un lien de connexion.",
+                web.public_url
+            );
+        }
     }
     daemon.run(stop).await?;
     Ok(())

@@ -84,6 +84,7 @@ impl Settings {
         let telegram = chat::telegram(raw.telegram.as_ref(), &mut check);
         let matrix = chat::matrix(raw.matrix.as_ref(), &mut check);
         let (http, http_token) = http::endpoint(&raw.http, &mut check);
+        let web = raw.web.as_ref().and_then(|w| http::web(w, &mut check));
         let departements = directory::departements(&raw.departements, &mut check);
         let establishments = directory::establishments(raw.etablissements, &mut check);
         let partners = directory::partners(raw.partenaires, &mut check);
@@ -109,6 +110,7 @@ impl Settings {
             http,
             http_token,
             matrix,
+            web,
             retention: storage::retention(&raw.conservation),
             console,
             console_identity,

@@ -21,6 +21,7 @@ pub struct RawConfig {
     pub conservation: RawRetention,
     #[serde(default)]
     pub http: RawHttp,
+    pub web: Option<RawWeb>,
     pub matrix: Option<RawMatrix>,
     #[serde(default)]
     pub horaires: RawHours,
@@ -113,6 +114,19 @@ pub struct RawHttp {
     pub jeton_env: Option<String>,
     /// File holding the bearer token.
     pub jeton_fichier: Option<String>,
+}
+
+/// The staff web office.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeb {
+    /// Where it listens, e.g. "127.0.0.1:8080".
+    pub adresse: Option<Spanned<String>>,
+    /// The address staff open, as links in emails and chat give it
+    /// (https://… behind a reverse proxy); by default http://ADRESSE.
+    pub url_publique: Option<Spanned<String>>,
+    /// How long a session lasts, in hours (default 8).
+    pub duree_session_heures: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -206,6 +206,8 @@ pub struct Settings {
     /// Bearer token of /healthz and /metrics; open when absent.
     pub http_token: Option<String>,
     pub matrix: Option<MatrixSettings>,
+    /// The staff web office; off when absent.
+    pub web: Option<WebSettings>,
     /// `None`: automatic (on for the demo and when standard input is a
     /// terminal); `[console] actif` decides otherwise.
     pub console: Option<bool>,
@@ -238,6 +240,7 @@ impl std::fmt::Debug for Settings {
             http,
             http_token,
             matrix,
+            web,
             console,
             console_identity,
             establishments,
@@ -263,6 +266,7 @@ impl std::fmt::Debug for Settings {
             .field("http", http)
             .field("http_token", &http_token.as_ref().map(|_| "***"))
             .field("matrix", matrix)
+            .field("web", web)
             .field("console", console)
             .field("console_identity", console_identity)
             .field("establishments", establishments)
@@ -298,5 +302,21 @@ mod tests {
             .expect("valid, with a warning");
         assert_eq!(e.warnings.len(), 1);
         assert_eq!(e.warnings[0].line, 2);
+    }
+}
+
+/// `[web]`: the staff web office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSettings {
+    pub address: std::net::SocketAddr,
+    /// Without a trailing slash: `https://echeancier.ac-nantes.fr`.
+    pub public_url: String,
+    pub session_hours: u32,
+}
+
+impl WebSettings {
+    /// Cookies are `Secure` when staff reach the office over HTTPS.
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 }

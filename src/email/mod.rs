@@ -118,6 +118,8 @@ enum Transport {
 pub struct Mailer {
     from: Mailbox,
     transport: Transport,
+    /// One-click links for reminders, when the web office runs.
+    links: Option<std::sync::Arc<dyn crate::channel::ActionLinks>>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -176,7 +178,56 @@ impl Mailer {
                 }
             }
         };
-        Ok(Mailer { from, transport })
+        Ok(Mailer {
+            from,
+            transport,
+            links: None,
+        })
+    }
+
+    /// Reminders will carry one-click links instead of chat commands.
+    pub fn with_links(mut self, links: std::sync::Arc<dyn crate::channel::ActionLinks>) -> Mailer {
+        self.links = Some(links);
+        self
+    }
+
+    /// The text and HTML of a message for `recipient`: a reminder's line of
+    /// chat commands becomes its signed links.
+    fn bodies(&self, m: &crate::channel::Rendered, recipient: &str) -> (String, String) {
+        let (Some(links), Some(reminder)) = (&self.links, m.buttons) else {
+            return (m.text.clone(), m.html.clone());
+        };
+        let links = links.links(recipient, reminder);
+        if links.is_empty() {
+            return (m.text.clone(), m.html.clone());
+        }
+        let mut text: Vec<&str> = m
+            .text
+            .lines()
+            .filter(|l| !l.starts_with(crate::view::ACT))
+            .collect();
+        let act = links
+            .iter()
+            .map(|(label, url)| format!("{label} : {url}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        text.push("Pour agir, un clic (une page de confirmation s'ouvre) :");
+        let text = format!("{}\n{act}", text.join("\n"));
+        let html = m
+            .html
+            .split("<p>")
+            .filter(|p| !p.starts_with(crate::view::ACT))
+            .collect::<Vec<_>>()
+            .join("<p>");
+        let buttons: String = links
+            .iter()
+            .map(|(label, url)| {
+                let url = crate::view::escape_html(url);
+                format!("<a href=\"{url}\">{label}</a>")
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        (text, format!("{html}<p>{buttons}</p>"))
     }
 
     /// Builds the MIME message.
@@ -254,15 +305,16 @@ impl Sender for Mailer {
     fn send<'a>(&'a self, d: Delivery<'a>) -> futures_util::future::BoxFuture<'a, Sent> {
         Box::pin(async move {
             let m = d.message;
-            crate::view::chat_out("email", &format!("{}\n{}\n{}", m.subject, m.text, m.html));
+            let (text, html) = self.bodies(m, d.recipient);
+            crate::view::chat_out("email", &format!("{}\n{text}\n{html}", m.subject));
             Mailer::send(
                 self,
                 &Outgoing {
                     key: d.key.to_string(),
                     to: d.recipient.to_string(),
                     subject: m.subject.clone(),
-                    text: m.text.clone(),
-                    html: m.html.clone(),
+                    text,
+                    html,
                     lang: m.lang.clone(),
                     ics: m.ics.clone(),
                 },

@@ -115,7 +115,7 @@ impl Store {
 
     /// A case from a row where its id and flag may be renamed (a join
     /// with `steps`, which has a `needs_decision` of its own).
-    fn case_from_columns(r: &AnyRow, id: &str, needs_decision: &str) -> Result<CaseRow> {
+    pub(super) fn case_from_columns(r: &AnyRow, id: &str, needs_decision: &str) -> Result<CaseRow> {
         Ok(CaseRow {
             id: r.get(id),
             reference: r.get("reference"),
@@ -442,15 +442,27 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         }
-        sqlx::query("UPDATE cases SET needs_decision = $1 WHERE id = $2")
-            .bind(i64::from(needs_decision))
-            .bind(case_id)
-            .execute(&mut *conn)
-            .await?;
+        // The lists of the web office read these instead of the steps.
+        let next = plans
+            .iter()
+            .filter(|p| matches!(p.state, StepState::Open | StepState::Overdue))
+            .filter_map(|p| p.due.map(|d| (d, p.step.as_str())))
+            .min_by_key(|(d, _)| *d);
+        let stalled = next.is_none() && plans.iter().any(|p| matches!(p.state, StepState::Waiting(_)));
+        sqlx::query(
+            "UPDATE cases SET needs_decision = $1, next_due = $2, next_step = $3, stalled = $4 WHERE id = $5",
+        )
+        .bind(i64::from(needs_decision))
+        .bind(next.map(|(d, _)| d.to_string()))
+        .bind(next.map(|(_, s)| s.to_string()))
+        .bind(i64::from(stalled))
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
-    fn step_from_row(r: &AnyRow) -> Result<StepRow> {
+    pub(super) fn step_from_row(r: &AnyRow) -> Result<StepRow> {
         let explanation: String = r.get("explanation");
         let also: String = r.get("also");
         let also: Vec<(String, String)> = from_json(&also)?;

@@ -9,7 +9,7 @@ use super::{Result, Store, StoreError, flag};
 /// A guardian's columns, with its number in the case (its rank by id).
 macro_rules! guardian_select {
     () => {
-        "SELECT g.id, g.email, g.phone, g.language, g.needs_oral, g.restricted,
+        "SELECT g.id, g.full_name, g.email, g.phone, g.address, g.language, g.needs_oral, g.restricted,
                 (SELECT COUNT(*) FROM guardians o WHERE o.case_id = g.case_id AND o.id <= g.id) AS number
          FROM guardians g "
     };
@@ -33,7 +33,10 @@ pub struct Guardian {
     pub id: i64,
     /// Its number in the case (1, 2…): how staff-facing text names it.
     pub number: i64,
+    pub name: String,
     pub email: Option<String>,
+    /// A postal address, on one or more lines.
+    pub address: Option<String>,
     pub phone: Option<String>,
     pub language: String,
     pub needs_oral: bool,
@@ -68,9 +71,10 @@ impl Store {
         phone: Option<&str>,
         language: &str,
         needs_oral: bool,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES ($1, $2, $3, $4, $5, $6)",
+    ) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO guardians (case_id, full_name, email, phone, language, needs_oral) VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id",
         )
         .bind(case_id)
         .bind(name)
@@ -78,9 +82,9 @@ impl Store {
         .bind(phone)
         .bind(language)
         .bind(i64::from(needs_oral))
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
-        Ok(())
+        Ok(id)
     }
 
     pub async fn set_appointment(
@@ -117,17 +121,7 @@ impl Store {
         .bind(step)
         .fetch_optional(&mut *conn)
         .await?;
-        row.map(|r| {
-            let at: String = r.get("starts_at");
-            Ok(Appointment {
-                starts_at: chrono::NaiveDateTime::parse_from_str(&at, STARTS_AT)
-                    .map_err(|_| StoreError::Corrupt(format!("rendez-vous « {at} »")))?,
-                minutes: r.get("minutes"),
-                place: r.get("place"),
-                phone: r.get("phone"),
-            })
-        })
-        .transpose()
+        row.as_ref().map(appointment_from_row).transpose()
     }
 
     /// The guardians of a case (personal data: for notices only).
@@ -139,6 +133,63 @@ impl Store {
         Ok(rows.iter().map(guardian_from_row).collect())
     }
 
+    /// The pupil's name and class, if entered.
+    pub async fn pupil(conn: &mut AnyConnection, case_id: i64) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query("SELECT full_name, class_name FROM pupils WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.map(|r| (r.get("full_name"), r.get("class_name"))))
+    }
+
+    /// Rewrites a guardian's contact; `false` if it is not of that case.
+    pub async fn update_guardian(conn: &mut AnyConnection, case_id: i64, g: &Guardian) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE guardians SET full_name = $1, email = $2, phone = $3, address = $4, language = $5,
+                    needs_oral = $6, restricted = $7
+             WHERE id = $8 AND case_id = $9",
+        )
+        .bind(&g.name)
+        .bind(&g.email)
+        .bind(&g.phone)
+        .bind(&g.address)
+        .bind(&g.language)
+        .bind(i64::from(g.needs_oral))
+        .bind(i64::from(g.restricted))
+        .bind(g.id)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets a new guardian's postal address (intake).
+    pub async fn set_guardian_address(
+        conn: &mut AnyConnection,
+        id: i64,
+        address: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE guardians SET address = $1 WHERE id = $2")
+            .bind(address)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Every appointment of a case, by start.
+    pub async fn appointments(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(String, Appointment)>> {
+        let rows = sqlx::query(
+            "SELECT step, starts_at, minutes, place, phone FROM appointments WHERE case_id = $1 ORDER BY starts_at",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.get("step"), appointment_from_row(r)?)))
+            .collect()
+    }
+
     pub async fn guardian(conn: &mut AnyConnection, id: i64) -> Result<Option<Guardian>> {
         let row = sqlx::query(concat!(guardian_select!(), "WHERE g.id = $1"))
             .bind(id)
@@ -148,11 +199,24 @@ impl Store {
     }
 }
 
+pub(super) fn appointment_from_row(r: &AnyRow) -> Result<Appointment> {
+    let at: String = r.get("starts_at");
+    Ok(Appointment {
+        starts_at: chrono::NaiveDateTime::parse_from_str(&at, STARTS_AT)
+            .map_err(|_| StoreError::Corrupt(format!("rendez-vous « {at} »")))?,
+        minutes: r.get("minutes"),
+        place: r.get("place"),
+        phone: r.get("phone"),
+    })
+}
+
 fn guardian_from_row(r: &AnyRow) -> Guardian {
     Guardian {
         id: r.get("id"),
         number: r.get("number"),
+        name: r.get("full_name"),
         email: r.get("email"),
+        address: r.get("address"),
         phone: r.get("phone"),
         language: r.get("language"),
         needs_oral: flag(r, "needs_oral"),

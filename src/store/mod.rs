@@ -6,7 +6,8 @@
 //! identities, partners), `cases` (cases, their inputs and step plans),
 //! `family` (personal data, in separate tables), `audit` (the append-only
 //! trail and case notes), `chat` (front-ends' state), `outbox` (reminders
-//! and deliveries) and `leader` (leaderships between instances).
+//! and deliveries), `leader` (leaderships between instances) and `web`
+//! (the web office's sessions, links, feeds and scoped lists).
 //!
 //! Functions that belong to a larger change take a `&mut AnyConnection`
 //! so the caller can run them inside one transaction.
@@ -29,6 +30,7 @@ mod directory;
 mod family;
 pub mod leader;
 pub mod outbox;
+pub mod web;
 
 pub use audit::{AuditEntry, NOTE_PURGED};
 pub use cases::{CaseRow, NewCase, StepRow, StepStatus, state_columns};

@@ -38,6 +38,8 @@ pub enum MessageKind {
     Alert,
     /// A reminder that could not leave in time (skipped by its policy).
     Missed,
+    /// A one-time link to the web office, asked for by its recipient.
+    WebLink,
 }
 
 impl MessageKind {
@@ -50,6 +52,7 @@ impl MessageKind {
             MessageKind::Digest => "recapitulatif".into(),
             MessageKind::Alert => "alerte".into(),
             MessageKind::Missed => "omission".into(),
+            MessageKind::WebLink => "lien-web".into(),
         }
     }
 
@@ -60,6 +63,7 @@ impl MessageKind {
             "recapitulatif" => MessageKind::Digest,
             "alerte" => MessageKind::Alert,
             "omission" => MessageKind::Missed,
+            "lien-web" => MessageKind::WebLink,
             other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
         })
     }

@@ -805,6 +805,7 @@ async fn contacts_are_validated_at_intake() {
             phone: phone.map(Into::into),
             language: "fr".into(),
             needs_oral: false,
+            address: None,
         });
         let e = t
             .app

@@ -26,6 +26,7 @@ fn guardian(email: &str, lang: &str, oral: bool) -> GuardianInput {
         phone: Some("06 00 00 00 00".into()),
         language: lang.into(),
         needs_oral: oral,
+        address: None,
     }
 }
 

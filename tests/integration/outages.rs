@@ -102,6 +102,7 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
             phone: None,
             language: "fr".into(),
             needs_oral: false,
+            address: None,
         }],
     )
     .await;

@@ -1,0 +1,660 @@
+//! What the web office asks of the application: who a person is, the cases
+//! and deadlines in their scope, a case with its personal data for those
+//! allowed, and one-time links to the office (by email or chat). Changes
+//! go through [`App::apply`] and the appointment code, as chat commands do.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use echeancier_core::authz::{self, Action, Actor, CaseScope, Visible};
+use echeancier_core::procedure::Audience;
+use serde_json::json;
+use sha2::Digest;
+
+use crate::channel::Channel;
+use crate::store::outbox::{Destination, MessageKind, NewReminder};
+use crate::store::web::{AppointmentLine, CaseLine, CaseQuery};
+use crate::store::{Appointment, AuditEntry, CaseRow, Guardian, StepRow, Store};
+
+use super::{App, AppError, Change, Result, Who, record};
+
+/// How long a one-time link to the office lasts.
+pub const LINK_MINUTES: i64 = 15;
+/// Links one person may be sent in a quarter of an hour.
+const LINKS_PER_QUARTER: i64 = 3;
+
+/// A person signed in to the office.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub actor: Actor,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// Everything the page of one case shows.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub case: CaseRow,
+    pub steps: Vec<StepRow>,
+    /// Steps this person may act on (done, reschedule, appointment).
+    pub actionable: Vec<String>,
+    /// Events this person may date.
+    pub datable: Vec<String>,
+    pub events: Vec<(String, NaiveDate)>,
+    pub appointments: Vec<(String, Appointment)>,
+    pub audit: Vec<AuditEntry>,
+    /// Personal data: present only for staff allowed to see the case.
+    pub pupil: Option<(String, Option<String>)>,
+    pub guardians: Vec<Guardian>,
+    pub partners: Vec<String>,
+}
+
+/// The deadlines page.
+#[derive(Debug, Clone, Default)]
+pub struct Deadlines {
+    pub late: Vec<(CaseRow, StepRow)>,
+    pub coming: Vec<(CaseRow, StepRow)>,
+    pub appointments: Vec<AppointmentLine>,
+    /// More rows matched than a page shows.
+    pub truncated: bool,
+}
+
+/// The digest under which a token is stored: a copy of the database
+/// opens nothing.
+pub fn token_hash(token: &str) -> String {
+    let d = sha2::Sha256::digest(token.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random token for URLs and cookies: 32 bytes, base64url.
+pub fn random_token() -> Result<String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Runtime(format!("Source aléatoire indisponible : {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl App {
+    /// How the audit trail names a person acting on the web.
+    pub fn web_who(person_id: i64) -> Who {
+        Who {
+            actor: format!("personne:{person_id} (web)"),
+            channel: "web".into(),
+        }
+    }
+
+    pub async fn person(&self, person_id: i64) -> Result<Option<Person>> {
+        let Some((actor, email)) = self.store.actor_by_person(person_id).await? else {
+            return Ok(None);
+        };
+        let name = self.store.person_name(person_id).await?.unwrap_or_default();
+        Ok(Some(Person { actor, name, email }))
+    }
+
+    /// Whether a person holds a partner's role.
+    pub fn is_partner(&self, actor: &Actor) -> bool {
+        actor.grants.iter().any(|g| {
+            self.library
+                .roles
+                .get(&g.role)
+                .is_some_and(|r| r.scope == echeancier_core::procedure::Scope::Partenaire)
+        })
+    }
+
+    pub fn scopes(&self, actor: &Actor) -> Vec<Visible> {
+        authz::visible(actor, &self.library.roles, &self.library)
+    }
+
+    /// A page of the open cases in the person's scope.
+    pub async fn case_lines(&self, actor: &Actor, query: CaseQuery<'_>) -> Result<(Vec<CaseLine>, i64)> {
+        let scopes = self.scopes(actor);
+        let q = CaseQuery {
+            scopes: &scopes,
+            ..query
+        };
+        Ok(self.store.case_lines(&q).await?)
+    }
+
+    /// Late steps, then those due within `weeks`, then appointments, of the
+    /// cases in scope: only the steps the person may act on.
+    pub async fn my_deadlines(
+        &self,
+        actor: &Actor,
+        establishment: Option<&str>,
+        weeks: i64,
+    ) -> Result<Deadlines> {
+        const MAX: usize = 300;
+        let today = self.today();
+        let until = today + Duration::weeks(weeks);
+        let scopes = self.scopes(actor);
+        let rows = self
+            .store
+            .scoped_pending_steps(&scopes, establishment, until, (MAX * 4) as i64)
+            .await?;
+        let mut out = Deadlines::default();
+        for (case, step) in rows {
+            let Some(proc) = self.library.get(&case.procedure) else {
+                continue;
+            };
+            // Steps are never a partner's: the case's partners do not matter here.
+            let scope = CaseScope {
+                establishment: case.establishment.as_deref(),
+                departement: &case.departement,
+                partners: &[],
+            };
+            if authz::authorize(
+                Some(actor),
+                &self.library.roles,
+                proc,
+                &scope,
+                &Action::Step(&step.step),
+            )
+            .is_err()
+            {
+                continue;
+            }
+            if out.late.len() + out.coming.len() >= MAX {
+                out.truncated = true;
+                break;
+            }
+            if step.due.is_some_and(|d| d < today) {
+                out.late.push((case, step));
+            } else {
+                out.coming.push((case, step));
+            }
+        }
+        out.appointments = self
+            .store
+            .scoped_appointments(&scopes, establishment, today, until)
+            .await?;
+        Ok(out)
+    }
+
+    /// A case with what the person may see of it; personal data only for
+    /// staff (partners never get an individual case).
+    pub async fn case_view(&self, actor: &Actor, reference: &str) -> Result<CaseView> {
+        let reference = reference.trim().to_uppercase();
+        let r: echeancier_core::ids::CaseRef = reference
+            .parse()
+            .map_err(|_| AppError::NotFound(reference.clone()))?;
+        let case = self.case_row(&r).await?;
+        self.scope_check(Some(actor), &case, Action::View).await?;
+        let proc = self.procedure(&case.procedure)?.clone();
+        let mut conn = self.store.pool().acquire().await?;
+        let steps = Store::steps(&mut conn, case.id).await?;
+        let partners = Store::case_partners(&mut conn, case.id).await?;
+        let scope = CaseScope {
+            establishment: case.establishment.as_deref(),
+            departement: &case.departement,
+            partners: &partners,
+        };
+        let allowed = |action: &Action<'_>| {
+            authz::authorize(Some(actor), &self.library.roles, &proc, &scope, action).is_ok()
+        };
+        let actionable = proc
+            .steps
+            .iter()
+            .filter(|s| allowed(&Action::Step(&s.id)))
+            .map(|s| s.id.clone())
+            .collect();
+        let datable = proc
+            .events
+            .iter()
+            .filter(|e| allowed(&Action::Event(&e.id)))
+            .map(|e| e.id.clone())
+            .collect();
+        let inputs = Store::inputs(&mut conn, &case).await?;
+        let events = inputs.events.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let appointments = Store::appointments(&mut conn, case.id).await?;
+        let personal = proc.audience == Audience::Case && self.is_staff(actor);
+        let (pupil, guardians) = if personal {
+            (
+                Store::pupil(&mut conn, case.id).await?,
+                Store::guardians(&mut conn, case.id).await?,
+            )
+        } else {
+            (None, Vec::new())
+        };
+        drop(conn);
+        let audit = self.store.audit_trail(&case.reference).await?;
+        Ok(CaseView {
+            case,
+            steps,
+            actionable,
+            datable,
+            events,
+            appointments,
+            audit,
+            pupil,
+            guardians,
+            partners,
+        })
+    }
+
+    /// Issues a one-time link that signs `person_id` in and opens `target`
+    /// (a path of the office). Returns the link.
+    pub async fn web_link(&self, person_id: i64, target: &str) -> Result<(String, DateTime<Utc>)> {
+        let Some(base) = self.options.web_url.as_deref() else {
+            return Err(AppError::Invalid(
+                "Le bureau web n'est pas activé sur ce serveur ([web] adresse dans la configuration).".into(),
+            ));
+        };
+        let now = self.clock.now();
+        let sent = self
+            .store
+            .web_links_since(person_id, now - Duration::minutes(LINK_MINUTES))
+            .await?;
+        if sent >= LINKS_PER_QUARTER {
+            return Err(AppError::Invalid(
+                "Trop de liens demandés : réessayez dans un quart d'heure.".into(),
+            ));
+        }
+        // Only paths of the office: a link never sends anyone elsewhere.
+        let target = if target.starts_with('/') && !target.starts_with("//") {
+            target
+        } else {
+            "/"
+        };
+        let token = random_token()?;
+        let expires = now + Duration::minutes(LINK_MINUTES);
+        self.store
+            .insert_web_link(&token_hash(&token), person_id, target, now, expires)
+            .await?;
+        Ok((format!("{base}/connexion/lien/{token}"), expires))
+    }
+
+    /// Sends a login link to the person with this address, if any; says
+    /// the same either way, so that nobody learns who is known.
+    pub async fn request_login_email(&self, email: &str, target: &str) -> Result<()> {
+        let Some(person) = self.store.person_by_email(email).await? else {
+            tracing::info!("login link asked for an unknown address");
+            return Ok(());
+        };
+        let (url, expires) = match self.web_link(person, target).await {
+            Ok(l) => l,
+            // Over the limit: silently nothing, as for an unknown address.
+            Err(AppError::Invalid(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let Some(address) = self.store.actor_by_person(person).await?.and_then(|(_, e)| e) else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let key = format!("lien-web:{}", &token_hash(&url)[..24]);
+        let mut tx = self.store.begin().await?;
+        Store::decide(
+            &mut tx,
+            &NewReminder {
+                key,
+                case_id: None,
+                step: None,
+                due_on: None,
+                kind: MessageKind::WebLink,
+                role: None,
+                send_at: now,
+                late: false,
+                payload: json!({"lien": url, "expire": crate::store::ts(expires)}),
+            },
+            &[Destination::new(Channel::Email, address)],
+            now,
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a person in with a one-time link: their id and the page to
+    /// open, or `None` when the link expired, served already or is unknown.
+    pub async fn use_web_link(&self, token: &str) -> Result<Option<(i64, String)>> {
+        let now = self.clock.now();
+        let Some((person, target)) = self.store.use_web_link(&token_hash(token), now).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.store.begin().await?;
+        record(
+            &mut tx,
+            &Self::web_who(person),
+            now,
+            None,
+            "connexion",
+            json!({"methode": "lien"}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((person, target)))
+    }
+
+    pub async fn web_link_usable(&self, token: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .web_link_usable(&token_hash(token), self.clock.now())
+            .await?)
+    }
+
+    /// Opens a session for a person; returns its cookie token.
+    pub async fn open_session(&self, person_id: i64, method: &str, hours: u32) -> Result<String> {
+        let token = random_token()?;
+        let now = self.clock.now();
+        self.store
+            .open_session(
+                &token_hash(&token),
+                person_id,
+                method,
+                now,
+                now + Duration::hours(i64::from(hours)),
+            )
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn session_person(&self, token: &str) -> Result<Option<i64>> {
+        Ok(self
+            .store
+            .session_person(&token_hash(token), self.clock.now())
+            .await?)
+    }
+
+    pub async fn close_session(&self, token: &str) -> Result<()> {
+        Ok(self.store.close_session(&token_hash(token)).await?)
+    }
+
+    /// The key that signs one-click links and feed addresses.
+    pub async fn signing_key(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        let fresh = random_token()?;
+        let stored = self.store.web_key(&fresh).await?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(stored.as_bytes())
+            .map_err(|_| AppError::Runtime("clé de signature illisible".into()))
+    }
+
+    /// Establishments by name, for the filters and the intake form.
+    pub async fn establishments(&self) -> Result<Vec<(String, String)>> {
+        Ok(self.store.establishment_names().await?)
+    }
+
+    /// A change to one step from the web, with the chat command's checks.
+    pub async fn web_change(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        step: &str,
+        change: Change,
+        who: &Who,
+    ) -> Result<()> {
+        let case = self.web_case(reference).await?;
+        self.scope_check(Some(actor), &case, Action::Step(step)).await?;
+        self.apply(&case.reference, vec![change], who).await?;
+        Ok(())
+    }
+
+    /// An event's date from the web, with the chat command's checks.
+    pub async fn web_event(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        event: &str,
+        on: NaiveDate,
+        who: &Who,
+    ) -> Result<()> {
+        let case = self.web_case(reference).await?;
+        self.scope_check(Some(actor), &case, Action::View).await?;
+        super::check_event(self.procedure(&case.procedure)?, event)?;
+        self.scope_check(Some(actor), &case, Action::Event(event)).await?;
+        self.apply(
+            &case.reference,
+            vec![Change::Event {
+                event: event.to_string(),
+                on,
+            }],
+            who,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An appointment from the web: (notices, family calls) decided.
+    pub async fn web_appointment(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        step: &str,
+        at: chrono::NaiveDateTime,
+        minutes: u32,
+        who: &Who,
+    ) -> Result<(usize, usize)> {
+        let case = self.web_case(reference).await?;
+        self.scope_check(Some(actor), &case, Action::Step(step)).await?;
+        self.set_appointment(&case.reference, step, at, minutes, who)
+            .await
+    }
+
+    async fn web_case(&self, reference: &str) -> Result<CaseRow> {
+        let reference = reference.trim().to_uppercase();
+        let r: echeancier_core::ids::CaseRef = reference
+            .parse()
+            .map_err(|_| AppError::NotFound(reference.clone()))?;
+        self.case_row(&r).await
+    }
+
+    /// Opens a case from the web: the person must be allowed to open a
+    /// case of this procedure there, and to date each event given.
+    pub async fn web_open_case(
+        &self,
+        actor: &Actor,
+        spec: super::OpenCase,
+        who: &Who,
+    ) -> Result<super::Snapshot> {
+        let proc = self.procedure(&spec.procedure)?.clone();
+        let (establishment, departement) = match proc.audience {
+            Audience::Case => {
+                let uai = spec.establishment.clone().unwrap_or_default();
+                let mut conn = self.store.pool().acquire().await?;
+                let e = Store::establishment(&mut conn, &uai).await?.ok_or_else(|| {
+                    AppError::Invalid("Établissement non déclaré dans la configuration.".into())
+                })?;
+                (Some(e.uai), e.departement)
+            }
+            Audience::Partnership => (
+                None,
+                spec.departement
+                    .clone()
+                    .map(|d| crate::config::normalize_departement(&d))
+                    .unwrap_or_default(),
+            ),
+        };
+        let scope = CaseScope {
+            establishment: establishment.as_deref(),
+            departement: &departement,
+            partners: &spec.partners,
+        };
+        let roles = &self.library.roles;
+        authz::authorize(Some(actor), roles, &proc, &scope, &Action::Open).map_err(|e| match e {
+            authz::Refusal::OutOfScope => AppError::Invalid(
+                "Vous ne pouvez pas ouvrir un dossier de cette procédure pour cet établissement.".into(),
+            ),
+            other => other.into(),
+        })?;
+        for (event, _) in &spec.events {
+            super::check_event(&proc, event)?;
+            authz::authorize(Some(actor), roles, &proc, &scope, &Action::Event(event))?;
+        }
+        self.open_case(spec, who).await
+    }
+
+    /// The pupil and guardians of a case, rewritten from the web: existing
+    /// guardians (by id) updated, new ones added, in one transaction.
+    pub async fn web_save_family(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        pupil: Option<(String, Option<String>)>,
+        guardians: Vec<(Option<i64>, super::GuardianInput, bool)>,
+        who: &Who,
+    ) -> Result<()> {
+        let case = self.web_case(reference).await?;
+        self.scope_check(Some(actor), &case, Action::View).await?;
+        if !self.is_staff(actor) || self.procedure(&case.procedure)?.audience != Audience::Case {
+            return Err(AppError::NotFound(case.reference));
+        }
+        if !case.open {
+            return Err(AppError::Closed(case.reference));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if let Some((name, class)) = &pupil {
+            Store::set_pupil(&mut tx, case.id, name, class.as_deref()).await?;
+        }
+        let (mut updated, mut added) = (0, 0);
+        for (id, g, restricted) in &guardians {
+            match id {
+                Some(id) => {
+                    let row = Guardian {
+                        id: *id,
+                        number: 0,
+                        name: g.name.clone(),
+                        email: g.email.clone(),
+                        address: g.address.clone(),
+                        phone: g.phone.clone(),
+                        language: g.language.clone(),
+                        needs_oral: g.needs_oral,
+                        restricted: *restricted,
+                    };
+                    if !Store::update_guardian(&mut tx, case.id, &row).await? {
+                        return Err(AppError::Invalid("Responsable inconnu pour ce dossier.".into()));
+                    }
+                    updated += 1;
+                }
+                None => {
+                    let id = Store::add_guardian(
+                        &mut tx,
+                        case.id,
+                        &g.name,
+                        g.email.as_deref(),
+                        g.phone.as_deref(),
+                        &g.language,
+                        g.needs_oral,
+                    )
+                    .await?;
+                    Store::set_guardian_address(&mut tx, id, g.address.as_deref()).await?;
+                    added += 1;
+                }
+            }
+        }
+        // Counts only: the audit trail outlives the personal data.
+        record(
+            &mut tx,
+            who,
+            now,
+            Some(case.reference.clone()),
+            "famille",
+            json!({"eleve": pupil.is_some(), "responsables_modifies": updated, "responsables_ajoutes": added}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Procedures this person may open cases of, with where (UAI or
+    /// département codes).
+    pub fn openable(
+        &self,
+        actor: &Actor,
+    ) -> Vec<(&echeancier_core::procedure::Procedure, Vec<authz::Within>)> {
+        let scopes = self.scopes(actor);
+        self.library
+            .procedures
+            .values()
+            .filter_map(|p| {
+                let within: Vec<authz::Within> = scopes
+                    .iter()
+                    .filter(|v| v.procedures.contains(&p.id))
+                    .filter(|v| !matches!(v.within, authz::Within::Partner(_)))
+                    .map(|v| v.within.clone())
+                    .collect();
+                (!within.is_empty()).then_some((p, within))
+            })
+            .collect()
+    }
+
+    /// The languages parent notices can be written in.
+    pub fn notice_languages(&self) -> Vec<String> {
+        self.options.templates.languages().map(str::to_string).collect()
+    }
+
+    /// A partner's answer from the web (`None`: approved; `Some(reason)`:
+    /// objection), with the chat commands' checks.
+    pub async fn web_answer(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        objection: Option<String>,
+        who: &Who,
+    ) -> Result<()> {
+        let case = self.web_case(reference).await?;
+        let partner = self.answering_partner(actor, &case, None).await?;
+        self.scope_check(Some(actor), &case, Action::ForPartner(&partner))
+            .await?;
+        let today = self.today();
+        let answer = match objection {
+            None => echeancier_core::case::PartnerAnswer::Approved(today),
+            Some(reason) => echeancier_core::case::PartnerAnswer::Objection { on: today, reason },
+        };
+        self.apply(&case.reference, vec![Change::Answer { partner, answer }], who)
+            .await?;
+        Ok(())
+    }
+
+    /// The person reached at this address.
+    pub async fn person_by_email(&self, email: &str) -> Result<Option<Person>> {
+        match self.store.person_by_email(email).await? {
+            Some(id) => self.person(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A reminder's case, step and due date while the step is still to do
+    /// (the one-click links of an email are valid that long).
+    pub async fn open_reminder_step(&self, reminder: i64) -> Result<Option<(String, String, NaiveDate)>> {
+        let mut conn = self.store.pool().acquire().await?;
+        let Some(r) = Store::reminder(&mut conn, reminder).await? else {
+            return Ok(None);
+        };
+        let (Some(case_id), Some(step)) = (r.case_id, r.step) else {
+            return Ok(None);
+        };
+        let Some(case) = Store::case_by_id(&mut conn, case_id).await? else {
+            return Ok(None);
+        };
+        let row = Store::step(&mut conn, case_id, &step).await?;
+        Ok(match row {
+            Some(s) if case.open && s.state.is_pending() => s.due.map(|d| (case.reference, step, d)),
+            _ => None,
+        })
+    }
+
+    /// Reschedules the step of a reminder (an email's "Reporter" link).
+    pub async fn reschedule_reminder(
+        &self,
+        actor: &Actor,
+        who: &Who,
+        reminder: i64,
+        to: NaiveDate,
+        reason: &str,
+        confirmed: bool,
+    ) -> Result<()> {
+        let Some((reference, step, _)) = self.open_reminder_step(reminder).await? else {
+            return Err(AppError::Invalid(
+                "Cette étape n'est plus ouverte : rien n'a été modifié.".into(),
+            ));
+        };
+        let change = Change::Reschedule {
+            step: step.clone(),
+            to,
+            reason: reason.to_string(),
+            confirmed,
+        };
+        self.web_change(actor, &reference, &step, change, who).await
+    }
+}

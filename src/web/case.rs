@@ -1,0 +1,490 @@
+//! *Un dossier*: the steps as a timeline with each date's French
+//! explanation, the appointments, the family (staff allowed to see the case
+//! only) and the audit trail; and the actions on it (step done, reschedule
+//! with a reason, appointment, event date), which go through the same
+//! `App` code as the chat commands.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use echeancier_core::french::long_date;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::Change;
+use crate::app::office::CaseView;
+use crate::store::StepStatus;
+
+use super::layout::{self, AlertKind, Nav};
+use super::pages::{procedure_name, shell, short_date, step_name};
+use super::session::Staff;
+use super::{Office, failure, form_date};
+
+fn state_badge(state: StepStatus) -> Markup {
+    let (class, text) = match state {
+        StepStatus::Waiting => ("fr-badge--info", "en attente d'une date"),
+        StepStatus::Open => ("fr-badge--new", "à faire"),
+        StepStatus::Overdue => ("fr-badge--error", "en retard"),
+        StepStatus::Done => ("fr-badge--success", "fait"),
+        StepStatus::Approved => ("fr-badge--success", "approuvé"),
+        StepStatus::ApprovedTacit => ("fr-badge--success", "approuvé tacitement"),
+        StepStatus::Blocked => ("fr-badge--warning", "bloqué"),
+        StepStatus::Error => ("fr-badge--warning", "à vérifier"),
+    };
+    html! { span class=(format!("fr-badge fr-badge--sm {class}")) { (text) } }
+}
+
+/// What an audit action is called on the page.
+fn action_name(action: &str) -> &str {
+    match action {
+        "ouverture" => "Ouverture du dossier",
+        "evenement" => "Date d'un événement",
+        "parametre" => "Paramètre",
+        "etape_faite" => "Étape faite",
+        "report" => "Report",
+        "reception" => "Réception",
+        "approbation" => "Approbation",
+        "objection" => "Objection",
+        "cloture" => "Clôture",
+        "rendez_vous" | "rendez-vous" => "Rendez-vous",
+        "accuse_reception" => "Rappel vu",
+        "famille" => "Famille modifiée",
+        other => other,
+    }
+}
+
+/// How the audit names who acted: a channel and a person number, never a
+/// chat account's address.
+fn audit_actor(actor: &str, channel: &str) -> String {
+    let person = actor
+        .strip_prefix("personne:")
+        .and_then(|r| r.split(' ').next())
+        .map(|n| format!("personne n° {n}"));
+    format!(
+        "{} ({channel})",
+        person.unwrap_or_else(|| actor.split(' ').next().unwrap_or(actor).to_string())
+    )
+}
+
+fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> Markup {
+    let reference = &view.case.reference;
+    let today = office.app.today();
+    let proc = office.app.library().get(&view.case.procedure);
+    let def = proc.and_then(|p| p.step(step));
+    let has_notice = def.is_some_and(|d| d.parent_notice.is_some());
+    let reschedulable = def.is_some_and(|d| !d.per_partner() && d.effect.is_none());
+    let base = format!("/dossiers/{reference}/etapes/{step}");
+    html! {
+        div class="fr-grid-row fr-grid-row--gutters fr-mt-1w" {
+            div class="fr-col-12 fr-col-md-4" {
+                form method="post" action=(format!("{base}/fait")) {
+                    input type="hidden" name="csrf" value=(staff.csrf);
+                    div class="fr-input-group" {
+                        label class="fr-label" for=(format!("fait-{step}")) { "Fait le" span class="fr-hint-text" { "JJ/MM/AAAA" } }
+                        input class="fr-input" id=(format!("fait-{step}")) name="date" value=(short_date(today)) required;
+                    }
+                    button class="fr-btn fr-btn--sm" type="submit" { "Marquer fait" }
+                }
+            }
+            @if reschedulable {
+                div class="fr-col-12 fr-col-md-4" {
+                    form method="post" action=(format!("{base}/report")) {
+                        input type="hidden" name="csrf" value=(staff.csrf);
+                        div class="fr-input-group" {
+                            label class="fr-label" for=(format!("report-{step}")) { "Reporter au" span class="fr-hint-text" { "JJ/MM/AAAA" } }
+                            input class="fr-input" id=(format!("report-{step}")) name="date" required;
+                        }
+                        div class="fr-input-group" {
+                            label class="fr-label" for=(format!("motif-{step}")) { "Motif" }
+                            input class="fr-input" id=(format!("motif-{step}")) name="motif" required maxlength="500";
+                        }
+                        div class="fr-checkbox-group fr-mb-1w" {
+                            input type="checkbox" id=(format!("confirme-{step}")) name="confirme" value="oui";
+                            label class="fr-label" for=(format!("confirme-{step}")) { "Au-delà de la date légale, je confirme" }
+                        }
+                        button class="fr-btn fr-btn--sm fr-btn--secondary" type="submit" { "Reporter" }
+                    }
+                }
+            }
+            @if has_notice {
+                div class="fr-col-12 fr-col-md-4" {
+                    form method="post" action=(format!("{base}/rendez-vous")) {
+                        input type="hidden" name="csrf" value=(staff.csrf);
+                        div class="fr-input-group" {
+                            label class="fr-label" for=(format!("rdv-date-{step}")) { "Rendez-vous le" span class="fr-hint-text" { "JJ/MM/AAAA" } }
+                            input class="fr-input" id=(format!("rdv-date-{step}")) name="date" required;
+                        }
+                        div class="fr-input-group" {
+                            label class="fr-label" for=(format!("rdv-heure-{step}")) { "À" span class="fr-hint-text" { "HH:MM" } }
+                            input class="fr-input" type="time" id=(format!("rdv-heure-{step}")) name="heure" required;
+                        }
+                        div class="fr-input-group" {
+                            label class="fr-label" for=(format!("rdv-duree-{step}")) { "Durée (minutes)" }
+                            input class="fr-input" type="number" min="15" max="240" id=(format!("rdv-duree-{step}")) name="duree" value="60";
+                        }
+                        button class="fr-btn fr-btn--sm fr-btn--tertiary" type="submit" { "Fixer le rendez-vous" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn show(State(office): State<Office>, staff: Staff, Path(reference): Path<String>) -> Response {
+    render(&office, &staff, &reference, None).await
+}
+
+async fn render(
+    office: &Office,
+    staff: &Staff,
+    reference: &str,
+    notice: Option<(AlertKind, String)>,
+) -> Response {
+    let view = match office.app.case_view(&staff.person.actor, reference).await {
+        Ok(v) => v,
+        Err(e) => return failure(&e),
+    };
+    let library = office.app.library();
+    let proc = library.get(&view.case.procedure);
+    let status = if notice
+        .as_ref()
+        .is_some_and(|(k, _)| matches!(k, AlertKind::Error))
+    {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = html! {
+        @if let Some((kind, text)) = &notice {
+            (layout::alert(*kind, match kind { AlertKind::Error => "Rien n'a été modifié", _ => "C'est fait" }, text))
+        }
+        p class="fr-text--lead" {
+            (procedure_name(office, &view.case.procedure))
+            " — " (view.case.establishment.as_deref().unwrap_or(&view.case.departement))
+            " — ouvert le " (long_date(view.case.opened_on))
+            @if !view.case.open { " — " span class="fr-badge fr-badge--sm" { "clos" } }
+        }
+        h2 { "Étapes" }
+        div {
+            @for s in &view.steps {
+                div class="fr-card fr-card--no-arrow fr-mb-2w" {
+                    div class="fr-card__body" { div class="fr-card__content" {
+                        h3 class="fr-card__title" { (step_name(office, &view.case.procedure, &s.step)) " " (state_badge(s.state)) }
+                        p class="fr-card__desc" {
+                            (library.roles.name(&s.role))
+                            @if let Some(d) = s.due { " — échéance le " strong { (long_date(d)) } }
+                            @if let Some(detail) = &s.state_detail { @if s.state == StepStatus::Waiting { " — " (detail) } }
+                        }
+                        @if !s.explanation.is_empty() {
+                            details {
+                                summary { "Comment cette date est calculée" }
+                                ul { @for line in &s.explanation { li { (line) } } }
+                            }
+                        }
+                        @for (label, d) in &s.also { p class="fr-text--sm fr-mb-0" { (label) " : " (long_date(*d)) } }
+                        @if view.case.open && s.state.is_pending() && view.actionable.contains(&s.step) {
+                            (step_actions(office, staff, &view, &s.step))
+                        }
+                    } }
+                }
+            }
+        }
+        @if view.case.open && !view.datable.is_empty() {
+            h2 { "Dates des événements" }
+            form method="post" action=(format!("/dossiers/{}/evenements", view.case.reference)) {
+                input type="hidden" name="csrf" value=(staff.csrf);
+                div class="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom" {
+                    div class="fr-col-12 fr-col-md-5" {
+                        div class="fr-select-group" {
+                            label class="fr-label" for="evenement" { "Événement" }
+                            select class="fr-select" id="evenement" name="evenement" {
+                                @for id in &view.datable {
+                                    @let name = proc.and_then(|p| p.event(id)).map_or(id.as_str(), |e| e.name.as_str());
+                                    @let set = view.events.iter().find(|(e, _)| e == id).map(|(_, d)| *d);
+                                    option value=(id) { (name) @if let Some(d) = set { " (actuellement le " (short_date(d)) ")" } @else { " (à renseigner)" } }
+                                }
+                            }
+                        }
+                    }
+                    div class="fr-col-12 fr-col-md-4" {
+                        div class="fr-input-group" {
+                            label class="fr-label" for="evenement-date" { "Date" span class="fr-hint-text" { "JJ/MM/AAAA" } }
+                            input class="fr-input" id="evenement-date" name="date" required;
+                        }
+                    }
+                    div class="fr-col-12 fr-col-md-3" {
+                        button class="fr-btn fr-btn--secondary" type="submit" { "Enregistrer la date" }
+                    }
+                }
+            }
+        }
+        h2 { "Rendez-vous" }
+        @if view.appointments.is_empty() {
+            p { "Aucun rendez-vous fixé." }
+        } @else {
+            ul {
+                @for (step, a) in &view.appointments {
+                    li { (step_name(office, &view.case.procedure, step)) " : le " (long_date(a.starts_at.date())) " à " (a.starts_at.format("%H h %M")) ", " (a.minutes) " minutes, " (a.place) " (" (a.phone) ")" }
+                }
+            }
+        }
+        @if let Some((name, class)) = &view.pupil {
+            h2 { "Élève et famille" }
+            p { strong { (name) } @if let Some(c) = class { ", " (c) } }
+        } @else if !view.guardians.is_empty() || (office.app.is_staff(&staff.person.actor) && proc.is_some_and(|p| p.audience == echeancier_core::procedure::Audience::Case)) {
+            h2 { "Élève et famille" }
+            p { "Élève à renseigner." }
+        }
+        @if !view.guardians.is_empty() {
+            div class="fr-table" {
+                table {
+                    caption { "Responsables légaux" }
+                    thead { tr {
+                        th scope="col" { "Nom" } th scope="col" { "Courriel" } th scope="col" { "Téléphone" }
+                        th scope="col" { "Langue" } th scope="col" { "Oral" } th scope="col" { "Adresse" } th scope="col" { "Restriction" }
+                    } }
+                    tbody {
+                        @for g in &view.guardians {
+                            tr {
+                                td { (g.name) }
+                                td { (g.email.as_deref().unwrap_or("—")) }
+                                td { (g.phone.as_deref().unwrap_or("—")) }
+                                td { (g.language) }
+                                td { @if g.needs_oral { "à appeler" } @else { "non" } }
+                                td { (g.address.as_deref().unwrap_or("—")) }
+                                td { @if g.restricted { "ne reçoit pas les avis" } @else { "non" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if office.app.is_staff(&staff.person.actor) && proc.is_some_and(|p| p.audience == echeancier_core::procedure::Audience::Case) && view.case.open {
+            p { a class="fr-btn fr-btn--secondary fr-btn--sm" href=(format!("/dossiers/{}/famille", view.case.reference)) { "Saisir ou modifier l'élève et sa famille" } }
+        }
+        h2 { "Historique" }
+        div class="fr-table" {
+            table {
+                caption { "Journal du dossier" }
+                thead { tr { th scope="col" { "Quand" } th scope="col" { "Quoi" } th scope="col" { "Qui" } } }
+                tbody {
+                    @for e in &view.audit {
+                        tr {
+                            td { (e.at.with_timezone(&echeancier_core::calendar::CalendarId::Metropole.time_zone()).format("%d/%m/%Y %H:%M")) }
+                            td { (action_name(&e.action)) @if let Some(step) = e.detail["etape"].as_str() { " — " (step_name(office, &view.case.procedure, step)) } @if let Some(d) = e.detail["date"].as_str() { " — " (d) } }
+                            td { (audit_actor(&e.actor, &e.channel)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    (
+        status,
+        shell(office, staff, &view.case.reference, Nav::Cases, body),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct DateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    motif: String,
+    #[serde(default)]
+    confirme: Option<String>,
+    #[serde(default)]
+    heure: String,
+    #[serde(default)]
+    duree: Option<String>,
+    #[serde(default)]
+    evenement: String,
+}
+
+/// What an action did: its French account, or an input error to show on
+/// the case (`Err(Ok)`), or a page of its own (`Err(Err)`).
+type Outcome = Result<String, Result<String, Response>>;
+
+async fn finish(office: &Office, staff: &Staff, reference: &str, result: Outcome) -> Response {
+    match result {
+        Ok(t) => after(office, staff, reference, Ok(t)).await,
+        Err(Ok(t)) => after(office, staff, reference, Err(t)).await,
+        Err(Err(r)) => r,
+    }
+}
+
+/// Shows the case again with what happened.
+async fn after(office: &Office, staff: &Staff, reference: &str, done: Result<String, String>) -> Response {
+    match done {
+        // Post/redirect/get would lose the message; the page is rendered
+        // with it, and reloading it re-posts nothing harmful (the step is
+        // done already).
+        Ok(text) => render(office, staff, reference, Some((AlertKind::Success, text))).await,
+        Err(text) => render(office, staff, reference, Some((AlertKind::Error, text))).await,
+    }
+}
+
+/// The French text of a failure of `App`, or the error page for one of
+/// the machine.
+fn app_text(e: crate::app::AppError) -> Result<String, Response> {
+    match e {
+        crate::app::AppError::Store(_) | crate::app::AppError::Runtime(_) => Err(failure(&e)),
+        other => Ok(other.to_string()),
+    }
+}
+
+pub async fn step_done(
+    State(office): State<Office>,
+    staff: Staff,
+    Path((reference, step)): Path<(String, String)>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let on = form_date(&f.date, "Date").map_err(Ok)?;
+        office
+            .app
+            .web_change(
+                &staff.person.actor,
+                &reference,
+                &step,
+                Change::StepDone {
+                    step: step.clone(),
+                    on,
+                },
+                &staff.who(),
+            )
+            .await
+            .map_err(app_text)?;
+        Ok::<_, Result<String, Response>>(format!(
+            "Étape « {} » faite le {}.",
+            step_label(&office, &reference, &step),
+            long_date(on)
+        ))
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+fn step_label(office: &Office, reference: &str, step: &str) -> String {
+    let prefix = reference.split('-').next().unwrap_or_default();
+    office
+        .app
+        .library()
+        .by_prefix(prefix)
+        .and_then(|p| p.step(step))
+        .map_or_else(|| step.to_string(), |s| s.name.clone())
+}
+
+pub async fn reschedule(
+    State(office): State<Office>,
+    staff: Staff,
+    Path((reference, step)): Path<(String, String)>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let to = form_date(&f.date, "Nouvelle date").map_err(Ok)?;
+        let change = Change::Reschedule {
+            step: step.clone(),
+            to,
+            reason: f.motif.clone(),
+            confirmed: f.confirme.as_deref() == Some("oui"),
+        };
+        office
+            .app
+            .web_change(&staff.person.actor, &reference, &step, change, &staff.who())
+            .await
+            .map_err(app_text)?;
+        Ok::<_, Result<String, Response>>(format!(
+            "Étape « {} » reportée au {} ; le motif est enregistré au dossier.",
+            step_label(&office, &reference, &step),
+            long_date(to)
+        ))
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+pub async fn appointment(
+    State(office): State<Office>,
+    staff: Staff,
+    Path((reference, step)): Path<(String, String)>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let day = form_date(&f.date, "Date du rendez-vous").map_err(Ok)?;
+        let time = chrono::NaiveTime::parse_from_str(f.heure.trim(), "%H:%M")
+            .map_err(|_| Ok("Heure du rendez-vous : attendu HH:MM, par exemple 14:30.".to_string()))?;
+        let minutes = match f.duree.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => 60,
+            Some(d) => d
+                .parse::<u32>()
+                .ok()
+                .filter(|m| (15..=240).contains(m))
+                .ok_or_else(|| Ok("Durée : un nombre de minutes entre 15 et 240.".to_string()))?,
+        };
+        let (notices, calls) = office
+            .app
+            .web_appointment(
+                &staff.person.actor,
+                &reference,
+                &step,
+                day.and_time(time),
+                minutes,
+                &staff.who(),
+            )
+            .await
+            .map_err(app_text)?;
+        Ok::<_, Result<String, Response>>(format!(
+            "Rendez-vous fixé le {} à {} ; avis aux parents : {notices} courriel(s) en partance{}.",
+            long_date(day),
+            time.format("%H h %M"),
+            if calls > 0 {
+                format!(", {calls} famille(s) à appeler")
+            } else {
+                String::new()
+            }
+        ))
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+pub async fn event(
+    State(office): State<Office>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let on = form_date(&f.date, "Date").map_err(Ok)?;
+        office
+            .app
+            .web_event(&staff.person.actor, &reference, &f.evenement, on, &staff.who())
+            .await
+            .map_err(app_text)?;
+        Ok::<_, Result<String, Response>>(format!("Date enregistrée : le {}.", long_date(on)))
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+/// Back to the case after a form that has its own page.
+pub fn to_case(reference: &str) -> Response {
+    Redirect::to(&format!("/dossiers/{reference}")).into_response()
+}

@@ -44,8 +44,8 @@ CREATE TABLE calendar_feeds (
 ALTER TABLE cases ADD COLUMN next_due TEXT COLLATE "C";
 ALTER TABLE cases ADD COLUMN next_step TEXT;
 ALTER TABLE cases ADD COLUMN stalled BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX cases_open_establishment_due ON cases(status, establishment, next_due);
-CREATE INDEX cases_open_departement_due ON cases(status, departement, next_due);
+CREATE INDEX cases_open_establishment_due ON cases(status, establishment, next_due NULLS FIRST);
+CREATE INDEX cases_open_departement_due ON cases(status, departement, next_due NULLS FIRST);
 -- Cases planned before this migration.
 UPDATE cases SET
     next_due = (SELECT MIN(s.due) FROM steps s WHERE s.case_id = cases.id AND s.state IN ('open', 'overdue')),

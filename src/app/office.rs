@@ -126,9 +126,30 @@ impl App {
         let today = self.today();
         let until = today + Duration::weeks(weeks);
         let scopes = self.scopes(actor);
+        // The roles whose steps this person may act on: their own, and
+        // those a supervisor acts for at its level (`authorize` decides
+        // each row; this only keeps the others out of the query).
+        let mut roles: Vec<String> = Vec::new();
+        for g in &actor.grants {
+            let Some(role) = self.library.roles.get(&g.role) else {
+                continue;
+            };
+            roles.push(role.id.clone());
+            if role.supervises {
+                roles.extend(
+                    self.library
+                        .roles
+                        .iter()
+                        .filter(|r| r.scope == role.scope)
+                        .map(|r| r.id.clone()),
+                );
+            }
+        }
+        roles.sort();
+        roles.dedup();
         let rows = self
             .store
-            .scoped_pending_steps(&scopes, establishment, until, (MAX * 4) as i64)
+            .scoped_pending_steps(&scopes, &roles, establishment, until, (MAX + 1) as i64)
             .await?;
         let mut out = Deadlines::default();
         for (case, step) in rows {
@@ -369,9 +390,27 @@ impl App {
             .map_err(|_| AppError::Runtime("clé de signature illisible".into()))
     }
 
-    /// Establishments by name, for the filters and the intake form.
+    /// Establishments by name, for the intake form.
     pub async fn establishments(&self) -> Result<Vec<(String, String)>> {
         Ok(self.store.establishment_names().await?)
+    }
+
+    /// The establishments whose cases this person sees, by name: the
+    /// filters of the lists.
+    pub async fn establishments_in_scope(&self, actor: &Actor) -> Result<Vec<(String, String)>> {
+        let scopes = self.scopes(actor);
+        let all = self.store.establishment_names().await?;
+        Ok(all
+            .into_iter()
+            .filter(|(uai, _)| {
+                scopes.iter().any(|v| match &v.within {
+                    authz::Within::Establishment(u) => u == uai,
+                    // A UAI starts with its département's code.
+                    authz::Within::Departement(d) => uai.get(..3) == Some(d.as_str()),
+                    authz::Within::Partner(_) => false,
+                })
+            })
+            .collect())
     }
 
     /// A change to one step from the web, with the chat command's checks.

@@ -286,8 +286,15 @@ impl Store {
             f.sql.push_str(&format!(" AND c.establishment = {p}"));
         }
         if let Some(r) = q.reference {
-            let p = f.param(&format!("{}%", like_escape(r)));
-            f.sql.push_str(&format!(" AND c.reference LIKE {p} ESCAPE '\\'"));
+            // A whole reference is one lookup in the unique index; a
+            // beginning of one is a pattern.
+            if r.parse::<echeancier_core::ids::CaseRef>().is_ok() {
+                let p = f.param(r);
+                f.sql.push_str(&format!(" AND c.reference = {p}"));
+            } else {
+                let p = f.param(&format!("{}%", like_escape(r)));
+                f.sql.push_str(&format!(" AND c.reference LIKE {p} ESCAPE '\\'"));
+            }
         }
         if let Some(n) = q.pupil {
             let p = f.param(&format!("%{}%", like_escape(n)));
@@ -310,9 +317,13 @@ impl Store {
         }
         let count = count_query.fetch_one(&mut *conn).await?;
         let order = match q.sort {
+            // Stalled cases have no next deadline: first, as NULLs sort on
+            // SQLite and as the PostgreSQL index is built. In the order
+            // of the (status, scope, next_due) indexes, so that a page
+            // reads its rows and stops.
             CaseSort::NextDue => self.backend.pick(
-                " ORDER BY c.stalled DESC, c.next_due, c.reference",
-                " ORDER BY c.stalled DESC, c.next_due NULLS LAST, c.reference",
+                " ORDER BY c.next_due, c.id",
+                " ORDER BY c.next_due NULLS FIRST, c.id",
             ),
             CaseSort::Reference => " ORDER BY c.reference",
             CaseSort::Opened => " ORDER BY c.opened_on DESC, c.reference",
@@ -336,10 +347,11 @@ impl Store {
     }
 
     /// Pending steps of open cases in the scopes due by `until`, by date,
-    /// at most `limit`.
+    /// at most `limit`, of the given roles only.
     pub async fn scoped_pending_steps(
         &self,
         scopes: &[Visible],
+        roles: &[String],
         establishment: Option<&str>,
         until: NaiveDate,
         limit: i64,
@@ -356,6 +368,12 @@ impl Store {
             self.backend.pick("INDEXED BY steps_due", "")
         );
         f.scopes(scopes);
+        let roles: Vec<String> = roles.iter().map(|r| f.param(r)).collect();
+        if roles.is_empty() {
+            f.sql.push_str(" AND 1 = 0");
+        } else {
+            f.sql.push_str(&format!(" AND s.role IN ({})", roles.join(", ")));
+        }
         if let Some(u) = establishment {
             let p = f.param(u);
             f.sql.push_str(&format!(" AND c.establishment = {p}"));

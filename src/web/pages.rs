@@ -136,7 +136,7 @@ pub async fn deadlines(
     if !office.app.is_staff(&staff.person.actor) {
         return Redirect::to("/partenariat").into_response();
     }
-    let establishments = match office.app.establishments().await {
+    let establishments = match office.app.establishments_in_scope(&staff.person.actor).await {
         Ok(e) => e,
         Err(e) => return failure(&e),
     };
@@ -219,7 +219,7 @@ pub struct CasesQuery {
 
 pub async fn cases(State(office): State<Office>, staff: Staff, Query(q): Query<CasesQuery>) -> Response {
     let staff_member = office.app.is_staff(&staff.person.actor);
-    let establishments = match office.app.establishments().await {
+    let establishments = match office.app.establishments_in_scope(&staff.person.actor).await {
         Ok(e) => e,
         Err(e) => return failure(&e),
     };

@@ -3,6 +3,7 @@
 
 mod app;
 mod authz;
+mod browser;
 mod cli;
 mod console;
 mod crash;
@@ -21,3 +22,4 @@ mod smtp;
 mod smtp_security;
 mod telegram;
 mod util;
+mod web;

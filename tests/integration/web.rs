@@ -1,0 +1,1 @@
+//! The web office over HTTP (being written).

@@ -64,6 +64,17 @@ pub fn token_hash(token: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `path` is a page of the office: a link or a login never sends
+/// anyone elsewhere (`//host` and `/\\host` are other sites to browsers).
+pub fn is_office_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 300
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+}
+
 /// A random token for URLs and cookies: 32 bytes, base64url.
 pub fn random_token() -> Result<String> {
     use base64::Engine;
@@ -269,12 +280,7 @@ impl App {
                 "Trop de liens demandés : réessayez dans un quart d'heure.".into(),
             ));
         }
-        // Only paths of the office: a link never sends anyone elsewhere.
-        let target = if target.starts_with('/') && !target.starts_with("//") {
-            target
-        } else {
-            "/"
-        };
+        let target = if is_office_path(target) { target } else { "/" };
         let token = random_token()?;
         let expires = now + Duration::minutes(LINK_MINUTES);
         self.store

@@ -336,6 +336,57 @@ mod tests {
         assert!(message_id("a").starts_with('<') && message_id("a").ends_with("@echeancier>"));
     }
 
+    struct FakeLinks;
+
+    impl crate::channel::ActionLinks for FakeLinks {
+        fn links(&self, recipient: &str, reminder: i64) -> Vec<(&'static str, String)> {
+            vec![(
+                "Fait",
+                format!("https://office/action/{reminder}/{recipient}?a=1&b=2"),
+            )]
+        }
+    }
+
+    #[test]
+    fn reminders_carry_signed_links_instead_of_chat_commands() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mailer =
+            Mailer::new(&EmailMode::Files(dir.path().to_path_buf()), "dsden@example.org").expect("mailer");
+        let lines = [
+            "⏰ Rappel n° 7 — PAR-2026-0001".to_string(),
+            format!("{}!etape PAR-2026-0001 entretien fait · !ack 7", crate::view::ACT),
+        ];
+        let m = crate::view::StaffMessage::from_lines("s".into(), &lines);
+        let mut rendered = crate::channel::Rendered {
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            lang: "fr".into(),
+            ics: None,
+            buttons: Some(7),
+        };
+        // Without the web office, the commands stay.
+        let (text, _) = mailer.bodies(&rendered, "cpe@example.org");
+        assert!(text.contains("!etape"), "{text}");
+        let mailer = mailer.with_links(std::sync::Arc::new(FakeLinks));
+        let (text, html) = mailer.bodies(&rendered, "cpe@example.org");
+        assert!(
+            !text.contains("!etape") && !html.contains("!etape"),
+            "{text}\n{html}"
+        );
+        assert!(
+            text.contains("Fait : https://office/action/7/cpe@example.org"),
+            "{text}"
+        );
+        assert!(
+            html.contains("href=\"https://office/action/7/cpe@example.org?a=1&amp;b=2\""),
+            "{html}"
+        );
+        // A message without actions is left as it is.
+        rendered.buttons = None;
+        assert_eq!(mailer.bodies(&rendered, "cpe@example.org").0, rendered.text);
+    }
+
     #[tokio::test]
     async fn file_transport_is_idempotent() {
         let dir = tempfile::tempdir().expect("dir");

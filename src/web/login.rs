@@ -169,7 +169,7 @@ pub async fn logout(
 /// page of the office.
 pub fn next_path(next: &Next) -> &str {
     match next.suite.as_deref() {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") => p,
+        Some(p) if crate::app::office::is_office_path(p) => p,
         _ => "/",
     }
 }
@@ -188,4 +188,29 @@ fn expired_form() -> Response {
         "Formulaire expiré",
         "Ce formulaire n'est plus valable (jeton de sécurité absent ou ancien) : rien n'a été envoyé. Rechargez la page et recommencez.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_of_the_office_come_next() {
+        let next = |s: &str| {
+            next_path(&Next {
+                suite: Some(s.to_string()),
+            })
+            .to_string()
+        };
+        assert_eq!(next("/dossiers?page=2"), "/dossiers?page=2");
+        for other in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(next(other), "/", "{other:?}");
+        }
+    }
 }

@@ -184,10 +184,11 @@ impl Browser {
             .execute("window.__avant_envoi = true;", vec![])
             .await
             .expect("mark the page");
+        let here = self.url().await;
         self.client
             .find(Locator::XPath(xpath))
             .await
-            .unwrap_or_else(|e| panic!("{xpath} on {}: {e}", self.url().await))
+            .unwrap_or_else(|e| panic!("{xpath} on {here}: {e}"))
             .click()
             .await
             .expect("click");
@@ -481,9 +482,10 @@ async fn the_office_in_a_real_browser() {
     b.shot("nouveau-dossier.png", DESKTOP).await;
     b.click(&button("Ouvrir le dossier"), "dossier (ouvert)").await;
     let url = b.url().await;
+    let shown = b.main_text().await;
     let reference = url
         .strip_prefix(&format!("{base}/dossiers/"))
-        .unwrap_or_else(|| panic!("not on the new case: {url}\n{}", b.main_text().await))
+        .unwrap_or_else(|| panic!("not on the new case: {url}\n{shown}"))
         .to_string();
     assert!(reference.starts_with("PAR-2026-"), "{reference}");
     assert_eq!(b.h1().await, reference);

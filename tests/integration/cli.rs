@@ -560,13 +560,22 @@ fn check_validates_a_configuration_file() {
     assert!(stdout(&o).contains("c.toml:2"), "{}", stdout(&o));
 }
 
-/// The demo configuration with its data in `data_dir`.
+/// The demo configuration with its data in `data_dir`, its web office on
+/// a free port (tests run side by side).
 fn demo_config(data_dir: &std::path::Path) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo.toml"))
         .expect("demo config")
         .replace(
             "data_dir = \"echeancier-data/demo\"",
             &format!("data_dir = \"{}\"", data_dir.display()),
+        )
+        .replace(
+            "adresse = \"127.0.0.1:8080\"",
+            &format!("adresse = \"127.0.0.1:{port}\""),
         )
 }
 

@@ -183,3 +183,116 @@ async fn three_instances_share_the_work_and_one_killed_loses_nothing() {
         "{counts:?}"
     );
 }
+
+/// Two instances of the web office on one database share sessions: a
+/// person signed in through one is signed in at the other, whose CSRF
+/// tokens are the same (the signing key is in the database), and signing
+/// out at one signs out at both.
+#[tokio::test]
+async fn web_sessions_are_shared_between_instances() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let url = database_url(dir.path());
+    let now = crate::util::paris_noon(2026, 12, 2);
+    let one = app_on(&url, now, dir).await;
+    let two = crate::util::app_with(
+        echeancier::store::Store::open(&url).await.expect("second store"),
+        now,
+        tempfile::tempdir().expect("dir"),
+    )
+    .await;
+    let settings = || echeancier::config::WebSettings {
+        address: "127.0.0.1:8080".parse().expect("address"),
+        public_url: "http://127.0.0.1:8080".into(),
+        session_hours: 8,
+    };
+    let office = |t: &TestApp| {
+        let app = t.app.clone();
+        async move {
+            echeancier::web::router(
+                echeancier::web::Office::new(app, settings())
+                    .await
+                    .expect("office"),
+            )
+        }
+    };
+    let (first, second) = (office(&one).await, office(&two).await);
+    let send = |router: axum::Router, request: Request<Body>| async move {
+        let response = router.oneshot(request).await.expect("response");
+        let status = response.status();
+        let cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .collect();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, cookies, String::from_utf8_lossy(&body).into_owned())
+    };
+    let csrf_of = |html: &str| {
+        let at = html
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token")
+            + 19;
+        html[at..].split('"').next().unwrap_or_default().to_string()
+    };
+    let (chef, _) = one
+        .store
+        .person_by_slug("chef")
+        .await
+        .expect("store")
+        .expect("chef");
+    let (link, _) = one.app.web_link(chef, "/").await.expect("link");
+    let path = link.trim_start_matches("http://127.0.0.1:8080").to_string();
+    let (status, cookies, page) = send(
+        first.clone(),
+        Request::get(&path).body(Body::empty()).expect("get"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let pre = cookies.join("; ");
+    let login = Request::post(&path)
+        .header("cookie", &pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={}", csrf_of(&page))))
+        .expect("post");
+    let (status, cookies, _) = send(first.clone(), login).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("echeancier="))
+        .expect("session cookie")
+        .clone();
+    let get = |path: &str| {
+        Request::get(path)
+            .header("cookie", &session)
+            .body(Body::empty())
+            .expect("get")
+    };
+    let (status, _, page) = send(second.clone(), get("/")).await;
+    assert!(
+        status == StatusCode::OK && page.contains("Mes échéances"),
+        "{status} {page}"
+    );
+    // A token made by the first instance is good at the second: sign out there.
+    let (_, _, page) = send(first.clone(), get("/dossiers")).await;
+    let logout = Request::post("/deconnexion")
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={}", csrf_of(&page))))
+        .expect("post");
+    let (status, _, _) = send(second.clone(), logout).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(first, get("/")).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "signed out at the first instance too"
+    );
+}

@@ -66,6 +66,37 @@ impl CalendarId {
         }
     }
 
+    /// The territory with its preposition, for sentences: "jours fériés
+    /// de métropole", "d'Alsace-Moselle", "de La Réunion".
+    pub fn of_territory(self) -> &'static str {
+        match self {
+            CalendarId::Metropole => "de métropole",
+            CalendarId::AlsaceMoselle => "d'Alsace-Moselle",
+            CalendarId::Guadeloupe => "de la Guadeloupe",
+            CalendarId::Martinique => "de la Martinique",
+            CalendarId::Guyane => "de la Guyane",
+            CalendarId::Reunion => "de La Réunion",
+            CalendarId::Mayotte => "de Mayotte",
+            CalendarId::SaintMartin => "de Saint-Martin",
+            CalendarId::SaintBarthelemy => "de Saint-Barthélemy",
+        }
+    }
+
+    /// The zone of [`Self::time_zone`] as people name it ("heure de
+    /// Paris"), rather than its IANA identifier.
+    pub fn time_name(self) -> &'static str {
+        match self {
+            CalendarId::Metropole | CalendarId::AlsaceMoselle => "heure de Paris",
+            CalendarId::Guadeloupe => "heure de la Guadeloupe",
+            CalendarId::Martinique => "heure de la Martinique",
+            CalendarId::Guyane => "heure de la Guyane",
+            CalendarId::Reunion => "heure de La Réunion",
+            CalendarId::Mayotte => "heure de Mayotte",
+            CalendarId::SaintMartin => "heure de Saint-Martin",
+            CalendarId::SaintBarthelemy => "heure de Saint-Barthélemy",
+        }
+    }
+
     /// Day and month of the abolition-of-slavery holiday, where there is one.
     fn abolition_day(self) -> Option<(u32, u32)> {
         match self {

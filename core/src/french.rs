@@ -1,7 +1,7 @@
-//! French wording shared by the core: dates in words, date parsing with
-//! French error messages.
+//! French wording shared by the core and the adapters: dates and times in
+//! words, counted nouns, sentences, date parsing with French error messages.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -62,6 +62,44 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
+/// The time as French writes it and as the parents' notices print it:
+/// "9 h 05", "14 h 30", "14 h" on the hour.
+pub fn time(t: NaiveTime) -> String {
+    match t.minute() {
+        0 => format!("{} h", t.hour()),
+        m => format!("{} h {m:02}", t.hour()),
+    }
+}
+
+/// `n` and the noun phrase agreeing with it: "1 courriel", "2 courriels".
+/// Zero takes the singular, as in French ("0 courriel"); where "aucun"
+/// reads better, use [`count_or`].
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", agree(n, one, many))
+}
+
+/// As [`count`], with a phrase of its own for zero ("aucun courriel ne
+/// part"): "aucun" agrees in gender, which only the caller knows.
+pub fn count_or(n: usize, none: &str, one: &str, many: &str) -> String {
+    if n == 0 { none.to_string() } else { count(n, one, many) }
+}
+
+/// The form agreeing with `n`: singular for 0 and 1, plural from 2.
+pub fn agree<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n > 1 { many } else { one }
+}
+
+/// The text as a full sentence: first letter upper-cased, final period
+/// added unless it already ends with a sentence mark.
+pub fn sentence(s: &str) -> String {
+    let s = capitalize(s.trim());
+    if s.is_empty() || s.ends_with(['.', '!', '?', '…']) {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("date invalide « {input} » : {why} (attendu AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-03-05)")]
 pub struct DateError {
@@ -115,6 +153,34 @@ mod tests {
         assert_eq!(long_date(d), "mardi 15 décembre 2026");
         let d = NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
         assert_eq!(long_date(d), "mardi 1er septembre 2026");
+    }
+
+    #[test]
+    fn times_without_leading_zero() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        assert_eq!(time(t(9, 5)), "9 h 05");
+        assert_eq!(time(t(14, 30)), "14 h 30");
+        assert_eq!(time(t(14, 0)), "14 h");
+        assert_eq!(time(t(0, 0)), "0 h");
+    }
+
+    #[test]
+    fn counts_agree() {
+        assert_eq!(count(0, "courriel part", "courriels partent"), "0 courriel part");
+        assert_eq!(count(1, "courriel part", "courriels partent"), "1 courriel part");
+        assert_eq!(count(2, "courriel part", "courriels partent"), "2 courriels partent");
+        assert_eq!(count(1, "famille", "familles"), "1 famille");
+        assert_eq!(count_or(0, "aucune famille", "famille", "familles"), "aucune famille");
+        assert_eq!(count_or(3, "aucune famille", "famille", "familles"), "3 familles");
+        assert_eq!(agree(1, "part", "partent"), "part");
+    }
+
+    #[test]
+    fn sentences() {
+        assert_eq!(sentence("il manque --from"), "Il manque --from.");
+        assert_eq!(sentence("Déjà une phrase."), "Déjà une phrase.");
+        assert_eq!(sentence("élève introuvable ?"), "Élève introuvable ?");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]

@@ -702,4 +702,42 @@ impl App {
         };
         self.web_change(actor, &reference, &step, change, who).await
     }
+
+    /// What a partnership item's intake offers in a département: the
+    /// partners, and the open items an item may belong to (a convention
+    /// for a communication), as (reference, title).
+    pub async fn partnership_choices(
+        &self,
+        actor: &Actor,
+        departement: &str,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+        let partners = self.store.partners_of(departement).await?;
+        let scopes = self.scopes(actor);
+        let query = CaseQuery {
+            scopes: &scopes,
+            limit: 500,
+            ..Default::default()
+        };
+        let (lines, _) = self.store.case_lines(&query).await?;
+        let mut parents = Vec::new();
+        for l in lines {
+            let is_item = self
+                .library
+                .get(&l.procedure)
+                .is_some_and(|p| p.audience == Audience::Partnership);
+            if is_item && l.departement == departement {
+                let mut conn = self.store.pool().acquire().await?;
+                let title = Store::case_by_id(&mut conn, l.id)
+                    .await?
+                    .and_then(|c| c.title)
+                    .unwrap_or_else(|| {
+                        self.library
+                            .get(&l.procedure)
+                            .map_or(String::new(), |p| p.name.clone())
+                    });
+                parents.push((l.reference, title));
+            }
+        }
+        Ok((partners, parents))
+    }
 }

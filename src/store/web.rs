@@ -429,7 +429,16 @@ impl Store {
             .collect()
     }
 
-    /// The establishments (UAI, name) of the given codes, by name.
+    /// The partners of a convention's département: (id, name), by name.
+    pub async fn partners_of(&self, departement: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT id, name FROM partners WHERE departement = $1 ORDER BY name")
+            .bind(departement)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get("id"), r.get("name"))).collect())
+    }
+
+    /// The establishments (UAI, name), by name.
     pub async fn establishment_names(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT uai, name FROM establishments ORDER BY name")
             .fetch_all(&self.pool)

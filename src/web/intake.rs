@@ -271,11 +271,52 @@ fn places(
     }
 }
 
+fn parent_options(choices: &Partnership) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "Aucun".to_string())];
+    out.extend(
+        choices
+            .parents
+            .iter()
+            .map(|(r, t)| (r.clone(), format!("{r} — {t}"))),
+    );
+    out
+}
+
+/// Partners and parent items offered by a partnership item's form.
+#[derive(Default)]
+struct Partnership {
+    partners: Vec<(String, String)>,
+    parents: Vec<(String, String)>,
+}
+
+async fn partnership(
+    office: &Office,
+    staff: &Staff,
+    proc: &Procedure,
+    places: &[(String, String)],
+) -> Result<Partnership, Response> {
+    let mut out = Partnership::default();
+    if proc.audience != Audience::Partnership {
+        return Ok(out);
+    }
+    for (departement, _) in places {
+        let (partners, parents) = office
+            .app
+            .partnership_choices(&staff.person.actor, departement)
+            .await
+            .map_err(|e| failure(&e))?;
+        out.partners.extend(partners);
+        out.parents.extend(parents);
+    }
+    Ok(out)
+}
+
 fn form_page(
     office: &Office,
     staff: &Staff,
     proc: &Procedure,
     places: &[(String, String)],
+    choices: &Partnership,
     fields: &Fields,
 ) -> Markup {
     let place_label = match proc.audience {
@@ -326,7 +367,18 @@ fn form_page(
                     (guardian_blocks(office, fields, &[None; GUARDIANS]))
                 }
                 Audience::Partnership => {
-                    (input(fields, "titre", "Titre de la communication", Some("Sans aucune donnée individuelle"), "text", true))
+                    (input(fields, "titre", "Titre", Some("Sans aucune donnée individuelle"), "text", true))
+                    @if !choices.parents.is_empty() {
+                        (select(fields, "parent", "Rattaché à (ses partenaires sont repris)", &parent_options(choices)))
+                    }
+                    @let error = fields.errors.get("partenaires");
+                    fieldset class=(if error.is_some() { "fr-fieldset fr-fieldset--error" } else { "fr-fieldset" }) id="partenaires" aria-labelledby="partenaires-legende" {
+                        legend class="fr-fieldset__legend" id="partenaires-legende" { "Partenaires" span class="fr-hint-text" { "Inutile s'il est rattaché à une convention" } }
+                        @for (id, name) in &choices.partners {
+                            div class="fr-fieldset__element" { (checkbox(fields, &format!("partenaire.{id}"), name)) }
+                        }
+                        (super::field_error("partenaires", error))
+                    }
                 }
             }
             button class="fr-btn" type="submit" { "Ouvrir le dossier" }
@@ -350,13 +402,17 @@ pub async fn new_case(State(office): State<Office>, staff: Staff, Query(chosen):
     {
         Some((proc, within)) => {
             let places = places(&office, &establishments, within, proc);
+            let choices = match partnership(&office, &staff, proc, &places).await {
+                Ok(c) => c,
+                Err(r) => return r,
+            };
             let mut fields = Fields::empty();
             for n in 1..=GUARDIANS {
                 fields
                     .values
                     .insert(format!("responsable.{n}.langue"), "fr".into());
             }
-            form_page(&office, &staff, proc, &places, &fields)
+            form_page(&office, &staff, proc, &places, &choices, &fields)
         }
         None => html! {
             p { "Choisissez la procédure du dossier à ouvrir." }
@@ -395,6 +451,10 @@ pub async fn create_case(
         Err(e) => return failure(&e),
     };
     let places = places(&office, &establishments, within, proc);
+    let choices = match partnership(&office, &staff, proc, &places).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let place = fields.get("lieu").to_string();
     if !places.iter().any(|(v, _)| *v == place) {
         fields.err("lieu", "Choisissez un lieu de la liste.");
@@ -449,6 +509,27 @@ pub async fn create_case(
             if spec.title.is_none() {
                 fields.err("titre", "Titre : obligatoire.");
             }
+            spec.partners = choices
+                .partners
+                .iter()
+                .filter(|(id, _)| fields.get(&format!("partenaire.{id}")) == "oui")
+                .map(|(id, _)| id.clone())
+                .collect();
+            let parent = fields.get("parent").to_string();
+            if !parent.is_empty() {
+                if choices.parents.iter().any(|(r, _)| *r == parent) {
+                    spec.parent = Some(parent);
+                } else {
+                    fields.err("parent", "Choisissez un élément de la liste.");
+                }
+            }
+            let needs_partners = proc.steps.iter().any(|s| s.per_partner());
+            if needs_partners && spec.partners.is_empty() && spec.parent.is_none() {
+                fields.err(
+                    "partenaires",
+                    "Choisissez les partenaires, ou l'élément de partenariat auquel celui-ci se rattache.",
+                );
+            }
         }
     }
     if fields.errors.is_empty() {
@@ -464,7 +545,7 @@ pub async fn create_case(
             Err(e) => fields.err("", e.to_string()),
         }
     }
-    let body = form_page(&office, &staff, proc, &places, &fields);
+    let body = form_page(&office, &staff, proc, &places, &choices, &fields);
     (
         StatusCode::BAD_REQUEST,
         shell(&office, &staff, "Nouveau dossier", Nav::NewCase, body),

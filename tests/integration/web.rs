@@ -297,6 +297,26 @@ async fn a_login_link_opens_a_session_once() {
     assert_eq!(home.status, 303, "{}", home.body);
 }
 
+/// A session lasts `session_hours` on the server too, whatever the
+/// browser keeps.
+#[tokio::test]
+async fn a_session_ends_after_its_hours() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    let c = signed_in(addr, &t, "chef").await;
+    let home = format!("http://{addr}/");
+    t.clock.advance(Duration::hours(8) - Duration::minutes(1));
+    assert_eq!(get(&c, &home).await.status, 200);
+    t.clock.advance(Duration::minutes(2));
+    let page = get(&c, &home).await;
+    assert_eq!(
+        (page.status, page.location()),
+        (303, "/connexion?suite=%2F"),
+        "{}",
+        page.body
+    );
+}
+
 #[tokio::test]
 async fn an_expired_link_is_refused() {
     let mut t = app_at(monday()).await;
@@ -488,6 +508,43 @@ async fn partners_never_see_individual_cases() {
             found.body
         );
     }
+    // Nor act on one: a form posted by hand with the session's token.
+    let token = csrf(&list.body);
+    let before = state(&t, &d.par, "convocation").await;
+    let acted = post(
+        &c,
+        &format!("http://{addr}/dossiers/{}/etapes/convocation/fait", d.par),
+        &[("csrf", &token), ("date", &today(&t))],
+    )
+    .await;
+    assert!(
+        matches!(acted.status, 403 | 404),
+        "{}: {}",
+        acted.status,
+        acted.body
+    );
+    assert!(!acted.body.contains("Fictif"), "{}", acted.body);
+    assert_eq!(state(&t, &d.par, "convocation").await, before);
+    let family = post(
+        &c,
+        &format!("http://{addr}/dossiers/{}/famille", d.par),
+        &[
+            ("csrf", &token),
+            ("nombre", "1"),
+            ("responsable.1.nom", "Intrus"),
+            ("responsable.1.courriel", "intrus@example.net"),
+            ("responsable.1.langue", "fr"),
+        ],
+    )
+    .await;
+    assert!(
+        matches!(family.status, 403 | 404),
+        "{}: {}",
+        family.status,
+        family.body
+    );
+    let intruders: i64 = count(&t, "SELECT COUNT(*) FROM guardians WHERE full_name = 'Intrus'").await;
+    assert_eq!(intruders, 0);
     // The home page is the deadlines of staff: partners go to theirs.
     let home = get(&c, &format!("http://{addr}/")).await;
     assert_eq!((home.status, home.location()), (303, "/partenariat"));
@@ -986,5 +1043,67 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(page.header("x-frame-options"), "DENY", "{path}");
         assert_eq!(page.header("referrer-policy"), "no-referrer", "{path}");
         assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
+    }
+}
+
+/// Whether a `Location` stays on the office whatever the browser makes of
+/// it: browsers read `\` as `/` and drop tabs and line breaks in URLs, so
+/// `/\evil.example` and `/<TAB>/evil.example` both mean `//evil.example`.
+fn stays_on_the_office(location: &str) -> bool {
+    let cleaned: String = location
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    cleaned.starts_with('/') && !cleaned.starts_with("//") && !location.chars().any(|c| c.is_control())
+}
+
+// The target of a link is checked where links are made
+// (`app::office::is_office_path`): `/\host` and `/<TAB>/host` start with
+// one slash but lead browsers elsewhere, right after a genuine login.
+#[tokio::test]
+async fn signing_in_never_redirects_off_the_office() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    // From the login page, reached with a crafted `suite`: the mailed link.
+    let c = client();
+    let login = format!("http://{addr}/connexion");
+    let page = get(&c, &format!("{login}?suite=%2F%5Cevil.example")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let sent = post(
+        &c,
+        &login,
+        &[
+            ("csrf", &csrf(&page.body)),
+            ("courriel", "principale.0490001k@example.org"),
+            ("suite", "/\\evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let payload: String = sqlx::query_scalar("SELECT payload FROM reminders WHERE kind = 'lien-web'")
+        .fetch_one(t.store.pool())
+        .await
+        .expect("payload");
+    let payload: serde_json::Value = serde_json::from_str(&payload).expect("json");
+    let entered = follow(&client(), payload["lien"].as_str().expect("link")).await;
+    assert_eq!(entered.status, 303, "{}", entered.body);
+    assert!(
+        stays_on_the_office(entered.location()),
+        "signed in, then sent to {:?}",
+        entered.location()
+    );
+
+    // Links issued by the app itself (chat, intake) check the same way.
+    // Three links a quarter of an hour per person: a new quarter first.
+    t.clock.advance(Duration::minutes(16));
+    for target in ["/\t/evil.example", "//evil.example", "https://evil.example"] {
+        let entered = follow(&client(), &link(&t, "chef", target).await).await;
+        assert_eq!(entered.status, 303, "{target:?}: {}", entered.body);
+        assert!(
+            stays_on_the_office(entered.location()),
+            "{target:?}: signed in, then sent to {:?}",
+            entered.location()
+        );
     }
 }

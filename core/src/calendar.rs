@@ -296,6 +296,16 @@ mod tests {
     }
 
     #[test]
+    fn zones_are_named_plainly() {
+        for id in CalendarId::ALL {
+            assert!(id.time_name().starts_with("heure de "), "{id}");
+            assert!(!id.time_name().contains('/'), "{id}");
+        }
+        assert_eq!(CalendarId::AlsaceMoselle.time_name(), "heure de Paris");
+        assert_eq!(CalendarId::Reunion.time_name(), "heure de La Réunion");
+    }
+
+    #[test]
     fn easter_matches_known_dates() {
         for (y, m, day) in [
             (2008, 3, 23),

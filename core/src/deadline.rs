@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Days, Months, NaiveDate, TimeZone};
 
 use crate::calendar::{Calendar, NonWorking};
-use crate::french::long_date;
+use crate::french::{capitalize, count, long_date};
 
 /// What happens when a last day is not a working day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,27 +131,30 @@ impl Period {
     }
 }
 
-fn plural(n: u32, one: &str, many: &str) -> String {
-    if n <= 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = |x: u32| x as usize;
+        let main = match self.unit {
+            Unit::Days => count(n(self.amount), "jour", "jours"),
+            Unit::Weeks => count(n(self.amount), "semaine", "semaines"),
+            Unit::Months => format!("{} mois", self.amount),
+            Unit::Years => count(n(self.amount), "an", "ans"),
+        };
+        let days = count(n(self.and_days), "jour", "jours");
+        // Never "0 jour": a period of nothing falls on its starting day.
+        match (self.amount, self.and_days) {
+            (0, 0) => f.write_str("le jour même"),
+            (0, _) => f.write_str(&days),
+            (_, 0) => f.write_str(&main),
+            _ => write!(f, "{main} et {days}"),
+        }
     }
 }
 
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let main = match self.unit {
-            Unit::Days => plural(self.amount, "jour", "jours"),
-            Unit::Weeks => plural(self.amount, "semaine", "semaines"),
-            Unit::Months => format!("{} mois", self.amount),
-            Unit::Years => plural(self.amount, "an", "ans"),
-        };
-        if self.and_days > 0 {
-            write!(f, "{main} et {}", plural(self.and_days, "jour", "jours"))
-        } else {
-            f.write_str(&main)
-        }
+impl Period {
+    /// A period of no time at all: the last day is the starting day.
+    pub fn is_zero(&self) -> bool {
+        self.amount == 0 && self.and_days == 0
     }
 }
 
@@ -217,6 +220,7 @@ impl Rule {
     pub fn describe(&self) -> String {
         let mut s = match self.direction {
             Direction::After => self.period.to_string(),
+            Direction::Before if self.period.is_zero() => self.period.to_string(),
             Direction::Before => format!("{} avant", self.period),
         };
         if self.franc {
@@ -271,10 +275,12 @@ impl Deadline {
             .earliest()
     }
 
-    /// The explanation, one French sentence per step.
+    /// The explanation, one French sentence per step, in words a head of
+    /// school reads without the Code de procédure civile at hand.
     pub fn explanation(&self) -> Vec<String> {
         let mut lines = Vec::new();
         let start_note = match (self.rule.direction, self.rule.inclusive) {
+            _ if self.rule.period.is_zero() => "l'échéance tombe ce jour-là",
             (Direction::Before, _) => "date de référence",
             (_, true) => "ce jour compte",
             (_, false) => "ce jour ne compte pas",
@@ -284,39 +290,54 @@ impl Deadline {
             long_date(self.start)
         ));
         lines.push(format!(
-            "Règle : {} ; calendrier {}.",
+            "Règle : {} ; jours fériés {}.",
             self.rule.describe(),
-            self.calendar
+            self.calendar.of_territory()
         ));
         if self.rule.franc {
             lines.push(format!(
-                "Délai franc : le dernier jour ne compte pas, fin reportée au {}.",
+                "Délai franc : le dernier jour ne compte pas non plus, le délai va jusqu'au {}.",
                 long_date(self.raw_end)
             ));
         }
-        lines.push(format!("Dernier jour brut : {}.", long_date(self.raw_end)));
+        if self.skipped.is_empty() {
+            lines.push(format!("Le délai se termine le {}.", long_date(self.raw_end)));
+        } else {
+            let moved = match self.rule.roll {
+                Roll::Backward => "l'échéance est avancée au jour ouvré précédent",
+                _ => "l'échéance passe au jour ouvré suivant",
+            };
+            lines.push(format!(
+                "Le délai se termine le {} ; ce jour n'étant pas ouvré, {moved}.",
+                long_date(self.raw_end)
+            ));
+        }
         let verb = match self.rule.roll {
-            Roll::Backward => "on avance d'un jour",
+            Roll::Backward => "on recule d'un jour",
             _ => "on passe au jour suivant",
         };
         for skip in &self.skipped {
+            // "Samedi 4 avril : samedi" would say the day twice.
+            let reason = match &skip.reason {
+                NonWorking::Saturday | NonWorking::Sunday => "week-end".to_string(),
+                other => other.to_string(),
+            };
             lines.push(format!(
-                "{} : {}, {verb}.",
-                crate::french::capitalize(&long_date(skip.day)),
-                skip.reason
+                "{} : {reason}, {verb}.",
+                capitalize(&long_date(skip.day))
             ));
         }
         if self.rule.roll == Roll::None
             && let Some(reason) = Calendar::new(self.calendar).non_working(self.raw_end)
         {
             lines.push(format!(
-                "Le dernier jour tombe un jour non ouvré ({reason}) mais ce délai n'est jamais prolongé."
+                "Ce jour n'est pas ouvré ({reason}), mais ce délai n'est jamais prolongé."
             ));
         }
         lines.push(format!(
             "Échéance : {} à 24 h ({}).",
             long_date(self.end),
-            self.calendar.time_zone()
+            self.calendar.time_name()
         ));
         lines
     }
@@ -449,8 +470,31 @@ mod tests {
         assert!(text.contains("samedi 4 avril 2026"), "{text}");
         assert!(text.contains("lundi de Pâques"), "{text}");
         assert!(
-            text.contains("Échéance : mardi 7 avril 2026 à 24 h (Europe/Paris)"),
+            text.contains("Échéance : mardi 7 avril 2026 à 24 h (heure de Paris)"),
             "{text}"
+        );
+        assert!(
+            text.contains("Le délai se termine le samedi 4 avril 2026 ; ce jour n'étant pas ouvré"),
+            "{text}"
+        );
+        assert!(!text.contains("brut") && !text.contains("Europe/"), "{text}");
+    }
+
+    #[test]
+    fn a_rule_of_no_days_says_the_same_day() {
+        let rule = Rule::new(Period::days(0), Roll::Forward);
+        let dl = compute(d("2026-12-08"), &rule, &Calendar::new(Metropole)).expect("ok");
+        assert_eq!(dl.end, d("2026-12-08"));
+        let text = dl.explanation().join("\n");
+        assert!(text.contains("Règle : le jour même, report"), "{text}");
+        assert!(text.contains("l'échéance tombe ce jour-là"), "{text}");
+        assert!(!text.contains("0 jour"), "{text}");
+        assert_eq!(Period::months(0).and_days(5).to_string(), "5 jours");
+        assert_eq!(Period::days(1).to_string(), "1 jour");
+        assert_eq!(Period::months(2).and_days(1).to_string(), "2 mois et 1 jour");
+        assert_eq!(
+            Rule::new(Period::days(0), Roll::Backward).before().describe(),
+            "le jour même, avancé au jour ouvré précédent (objectif interne)"
         );
     }
 
@@ -518,6 +562,10 @@ mod tests {
         assert_eq!(dl.end, d("2026-12-21"));
         let expiry = dl.expires_at().expect("expiry");
         assert_eq!(expiry.to_rfc3339(), "2026-12-22T00:00:00+04:00");
+        let text = dl.explanation().join("\n");
+        assert!(text.contains("Dimanche 20 décembre 2026 : week-end"), "{text}");
+        assert!(text.contains("jours fériés de La Réunion"), "{text}");
+        assert!(text.contains("à 24 h (heure de La Réunion)"), "{text}");
     }
 
     #[test]

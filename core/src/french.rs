@@ -81,7 +81,11 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// As [`count`], with a phrase of its own for zero ("aucun courriel ne
 /// part"): "aucun" agrees in gender, which only the caller knows.
 pub fn count_or(n: usize, none: &str, one: &str, many: &str) -> String {
-    if n == 0 { none.to_string() } else { count(n, one, many) }
+    if n == 0 {
+        none.to_string()
+    } else {
+        count(n, one, many)
+    }
 }
 
 /// The form agreeing with `n`: singular for 0 and 1, plural from 2.
@@ -168,9 +172,15 @@ mod tests {
     fn counts_agree() {
         assert_eq!(count(0, "courriel part", "courriels partent"), "0 courriel part");
         assert_eq!(count(1, "courriel part", "courriels partent"), "1 courriel part");
-        assert_eq!(count(2, "courriel part", "courriels partent"), "2 courriels partent");
+        assert_eq!(
+            count(2, "courriel part", "courriels partent"),
+            "2 courriels partent"
+        );
         assert_eq!(count(1, "famille", "familles"), "1 famille");
-        assert_eq!(count_or(0, "aucune famille", "famille", "familles"), "aucune famille");
+        assert_eq!(
+            count_or(0, "aucune famille", "famille", "familles"),
+            "aucune famille"
+        );
         assert_eq!(count_or(3, "aucune famille", "famille", "familles"), "3 familles");
         assert_eq!(agree(1, "part", "partent"), "part");
     }

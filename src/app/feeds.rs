@@ -15,8 +15,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use echeancier_core::calendar::CalendarId;
 use serde_json::json;
 
+use super::office::{same, sign};
 use crate::store::Store;
-use crate::web::session::{same, sign};
 
 use super::{App, AppError, Result, record};
 

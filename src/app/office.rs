@@ -75,6 +75,26 @@ pub fn is_office_path(path: &str) -> bool {
             .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
+/// HMAC-SHA-256 of `parts` under the office's key, base64url.
+pub fn sign(key: &[u8], parts: &[&str]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    for p in parts {
+        mac.update(p.as_bytes());
+        // A separator no part contains, so that ("ab", "c") ≠ ("a", "bc").
+        mac.update(&[0]);
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Compares without an early exit.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A random token for URLs and cookies: 32 bytes, base64url.
 pub fn random_token() -> Result<String> {
     use base64::Engine;

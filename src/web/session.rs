@@ -12,7 +12,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use hmac::{Hmac, Mac};
 
 use crate::app::office::Person;
 
@@ -35,24 +34,7 @@ fn csrf_cookie(office: &Office) -> &'static str {
     }
 }
 
-/// HMAC-SHA-256 of `parts` under the office's key, base64url.
-pub fn sign(key: &[u8], parts: &[&str]) -> String {
-    use base64::Engine;
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
-    for p in parts {
-        mac.update(p.as_bytes());
-        // A separator no part contains, so that ("ab", "c") ≠ ("a", "bc").
-        mac.update(&[0]);
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
-/// Compares without an early exit.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::app::office::{same, sign};
 
 fn cookie<'a>(office: &Office, name: &'static str, value: String) -> Cookie<'a> {
     let mut c = Cookie::new(name, value);

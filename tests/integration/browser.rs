@@ -133,7 +133,7 @@ impl Drop for Driver {
 }
 
 /// How WebDriver names an element in JSON.
-const ELEMENT: &str = "element-6066-11e4-a021-4ec6e7e4ff2e";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How an element is found.
 #[derive(Clone, Copy)]

@@ -175,14 +175,22 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 return Ok(None);
             }
             let url = r.payload["lien"].as_str().unwrap_or_default();
-            Ok(Some(staff(StaffMessage::from_lines(
+            let warning = "Il sert une seule fois et pendant 15 minutes. Si vous n'avez rien demandé, ignorez ce message : personne ne peut s'en servir sans lui.";
+            let mut m = staff(StaffMessage::from_lines(
                 "Votre lien de connexion à échéancier".into(),
                 &[
                     "Bonjour,".into(),
                     format!("Pour ouvrir le bureau échéancier, suivez ce lien : {url}"),
-                    "Il sert une seule fois et pendant 15 minutes. Si vous n'avez rien demandé, ignorez ce message : personne ne peut s'en servir sans lui.".into(),
+                    warning.into(),
                 ],
-            ))))
+            ));
+            // A link to click in the HTML part.
+            let href = view::escape_html(url);
+            m.html = format!(
+                "<p>Bonjour,</p><p><a href=\"{href}\">Ouvrir le bureau échéancier</a></p><p>{}</p>",
+                view::escape_html(warning)
+            );
+            Ok(Some(m))
         }
         MessageKind::Reminder(kind) => {
             let (Some(case), Some(step), Some(due), Some(proc)) = (&case, &r.step, r.due_on, proc) else {

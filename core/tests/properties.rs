@@ -3,6 +3,7 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 use echeancier_core::calendar::{Calendar, CalendarId};
 use echeancier_core::deadline::{Period, Roll, Rule, compute};
+use echeancier_core::french::long_date;
 use proptest::prelude::*;
 
 fn any_date() -> impl Strategy<Value = NaiveDate> {
@@ -86,8 +87,12 @@ proptest! {
         let dl = compute(start, &Rule::new(period, Roll::Forward), &cal).expect("computable");
         let text = dl.explanation().join("\n");
         prop_assert!(text.contains("Point de départ"));
-        prop_assert!(text.contains("Dernier jour brut"));
-        prop_assert!(text.contains("Échéance"));
+        let last_day = format!("Le délai se termine le {}", long_date(dl.raw_end));
+        let expiry = format!("Échéance : {} à 24 h", long_date(dl.end));
+        prop_assert!(text.contains(&last_day));
+        prop_assert!(text.contains(&expiry));
+        // Plain words: no IANA zone, no "0 jour".
+        prop_assert!(!text.contains("brut") && !text.contains('/') && !text.contains(" 0 jour"));
         prop_assert_eq!(dl.explanation().len(), 4 + dl.skipped.len());
     }
 }

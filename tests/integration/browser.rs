@@ -560,9 +560,16 @@ async fn the_office_in_a_real_browser() {
     let axe = std::fs::read_to_string(required_env("ECHEANCIER_TEST_AXE")).expect("axe.min.js readable");
     let started = Instant::now();
 
-    // Thursday 10 December 2026, noon in Paris: a referral received on
-    // Tuesday has its convocation due on Friday, reminded today.
+    // Thursday 10 December 2026, 08:31 in Paris: a referral received on
+    // Tuesday has its convocation due on Friday, reminded at 08:30 today.
+    // (Later, the reminder would be late, and late ones leave together in
+    // one message without one-click links.)
     let t = app_at(paris_noon(2026, 12, 10)).await;
+    t.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-10T08:31:00+01:00")
+            .expect("instant")
+            .to_utc(),
+    );
     echeancier::demo::load(&t.app).await.expect("demo");
     // Bound first: the office's public address is the one it listens on.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -7,7 +7,8 @@
 //! (one-time links by email or chat; an OpenID Connect provider would be
 //! another module that ends in [`session::start`]), `pages` (deadlines and
 //! the list of cases), `case` (one case and its actions), `intake` (new
-//! case, family), `partners` (communications to approve), `actions`
+//! case, family), `partners` (communications to approve), `answers`
+//! (families' answers to a notice, in their language), `actions`
 //! (signed one-click links from reminder emails), `feed` (calendar feeds),
 //! `assets` (the vendored DSFR) and `layout` (the page shell). Every change
 //! goes through [`App`], as chat commands do.
@@ -28,6 +29,7 @@ use crate::app::{App, AppError};
 use crate::config::WebSettings;
 
 pub mod actions;
+pub mod answers;
 pub mod assets;
 pub mod case;
 pub mod feed;
@@ -103,6 +105,7 @@ pub fn router(office: Office) -> Router {
         .route("/agenda/revoquer", post(feed::revoke))
         .route("/agenda/{file}", get(feed::ics))
         .route("/action/{token}", get(actions::confirm).post(actions::act))
+        .route("/reponse/{token}", get(answers::confirm).post(answers::answer))
         .route("/connexion", get(login::page).post(login::request))
         .route("/connexion/lien/{token}", get(login::confirm).post(login::enter))
         .route("/deconnexion", post(login::logout))

@@ -9,6 +9,7 @@ mod console;
 mod crash;
 mod daemons;
 mod email;
+mod families;
 mod fake_telegram;
 mod http;
 mod in_process;

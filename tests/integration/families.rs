@@ -1,0 +1,1 @@
+//! Families in the loop: answers to notices, rescheduled appointments (being written).

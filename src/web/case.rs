@@ -238,7 +238,7 @@ async fn render(
         }
         @if !view.guardians.is_empty() {
             div class="fr-table" {
-                table {
+                table tabindex="0" {
                     caption { "Responsables légaux" }
                     thead { tr {
                         th scope="col" { "Nom" } th scope="col" { "Courriel" } th scope="col" { "Téléphone" }
@@ -265,7 +265,7 @@ async fn render(
         }
         h2 { "Historique" }
         div class="fr-table" {
-            table {
+            table tabindex="0" {
                 caption { "Journal du dossier" }
                 thead { tr { th scope="col" { "Quand" } th scope="col" { "Quoi" } th scope="col" { "Qui" } } }
                 tbody {

@@ -102,7 +102,7 @@ fn is_known(establishments: &[(String, String)], uai: Option<&str>) -> Option<St
 fn step_rows(office: &Office, rows: &[(CaseRow, StepRow)], late: bool) -> Markup {
     html! {
         div class="fr-table fr-table--no-caption" {
-            table {
+            table tabindex="0" {
                 caption { @if late { "Échéances en retard" } @else { "Échéances à venir" } }
                 thead { tr {
                     th scope="col" { "Échéance" }
@@ -184,7 +184,7 @@ pub async fn deadlines(
             p { "Aucun rendez-vous fixé dans cette période." }
         } @else {
             div class="fr-table fr-table--no-caption" {
-                table {
+                table tabindex="0" {
                     caption { "Rendez-vous" }
                     thead { tr {
                         th scope="col" { "Date" }
@@ -298,7 +298,7 @@ pub async fn cases(State(office): State<Office>, staff: Staff, Query(q): Query<C
         p role="status" { (total) " dossier" @if total != 1 { "s" } " ouvert" @if total != 1 { "s" } }
         @if !lines.is_empty() {
             div class="fr-table" {
-                table {
+                table tabindex="0" {
                     caption { "Dossiers ouverts" }
                     thead { tr {
                         th scope="col" { a href=(link(1, "reference")) aria-current=[(sort == CaseSort::Reference).then_some("true")] { "Référence" } }

@@ -443,8 +443,15 @@ impl Browser {
         let found = self
             .client
             .execute_async(
+                // A table's selector says little: its caption goes with it.
                 "const done = arguments[arguments.length - 1];
+                 const caption = n => {
+                     const el = document.querySelector(n.target[0]);
+                     const c = el && el.closest('table') && el.closest('table').querySelector('caption');
+                     if (c) { n.html += ' (tableau « ' + c.textContent.trim() + ' »)'; }
+                 };
                  axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => { r.violations.forEach(v => v.nodes.forEach(caption)); return r; })
                     .then(r => done(JSON.stringify(r.violations)))
                     .catch(e => done(JSON.stringify({ erreur: String(e) })));",
                 vec![],
@@ -464,7 +471,17 @@ impl Browser {
                 help: text("help"),
                 targets: v["nodes"]
                     .as_array()
-                    .map(|nodes| nodes.iter().map(|n| n["target"].to_string()).collect())
+                    .map(|nodes| {
+                        nodes
+                            .iter()
+                            .map(|n| {
+                                // The selector, and the element's opening tag to find it in src/.
+                                let html: String =
+                                    n["html"].as_str().unwrap_or_default().chars().take(240).collect();
+                                format!("{} {html}", n["target"])
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default(),
             });
         }
@@ -474,7 +491,9 @@ impl Browser {
     /// for the picture, then returns to `size`.
     async fn shot(&self, name: &str, size: (u32, u32)) {
         let height = self
-            .js("return Math.ceil(document.documentElement.scrollHeight);")
+            // The window is taller than the page's viewport (the browser's
+            // own frame), by this much.
+            .js("return Math.ceil(document.documentElement.scrollHeight + window.outerHeight - window.innerHeight);")
             .await
             .as_u64()
             .unwrap_or(u64::from(size.1));

@@ -2,7 +2,7 @@
 //! the SMTP capture server of the tests.
 
 // Each benchmark is its own crate and uses part of this module.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::sync::Arc;
 

@@ -331,6 +331,9 @@ async fn every_command_works_through_telegram() {
         (format!("/resiliation {conv} 2026-03-10"), "Prise d'effet"),
         ("/ack 999".into(), "introuvable"),
         ("/lier ZZZZ2222".into(), "Code inconnu"),
+        // This app runs no web office: both verbs answer so.
+        ("/connexion".into(), "bureau web n'est pas activé"),
+        ("/ouvrir par 0490001K".into(), "bureau web n'est pas activé"),
     ];
     assert_eq!(
         cases.len(),

@@ -746,15 +746,11 @@ impl App {
                 .get(&l.procedure)
                 .is_some_and(|p| p.audience == Audience::Partnership);
             if is_item && l.departement == departement {
-                let mut conn = self.store.pool().acquire().await?;
-                let title = Store::case_by_id(&mut conn, l.id)
-                    .await?
-                    .and_then(|c| c.title)
-                    .unwrap_or_else(|| {
-                        self.library
-                            .get(&l.procedure)
-                            .map_or(String::new(), |p| p.name.clone())
-                    });
+                let title = l.title.unwrap_or_else(|| {
+                    self.library
+                        .get(&l.procedure)
+                        .map_or(String::new(), |p| p.name.clone())
+                });
                 parents.push((l.reference, title));
             }
         }

@@ -23,6 +23,8 @@ pub struct CaseLine {
     pub next_step: Option<String>,
     /// Nothing pending: an event's date is still to be entered.
     pub stalled: bool,
+    /// A partnership item's title (never about a pupil).
+    pub title: Option<String>,
     pub pupil: Option<String>,
 }
 
@@ -330,7 +332,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT c.id, c.reference, c.procedure, c.establishment, c.departement, c.opened_on, c.next_due,
-                    c.next_step, c.stalled, pu.full_name AS pupil
+                    c.next_step, c.stalled, c.title, pu.full_name AS pupil
              FROM cases c LEFT JOIN pupils pu ON pu.case_id = c.id{}{order} LIMIT {} OFFSET {}",
             filter.sql,
             q.limit.clamp(1, 500),
@@ -464,6 +466,7 @@ fn case_line(r: &AnyRow) -> Result<CaseLine> {
         next_due: date(r.get("next_due"))?,
         next_step: r.get("next_step"),
         stalled: flag(r, "stalled"),
+        title: r.get("title"),
         pupil: r.get("pupil"),
     })
 }

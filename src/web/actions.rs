@@ -13,7 +13,6 @@ use axum_extra::extract::CookieJar;
 use base64::Engine;
 use echeancier_core::french::long_date;
 use maud::html;
-use serde::Deserialize;
 
 use crate::app::commands::ButtonAction;
 use crate::channel::ActionLinks;
@@ -154,18 +153,7 @@ pub async fn confirm(State(office): State<Office>, jar: CookieJar, Path(token): 
         form method="post" action=(format!("/action/{token}")) {
             input type="hidden" name="csrf" value=(csrf);
             @if claim.action == ButtonAction::Reschedule {
-                div class="fr-input-group" {
-                    label class="fr-label" for="date" { "Nouvelle date" span class="fr-hint-text" { "JJ/MM/AAAA" } }
-                    input class="fr-input" id="date" name="date" required;
-                }
-                div class="fr-input-group" {
-                    label class="fr-label" for="motif" { "Motif" }
-                    input class="fr-input" id="motif" name="motif" required maxlength="500";
-                }
-                div class="fr-checkbox-group fr-mb-2w" {
-                    input type="checkbox" id="confirme" name="confirme" value="oui";
-                    label class="fr-label" for="confirme" { "Au-delà de la date légale, je confirme" }
-                }
+                (super::case::reschedule_fields("", "Nouvelle date"))
             }
             button class="fr-btn" type="submit" { (button) }
         }
@@ -173,23 +161,11 @@ pub async fn confirm(State(office): State<Office>, jar: CookieJar, Path(token): 
     (jar, layout::page(title, Nav::None, &NO_MENU, None, body)).into_response()
 }
 
-#[derive(Deserialize)]
-pub struct ActForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    motif: String,
-    #[serde(default)]
-    confirme: Option<String>,
-}
-
 pub async fn act(
     State(office): State<Office>,
     jar: CookieJar,
     Path(token): Path<String>,
-    Form(f): Form<ActForm>,
+    Form(f): Form<super::case::DateForm>,
 ) -> Response {
     if !session::anonymous_csrf_ok(&office, &jar, &f.csrf) {
         return super::message_page(

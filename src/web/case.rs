@@ -80,10 +80,7 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
             div class="fr-col-12 fr-col-md-4" {
                 form method="post" action=(format!("{base}/fait")) {
                     input type="hidden" name="csrf" value=(staff.csrf);
-                    div class="fr-input-group" {
-                        label class="fr-label" for=(format!("fait-{step}")) { "Fait le" span class="fr-hint-text" { "JJ/MM/AAAA" } }
-                        input class="fr-input" id=(format!("fait-{step}")) name="date" value=(short_date(today)) required;
-                    }
+                    (date_field(&format!("fait-{step}"), "Fait le", Some(&short_date(today))))
                     button class="fr-btn fr-btn--sm" type="submit" { "Marquer fait" }
                 }
             }
@@ -91,18 +88,7 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
                 div class="fr-col-12 fr-col-md-4" {
                     form method="post" action=(format!("{base}/report")) {
                         input type="hidden" name="csrf" value=(staff.csrf);
-                        div class="fr-input-group" {
-                            label class="fr-label" for=(format!("report-{step}")) { "Reporter au" span class="fr-hint-text" { "JJ/MM/AAAA" } }
-                            input class="fr-input" id=(format!("report-{step}")) name="date" required;
-                        }
-                        div class="fr-input-group" {
-                            label class="fr-label" for=(format!("motif-{step}")) { "Motif" }
-                            input class="fr-input" id=(format!("motif-{step}")) name="motif" required maxlength="500";
-                        }
-                        div class="fr-checkbox-group fr-mb-1w" {
-                            input type="checkbox" id=(format!("confirme-{step}")) name="confirme" value="oui";
-                            label class="fr-label" for=(format!("confirme-{step}")) { "Au-delà de la date légale, je confirme" }
-                        }
+                        (reschedule_fields(&format!("-{step}"), "Reporter au"))
                         button class="fr-btn fr-btn--sm fr-btn--secondary" type="submit" { "Reporter" }
                     }
                 }
@@ -111,10 +97,7 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
                 div class="fr-col-12 fr-col-md-4" {
                     form method="post" action=(format!("{base}/rendez-vous")) {
                         input type="hidden" name="csrf" value=(staff.csrf);
-                        div class="fr-input-group" {
-                            label class="fr-label" for=(format!("rdv-date-{step}")) { "Rendez-vous le" span class="fr-hint-text" { "JJ/MM/AAAA" } }
-                            input class="fr-input" id=(format!("rdv-date-{step}")) name="date" required;
-                        }
+                        (date_field(&format!("rdv-date-{step}"), "Rendez-vous le", None))
                         div class="fr-input-group" {
                             label class="fr-label" for=(format!("rdv-heure-{step}")) { "À" span class="fr-hint-text" { "HH:MM" } }
                             input class="fr-input" type="time" id=(format!("rdv-heure-{step}")) name="heure" required;
@@ -127,6 +110,34 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
                     }
                 }
             }
+        }
+    }
+}
+
+/// A date field of a form, written JJ/MM/AAAA.
+fn date_field(id: &str, label: &str, value: Option<&str>) -> Markup {
+    html! {
+        div class="fr-input-group" {
+            label class="fr-label" for=(id) { (label) span class="fr-hint-text" { "JJ/MM/AAAA" } }
+            input class="fr-input" id=(id) name="date" value=[value] required;
+        }
+    }
+}
+
+/// The fields of a reschedule (new date, reason, confirmation past the
+/// legal date), here and on the confirmation page of an email's link; ids
+/// end with `suffix`.
+pub(super) fn reschedule_fields(suffix: &str, label: &str) -> Markup {
+    let (motif, confirme) = (format!("motif{suffix}"), format!("confirme{suffix}"));
+    html! {
+        (date_field(&format!("date{suffix}"), label, None))
+        div class="fr-input-group" {
+            label class="fr-label" for=(motif) { "Motif" }
+            input class="fr-input" id=(motif) name="motif" required maxlength="500";
+        }
+        div class="fr-checkbox-group fr-mb-2w" {
+            input type="checkbox" id=(confirme) name="confirme" value="oui";
+            label class="fr-label" for=(confirme) { "Au-delà de la date légale, je confirme" }
         }
     }
 }
@@ -287,16 +298,18 @@ async fn render(
         .into_response()
 }
 
+/// The fields of every action form (each uses some); also the email
+/// links' confirmation page.
 #[derive(Deserialize)]
 pub struct DateForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    date: String,
+    pub(super) date: String,
     #[serde(default)]
-    motif: String,
+    pub(super) motif: String,
     #[serde(default)]
-    confirme: Option<String>,
+    pub(super) confirme: Option<String>,
     #[serde(default)]
     heure: String,
     #[serde(default)]

@@ -240,12 +240,7 @@ pub struct Chosen {
 }
 
 /// Where a procedure may be opened, as (value, label) options.
-fn places(
-    office: &Office,
-    establishments: &[(String, String)],
-    within: &[Within],
-    proc: &Procedure,
-) -> Vec<(String, String)> {
+fn places(establishments: &[(String, String)], within: &[Within], proc: &Procedure) -> Vec<(String, String)> {
     match proc.audience {
         Audience::Case => establishments
             .iter()
@@ -258,16 +253,13 @@ fn places(
             })
             .map(|(uai, name)| (uai.clone(), format!("{name} ({uai})")))
             .collect(),
-        Audience::Partnership => {
-            let _ = office;
-            within
-                .iter()
-                .filter_map(|w| match w {
-                    Within::Departement(d) => Some((d.clone(), format!("Département {d}"))),
-                    _ => None,
-                })
-                .collect()
-        }
+        Audience::Partnership => within
+            .iter()
+            .filter_map(|w| match w {
+                Within::Departement(d) => Some((d.clone(), format!("Département {d}"))),
+                _ => None,
+            })
+            .collect(),
     }
 }
 
@@ -401,7 +393,7 @@ pub async fn new_case(State(office): State<Office>, staff: Staff, Query(chosen):
         .and_then(|id| openable.iter().find(|(p, _)| p.id == id))
     {
         Some((proc, within)) => {
-            let places = places(&office, &establishments, within, proc);
+            let places = places(&establishments, within, proc);
             let choices = match partnership(&office, &staff, proc, &places).await {
                 Ok(c) => c,
                 Err(r) => return r,
@@ -450,7 +442,7 @@ pub async fn create_case(
         Ok(e) => e,
         Err(e) => return failure(&e),
     };
-    let places = places(&office, &establishments, within, proc);
+    let places = places(&establishments, within, proc);
     let choices = match partnership(&office, &staff, proc, &places).await {
         Ok(c) => c,
         Err(r) => return r,

@@ -25,7 +25,7 @@ pub const EMBEDDED_ROLES: &str = include_str!("../procedures/roles.toml");
 pub enum LoadError {
     #[error("lecture de {path} : {source}")]
     Io { path: String, source: std::io::Error },
-    #[error("{} erreur(s) dans les procédures", .0.len())]
+    #[error("{} dans les procédures", echeancier_core::french::count(.0.len(), "erreur", "erreurs"))]
     Invalid(Vec<FileError>),
 }
 

@@ -146,7 +146,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                     format!(
                         "Appeler la famille : un responsable légal a besoin d'un échange oral pour le rendez-vous du {} à {}.",
                         long_date(a.starts_at.date()),
-                        a.starts_at.format("%H h %M")
+                        echeancier_core::french::time(a.starts_at.time())
                     ),
                     format!(
                         "Coordonnées au dossier : echeancier case show {} --contacts",

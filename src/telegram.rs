@@ -265,7 +265,7 @@ impl Telegram {
             format!(
                 "{what} — {name}, {} à {}",
                 long_date(local.date_naive()),
-                local.format("%H h %M")
+                echeancier_core::french::time(local.time())
             )
         };
         Ok(match outcome {

@@ -5,7 +5,7 @@ use echeancier_core::authz::{self, Action, Actor, CaseScope, Place, Refusal};
 use echeancier_core::case::PartnerAnswer;
 use echeancier_core::command::{self, Command, Horizon};
 use echeancier_core::ids::CaseRef;
-use echeancier_core::procedure::{Anchor, Audience, Scope};
+use echeancier_core::procedure::{Anchor, Audience};
 use serde_json::json;
 
 use crate::store::{CaseRow, Store};
@@ -412,14 +412,21 @@ impl App {
         let mut text = format!(
             "📅 {case} : rendez-vous fixé le {} à {}.",
             echeancier_core::french::long_date(at.date()),
-            at.format("%H h %M")
+            echeancier_core::french::time(at.time())
         );
         text.push_str(&format!(
-            "\nAvis aux parents : {notices} courriel(s) en partance."
+            "\nAvis aux parents : {}.",
+            echeancier_core::french::count_or(
+                notices,
+                "aucun courriel ne part",
+                "courriel part",
+                "courriels partent"
+            )
         ));
         if calls > 0 {
             text.push_str(&format!(
-                "\n📞 {calls} famille(s) à appeler : une tâche est envoyée au rôle responsable."
+                "\n📞 {} : une tâche est envoyée au rôle responsable.",
+                echeancier_core::french::count(calls, "famille à appeler", "familles à appeler")
             ));
         }
         Ok(text)
@@ -671,20 +678,13 @@ impl App {
         }
         let mut conn = self.store.pool().acquire().await?;
         let partners = Store::case_partners(&mut conn, case.id).await?;
-        let own: Vec<&String> = actor
-            .grants
-            .iter()
-            .filter(|g| {
-                self.library
-                    .roles
-                    .get(&g.role)
-                    .is_some_and(|r| r.scope == Scope::Partenaire)
-            })
-            .filter_map(|g| g.partner.as_ref())
-            .filter(|p| partners.contains(p))
+        let own: Vec<&str> = self
+            .partner_orgs(actor)
+            .into_iter()
+            .filter(|p| partners.iter().any(|c| c == p))
             .collect();
         match own.as_slice() {
-            [one] => Ok((*one).clone()),
+            [one] => Ok((*one).to_string()),
             _ => Err(AppError::Invalid(format!(
                 "Précisez le partenaire pour lequel vous répondez : {}.",
                 partners.join(", ")

@@ -49,6 +49,11 @@ impl App {
     }
 
     pub(super) async fn link(&self, channel: &str, external_id: &str, code: &str) -> Result<String> {
+        // Keys are chat accounts anyone can make: sweep those whose quota is
+        // whole again before the map grows.
+        if self.link_attempts.len() > 10_000 {
+            self.link_attempts.retain_recent();
+        }
         if self
             .link_attempts
             .check_key(&format!("{channel}:{external_id}"))

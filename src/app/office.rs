@@ -45,7 +45,21 @@ pub struct CaseView {
     pub pupil: Option<(String, Option<String>)>,
     pub guardians: Vec<Guardian>,
     pub partners: Vec<String>,
+    /// Where each partner of a partnership item stands, by name.
+    pub partner_states: Vec<PartnerState>,
 }
+
+/// A partner of a partnership item: its receipt and its answer.
+#[derive(Debug, Clone)]
+pub struct PartnerState {
+    pub id: String,
+    pub name: String,
+    pub received: Option<NaiveDate>,
+    pub answer: Option<echeancier_core::case::PartnerAnswer>,
+}
+
+/// The most steps *Mes échéances* shows.
+pub const DEADLINES_SHOWN: usize = 100;
 
 /// The deadlines page.
 #[derive(Debug, Clone, Default)]
@@ -131,6 +145,21 @@ impl App {
         })
     }
 
+    /// The partner organisations a person answers for.
+    pub fn partner_orgs<'a>(&self, actor: &'a Actor) -> Vec<&'a str> {
+        actor
+            .grants
+            .iter()
+            .filter(|g| {
+                self.library
+                    .roles
+                    .get(&g.role)
+                    .is_some_and(|r| r.scope == echeancier_core::procedure::Scope::Partenaire)
+            })
+            .filter_map(|g| g.partner.as_deref())
+            .collect()
+    }
+
     pub fn scopes(&self, actor: &Actor) -> Vec<Visible> {
         authz::visible(actor, &self.library.roles, &self.library)
     }
@@ -153,7 +182,9 @@ impl App {
         establishment: Option<&str>,
         weeks: i64,
     ) -> Result<Deadlines> {
-        const MAX: usize = 300;
+        // A week's work fits in a hundred rows; past that, the list of
+        // cases sorts and pages the rest.
+        const MAX: usize = DEADLINES_SHOWN;
         let today = self.today();
         let until = today + Duration::weeks(weeks);
         let scopes = self.scopes(actor);
@@ -257,6 +288,23 @@ impl App {
         let inputs = Store::inputs(&mut conn, &case).await?;
         let events = inputs.events.iter().map(|(k, v)| (k.clone(), *v)).collect();
         let appointments = Store::appointments(&mut conn, case.id).await?;
+        let names = if partners.is_empty() {
+            Vec::new()
+        } else {
+            self.store.partners_of(&case.departement).await?
+        };
+        let partner_states = partners
+            .iter()
+            .map(|id| PartnerState {
+                id: id.clone(),
+                name: names
+                    .iter()
+                    .find(|(p, _)| p == id)
+                    .map_or_else(|| id.clone(), |(_, n)| n.clone()),
+                received: inputs.receipts.get(id).copied(),
+                answer: inputs.answers.get(id).cloned(),
+            })
+            .collect();
         let personal = proc.audience == Audience::Case && self.is_staff(actor);
         let (pupil, guardians) = if personal {
             (
@@ -279,6 +327,7 @@ impl App {
             pupil,
             guardians,
             partners,
+            partner_states,
         })
     }
 
@@ -654,11 +703,25 @@ impl App {
         &self,
         actor: &Actor,
         reference: &str,
+        partner: Option<String>,
         objection: Option<String>,
         who: &Who,
     ) -> Result<()> {
         let case = self.web_case(reference).await?;
-        let partner = self.answering_partner(actor, &case, None).await?;
+        if !self
+            .procedure(&case.procedure)?
+            .steps
+            .iter()
+            .any(|s| s.per_partner())
+        {
+            return Err(AppError::Invalid(format!(
+                "{} n'attend pas de réponse des partenaires.",
+                case.reference
+            )));
+        }
+        // A named partner must be one the person answers for: the scope
+        // check below refuses any other.
+        let partner = self.answering_partner(actor, &case, partner).await?;
         self.scope_check(Some(actor), &case, Action::ForPartner(&partner))
             .await?;
         let today = self.today();

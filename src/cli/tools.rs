@@ -136,7 +136,14 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
         .unwrap_or_else(|| "procédures intégrées".into());
     let lib = match lib {
         Ok(lib) => {
-            println!("{where_} : {} procédure(s) valides.", lib.procedures.len());
+            println!(
+                "{where_} : {}.",
+                echeancier_core::french::count(
+                    lib.procedures.len(),
+                    "procédure valide",
+                    "procédures valides"
+                )
+            );
             lib
         }
         Err(library::LoadError::Invalid(errors)) => {
@@ -144,8 +151,8 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
                 println!("{e}");
             }
             return Err(input(format!(
-                "{} erreur(s) dans les procédures ({where_})",
-                errors.len()
+                "{} dans les procédures ({where_})",
+                echeancier_core::french::count(errors.len(), "erreur", "erreurs")
             )));
         }
         Err(e) => return Err(input(e.to_string())),
@@ -189,12 +196,13 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
     }
     if template_errors > 0 {
         return Err(input(format!(
-            "{template_errors} erreur(s) dans les modèles d'avis"
+            "{} dans les modèles d'avis",
+            echeancier_core::french::count(template_errors, "erreur", "erreurs")
         )));
     }
     println!(
-        "modèles d'avis : {} langue(s) valides.",
-        templates.languages().count()
+        "modèles d'avis : {}.",
+        echeancier_core::french::count(templates.languages().count(), "langue valide", "langues valides")
     );
     if let Some(path) = config {
         match Settings::load(path, Some(&lib)) {
@@ -211,7 +219,10 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
                 for e in &errors {
                     println!("{e}");
                 }
-                return Err(input(format!("{} erreur(s) dans la configuration", errors.len())));
+                return Err(input(format!(
+                    "{} dans la configuration",
+                    echeancier_core::french::count(errors.len(), "erreur", "erreurs")
+                )));
             }
         }
     }

@@ -180,24 +180,33 @@ async fn render(
         div {
             @for s in &view.steps {
                 div class="fr-card fr-card--no-arrow fr-mb-2w" {
-                    div class="fr-card__body" { div class="fr-card__content" {
-                        h3 class="fr-card__title" { (step_name(office, &view.case.procedure, &s.step)) " " (state_badge(s.state)) }
-                        p class="fr-card__desc" {
-                            (library.roles.name(&s.role))
-                            @if let Some(d) = s.due { " — échéance le " strong { (long_date(d)) } }
-                            @if let Some(detail) = &s.state_detail { @if s.state == StepStatus::Waiting { " — " (detail) } }
-                        }
-                        @if !s.explanation.is_empty() {
-                            details {
-                                summary { "Comment cette date est calculée" }
-                                ul { @for line in &s.explanation { li { (line) } } }
+                    div class="fr-card__body" {
+                        div class="fr-card__content" {
+                            h3 class="fr-card__title" { (step_name(office, &view.case.procedure, &s.step)) " " (state_badge(s.state)) }
+                            p class="fr-card__desc" {
+                                (library.roles.name(&s.role))
+                                @if let Some(d) = s.due { " — échéance le " strong { (long_date(d)) } }
+                                @if let Some(detail) = &s.state_detail { @if s.state == StepStatus::Waiting { " — " (detail) } }
+                            }
+                            // DSFR orders a card's content: anything but the
+                            // title and description goes in its end, or it
+                            // shows above the title.
+                            @if !s.explanation.is_empty() || !s.also.is_empty() {
+                                div class="fr-card__end" {
+                                    @for (label, d) in &s.also { p class="fr-text--sm fr-mb-1w" { (label) " : " (long_date(*d)) } }
+                                    @if !s.explanation.is_empty() {
+                                        details {
+                                            summary { "Comment cette date est calculée" }
+                                            ul { @for line in &s.explanation { li { (line) } } }
+                                        }
+                                    }
+                                }
                             }
                         }
-                        @for (label, d) in &s.also { p class="fr-text--sm fr-mb-0" { (label) " : " (long_date(*d)) } }
                         @if view.case.open && s.state.is_pending() && view.actionable.contains(&s.step) {
-                            (step_actions(office, staff, &view, &s.step))
+                            div class="fr-card__footer" { (step_actions(office, staff, &view, &s.step)) }
                         }
-                    } }
+                    }
                 }
             }
         }
@@ -230,13 +239,23 @@ async fn render(
                 }
             }
         }
+        @if !view.partner_states.is_empty() {
+            h2 { "Partenaires" }
+            @if proc.is_some_and(|p| p.steps.iter().any(|s| s.per_partner())) {
+                ul {
+                    @for p in &view.partner_states { li { (p.name) " : " (super::partners::partner_state(p)) } }
+                }
+            } @else {
+                p { (super::partners::partner_names(&view.partner_states)) }
+            }
+        }
         h2 { "Rendez-vous" }
         @if view.appointments.is_empty() {
             p { "Aucun rendez-vous fixé." }
         } @else {
             ul {
                 @for (step, a) in &view.appointments {
-                    li { (step_name(office, &view.case.procedure, step)) " : le " (long_date(a.starts_at.date())) " à " (a.starts_at.format("%H h %M")) ", " (a.minutes) " minutes, " (a.place) " (" (a.phone) ")" }
+                    li { (step_name(office, &view.case.procedure, step)) " : le " (long_date(a.starts_at.date())) " à " (echeancier_core::french::time(a.starts_at.time())) ", " (a.minutes) " minutes, " (a.place) " (" (a.phone) ")" }
                 }
             }
         }
@@ -461,11 +480,20 @@ pub async fn appointment(
             .await
             .map_err(app_text)?;
         Ok::<_, Result<String, Response>>(format!(
-            "Rendez-vous fixé le {} à {} ; avis aux parents : {notices} courriel(s) en partance{}.",
+            "Rendez-vous fixé le {} à {} ; avis aux parents : {}{}.",
             long_date(day),
-            time.format("%H h %M"),
+            echeancier_core::french::time(time),
+            echeancier_core::french::count_or(
+                notices,
+                "aucun courriel ne part",
+                "courriel part",
+                "courriels partent"
+            ),
             if calls > 0 {
-                format!(", {calls} famille(s) à appeler")
+                format!(
+                    ", {}",
+                    echeancier_core::french::count(calls, "famille à appeler", "familles à appeler")
+                )
             } else {
                 String::new()
             }

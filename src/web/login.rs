@@ -68,6 +68,9 @@ pub async fn page(State(office): State<Office>, jar: CookieJar, Query(next): Que
     (jar, layout::page("Connexion", Nav::None, &NO_MENU, None, body)).into_response()
 }
 
+/// Rate-limiter keys kept before the stale ones are swept.
+const SWEEP_ABOVE: usize = 10_000;
+
 pub async fn request(State(office): State<Office>, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
     if !session::anonymous_csrf_ok(&office, &jar, &f.csrf) {
         return expired_form();
@@ -89,6 +92,11 @@ pub async fn request(State(office): State<Office>, jar: CookieJar, Form(f): Form
                 .into_response();
         }
     };
+    // Anyone may ask for a link: forget addresses whose quota is whole
+    // again before the map grows with made-up ones.
+    if office.limiter.len() > SWEEP_ABOVE {
+        office.limiter.retain_recent();
+    }
     if office.limiter.check_key(&email).is_err() {
         let body = html! {
             (layout::alert(AlertKind::Warning, "Trop de demandes", "Plusieurs liens ont déjà été demandés pour cette adresse : attendez quelques minutes avant de recommencer."))

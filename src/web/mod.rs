@@ -116,7 +116,9 @@ pub fn router(office: Office) -> Router {
 }
 
 /// Headers of every page: no framing, no sniffing, no referrer leaking a
-/// one-time link, scripts and styles from the office only.
+/// one-time link, scripts and styles from the office only, and no copy of
+/// a page (names, contacts) kept by the browser or a proxy unless the
+/// handler says otherwise (the DSFR's files, the calendar feed).
 async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
@@ -124,6 +126,7 @@ async fn security_headers(request: axum::extract::Request, next: axum::middlewar
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
         (
             "content-security-policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",

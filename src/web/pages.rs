@@ -177,7 +177,10 @@ pub async fn deadlines(
             (step_rows(&office, &d.coming, false))
         }
         @if d.truncated {
-            p class="fr-text--sm" { "Seules les 300 premières échéances s'affichent : filtrez par établissement pour voir les autres." }
+            p class="fr-text--sm" {
+                "Seules les " (crate::app::office::DEADLINES_SHOWN) " premières échéances s'affichent : filtrez par établissement, ou voyez "
+                a class="fr-link" href="/dossiers?tri=echeance" { "tous les dossiers par échéance" } "."
+            }
         }
         h2 { "Rendez-vous" }
         @if d.appointments.is_empty() {
@@ -195,7 +198,7 @@ pub async fn deadlines(
                     tbody {
                         @for a in &d.appointments {
                             tr {
-                                td { (long_date(a.appointment.starts_at.date())) " à " (a.appointment.starts_at.format("%H h %M")) }
+                                td { (long_date(a.appointment.starts_at.date())) " à " (echeancier_core::french::time(a.appointment.starts_at.time())) }
                                 td { a href=(format!("/dossiers/{}", a.reference)) { (a.reference) } }
                                 td { (step_name(&office, &a.procedure, &a.step)) }
                                 td { (a.appointment.place) }

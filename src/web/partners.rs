@@ -6,10 +6,12 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use echeancier_core::case::PartnerAnswer;
 use echeancier_core::french::long_date;
 use maud::html;
 use serde::Deserialize;
 
+use crate::app::office::PartnerState;
 use crate::store::web::{CaseQuery, CaseSort};
 
 use super::layout::{self, AlertKind, Nav};
@@ -31,7 +33,7 @@ async fn render(office: &Office, staff: &Staff, notice: Option<(AlertKind, Strin
         Ok(found) => found,
         Err(e) => return failure(&e),
     };
-    let partner = office.app.is_partner(&staff.person.actor);
+    let own = office.app.partner_orgs(&staff.person.actor);
     let mut items = Vec::new();
     for l in lines {
         let is_item = office
@@ -56,48 +58,100 @@ async fn render(office: &Office, staff: &Staff, notice: Option<(AlertKind, Strin
             p { "Aucune communication en cours." }
         }
         @for v in &items {
+            // Only items whose steps wait on each partner's answer (a
+            // communication, not the convention it belongs to) take one.
+            @let answerable = office.app.library().get(&v.case.procedure)
+                .is_some_and(|p| p.steps.iter().any(|s| s.per_partner()));
+            @let waiting: Vec<&PartnerState> = v.partner_states.iter()
+                .filter(|p| answerable && v.case.open && p.answer.is_none() && own.contains(&p.id.as_str()))
+                .collect();
             div class="fr-card fr-card--no-arrow fr-mb-3w" {
-                div class="fr-card__body" { div class="fr-card__content" {
-                    h2 class="fr-card__title" { (v.case.reference) " — " (v.case.title.as_deref().unwrap_or("communication")) }
-                    p class="fr-card__desc" { (procedure_name(office, &v.case.procedure)) }
-                    ul {
-                        @for s in v.steps.iter().filter(|s| s.state.is_pending()) {
-                            li { (step_name(office, &v.case.procedure, &s.step)) @if let Some(d) = s.due { " : au plus tard le " (long_date(d)) } }
-                        }
-                    }
-                    @if partner && v.case.open && v.steps.iter().any(|s| s.state.is_pending()) {
-                        div class="fr-grid-row fr-grid-row--gutters" {
-                            div class="fr-col-12 fr-col-md-4" {
-                                form method="post" action=(format!("/partenariat/{}", v.case.reference)) {
-                                    input type="hidden" name="csrf" value=(staff.csrf);
-                                    input type="hidden" name="reponse" value="approuve";
-                                    button class="fr-btn" type="submit" { "Approuver" }
+                div class="fr-card__body" {
+                    div class="fr-card__content" {
+                        h2 class="fr-card__title" { (v.case.reference) " — " (v.case.title.as_deref().unwrap_or("communication")) }
+                        p class="fr-card__desc" { (procedure_name(office, &v.case.procedure)) }
+                        // DSFR orders a card's content: anything but the title
+                        // and description goes in its end, or it shows first.
+                        div class="fr-card__end" {
+                            @if answerable {
+                                ul {
+                                    @for p in &v.partner_states { li { (p.name) " : " (partner_state(p)) } }
                                 }
+                            } @else if !v.partner_states.is_empty() {
+                                p { "Partenaires : " (partner_names(&v.partner_states)) }
                             }
-                            div class="fr-col-12 fr-col-md-8" {
-                                form method="post" action=(format!("/partenariat/{}", v.case.reference)) {
-                                    input type="hidden" name="csrf" value=(staff.csrf);
-                                    input type="hidden" name="reponse" value="objection";
-                                    div class="fr-input-group" {
-                                        label class="fr-label" for=(format!("motif-{}", v.case.reference)) { "Motif de l'objection" }
-                                        input class="fr-input" id=(format!("motif-{}", v.case.reference)) name="motif" required maxlength="500";
+                            @let pending: Vec<_> = v.steps.iter().filter(|s| s.state.is_pending()).collect();
+                            @if !pending.is_empty() {
+                                ul {
+                                    @for s in pending {
+                                        li { (step_name(office, &v.case.procedure, &s.step)) @if let Some(d) = s.due { " : au plus tard le " (long_date(d)) } }
                                     }
-                                    button class="fr-btn fr-btn--secondary" type="submit" { "Objection" }
                                 }
                             }
                         }
                     }
-                } }
+                    @if !waiting.is_empty() {
+                        div class="fr-card__footer" {
+                            @for p in &waiting {
+                                @let id = format!("{}-{}", v.case.reference, p.id);
+                                @if waiting.len() > 1 { p class="fr-text--bold fr-mb-1w" { "Pour " (p.name) } }
+                                div class="fr-grid-row fr-grid-row--gutters" {
+                                    div class="fr-col-12 fr-col-md-4" {
+                                        form method="post" action=(format!("/partenariat/{}", v.case.reference)) {
+                                            input type="hidden" name="csrf" value=(staff.csrf);
+                                            input type="hidden" name="partenaire" value=(p.id);
+                                            input type="hidden" name="reponse" value="approuve";
+                                            button class="fr-btn" type="submit" { "Approuver" }
+                                        }
+                                    }
+                                    div class="fr-col-12 fr-col-md-8" {
+                                        form method="post" action=(format!("/partenariat/{}", v.case.reference)) {
+                                            input type="hidden" name="csrf" value=(staff.csrf);
+                                            input type="hidden" name="partenaire" value=(p.id);
+                                            input type="hidden" name="reponse" value="objection";
+                                            div class="fr-input-group" {
+                                                label class="fr-label" for=(format!("motif-{id}")) { "Motif de l'objection" }
+                                                input class="fr-input" id=(format!("motif-{id}")) name="motif" required maxlength="500";
+                                            }
+                                            button class="fr-btn fr-btn--secondary" type="submit" { "Objection" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     };
     shell(office, staff, "Partenariat", Nav::Partners, body).into_response()
 }
 
+/// The partners of an item that takes no answers (a convention's signatories).
+pub(super) fn partner_names(states: &[PartnerState]) -> String {
+    states
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A partner's position on an item, in words.
+pub(super) fn partner_state(p: &PartnerState) -> String {
+    match (&p.answer, p.received) {
+        (Some(PartnerAnswer::Approved(on)), _) => format!("approuvé le {}", long_date(*on)),
+        (Some(PartnerAnswer::Objection { on, .. }), _) => format!("objection le {}", long_date(*on)),
+        (None, Some(on)) => format!("reçu le {}, réponse attendue", long_date(on)),
+        (None, None) => "réception à enregistrer".into(),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct AnswerForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    partenaire: String,
     #[serde(default)]
     reponse: String,
     #[serde(default)]
@@ -132,7 +186,13 @@ pub async fn answer(
     };
     match office
         .app
-        .web_answer(&staff.person.actor, &reference, objection, &staff.who())
+        .web_answer(
+            &staff.person.actor,
+            &reference,
+            Some(f.partenaire.clone()).filter(|p| !p.is_empty()),
+            objection,
+            &staff.who(),
+        )
         .await
     {
         Ok(()) => render(&office, &staff, Some((AlertKind::Success, label.into()))).await,

@@ -458,7 +458,37 @@ impl Browser {
             )
             .await
             .expect("axe.run");
-        let found: Value = serde_json::from_str(found.as_str().expect("axe answers a string")).expect("JSON");
+        let mut found: Value =
+            serde_json::from_str(found.as_str().expect("axe answers a string")).expect("JSON");
+        // What axe does not see: the DSFR orders a card's content with CSS
+        // `order`, so an element placed beside the title without its
+        // `fr-card__end` shows above it, against the reading order
+        // (WCAG 1.3.2).
+        let misplaced = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('.fr-card__content')).flatMap(c => {
+                     const title = c.querySelector(':scope > .fr-card__title');
+                     if (!title) { return []; }
+                     const top = title.getBoundingClientRect().top;
+                     return Array.from(c.children)
+                         .filter(e => e !== title && e.getClientRects().length > 0 && e.getBoundingClientRect().top < top - 1)
+                         .map(e => ({ target: [e.tagName.toLowerCase() + '.' + e.className], html: e.outerHTML.slice(0, 200) + ' (au-dessus de « ' + title.textContent.trim() + ' »)' }));
+                 });",
+                vec![],
+            )
+            .await
+            .expect("card order");
+        if let (Some(list), Some(nodes)) = (found.as_array_mut(), misplaced.as_array())
+            && !nodes.is_empty()
+        {
+            list.push(json!({
+                "id": "ordre-carte",
+                "impact": "serious",
+                "help": "Le contenu d'une carte DSFR s'affiche dans l'ordre de lecture : titre d'abord",
+                "nodes": nodes,
+            }));
+        }
         let list = found
             .as_array()
             .unwrap_or_else(|| panic!("axe failed on {page}: {found}"));

@@ -531,7 +531,7 @@ fn check_reports_file_line_and_hint() {
     }
     let ok = run(&["check", "--procedures", dir.path().to_str().expect("utf8")]);
     assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(stdout(&ok).contains("5 procédure(s) valides"));
+    assert!(stdout(&ok).contains("5 procédures valides"));
 
     let par = dir.path().join("par.toml");
     let text = std::fs::read_to_string(&par)

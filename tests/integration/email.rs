@@ -74,7 +74,7 @@ async fn parent_notices_in_their_language_with_invitation() {
         .await
         .expect("reply");
     assert!(
-        reply.contains("2 courriel(s)") && reply.contains("1 famille(s) à appeler"),
+        reply.contains("2 courriels partent") && reply.contains("1 famille à appeler"),
         "{reply}"
     );
     let report = cycle(&t, &s, at("2026-12-10T09:00:00Z")).await;
@@ -236,7 +236,7 @@ async fn a_permanent_failure_alerts_the_responsible_staff() {
         .handle("console", "dasen", &format!("!rdv {r} entretien 2026-12-17 10h"))
         .await
         .expect("reply");
-    assert!(reply.contains("1 courriel(s)"), "{reply}");
+    assert!(reply.contains("1 courriel part"), "{reply}");
     // The 550 fails the notice at once; the alert to the DASEN office
     // leaves in the same pass.
     let report = cycle(&t, &s, at("2026-12-10T09:00:00Z")).await;
@@ -358,7 +358,7 @@ async fn failure_paths_name_no_contact() {
         .handle("console", "dasen", &format!("!rdv {r} entretien 2026-12-17 10h"))
         .await
         .expect("reply");
-    assert!(reply.contains("4 courriel(s)"), "{reply}");
+    assert!(reply.contains("4 courriels partent"), "{reply}");
     let report = cycle(&t, &s, at("2026-12-10T09:00:00Z")).await;
     assert_eq!(report.failed, 3, "{report:?}");
     let alerts: Vec<String> = smtp

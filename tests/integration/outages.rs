@@ -127,7 +127,7 @@ async fn homeserver_and_smtp_outages_delay_but_lose_nothing() {
             )
             .await
             .expect("reply");
-    assert!(reply.contains("1 courriel(s)"), "{reply}");
+    assert!(reply.contains("1 courriel part"), "{reply}");
     let decided = scheduler.tick().await.expect("tick").decided;
     assert!(decided >= 4, "{decided}");
 

@@ -230,7 +230,7 @@ async fn reminder_buttons_act_and_edit_the_message() {
     let edit = h.fake.calls("editMessageText").last().cloned().expect("edit");
     let edited = edit["text"].as_str().expect("text");
     assert!(
-        edited.contains("✅ Fait — Bureau du DASEN 49, jeudi 10 décembre 2026 à 08 h 31"),
+        edited.contains("✅ Fait — Bureau du DASEN 49, jeudi 10 décembre 2026 à 8 h 31"),
         "{edited}"
     );
     let snap = h.t.app.snapshot(&r).await.expect("snapshot");

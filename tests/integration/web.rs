@@ -556,6 +556,38 @@ async fn partners_never_see_individual_cases() {
         "{}",
         items.body
     );
+    // Partners by name, with where each stands; buttons only on the item
+    // that waits for this partner's answer, never on the convention.
+    assert!(
+        items
+            .body
+            .contains("Caisse d'allocations familiales : réception à enregistrer")
+            && items.body.contains("Conseil départemental : reçu le"),
+        "{}",
+        items.body
+    );
+    let conv = items
+        .body
+        .split("fr-card ")
+        .find(|card| card.contains("CONV-"))
+        .unwrap_or_else(|| panic!("no convention card: {}", items.body));
+    assert!(!conv.contains("Approuver"), "{conv}");
+    assert_eq!(items.body.matches(">Approuver<").count(), 1, "{}", items.body);
+    let reference: String = conv[conv.find("CONV-").unwrap_or_default()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let refused = post(
+        &c,
+        &format!("http://{addr}/partenariat/{reference}"),
+        &[("csrf", &csrf(&items.body)), ("reponse", "approuve")],
+    )
+    .await;
+    assert!(
+        refused.body.contains("n'attend pas de réponse des partenaires"),
+        "{reference}: {}",
+        refused.body
+    );
     let answered = post(
         &c,
         &format!("http://{addr}/partenariat/{}", d.com),
@@ -1043,6 +1075,7 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(page.header("x-frame-options"), "DENY", "{path}");
         assert_eq!(page.header("referrer-policy"), "no-referrer", "{path}");
         assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(page.header("cache-control"), "no-store", "{path}");
     }
 }
 

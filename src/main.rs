@@ -36,7 +36,11 @@ fn main() -> ExitCode {
     let config = cli.config.as_deref();
     let outcome = match &cli.command {
         Command::Deadline(a) => cli::deadline(a),
-        Command::SchoolYear { date, calendar } => cli::school_year(date, calendar),
+        Command::SchoolYear {
+            date,
+            calendar,
+            academie,
+        } => cli::school_year(date, calendar, academie.as_deref()),
         Command::Termination(a) => cli::termination(a),
         Command::Check { procedures } => cli::check(procedures.as_deref(), config),
         Command::Run { demo, as_identity } => block_on(cli::run(config, *demo, as_identity.clone())),

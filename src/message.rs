@@ -47,10 +47,39 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 return Ok(None);
             }
             let notice_id = r.payload["avis"].as_str().unwrap_or_default();
+            let school = match &case.establishment {
+                Some(uai) => Store::establishment(&mut conn, uai).await?.map(|e| e.name),
+                None => None,
+            };
+            let def = proc.and_then(|p| p.step(step));
+            // Signed by the responsible office, whose phone the notice gives.
+            let office = match def.and_then(|d| d.place) {
+                Some(echeancier_core::procedure::Place::Dsden) => {
+                    Store::departement(&mut conn, &case.departement)
+                        .await?
+                        .map(|d| d.name)
+                }
+                _ => school.clone(),
+            };
+            // A DSDEN signs by its name; in a school, the role says who.
+            let role = def.map_or("", |d| app.library.roles.name(&d.role));
+            let signer = match (office, def.and_then(|d| d.place)) {
+                (Some(o), Some(echeancier_core::procedure::Place::Dsden)) => o,
+                (Some(o), _) => format!("{}, {o}", echeancier_core::french::capitalize(role)),
+                (None, _) => echeancier_core::french::capitalize(role),
+            };
+            let answers = app
+                .answer_links(case.id, step, g.id, appointment.sequence)
+                .await?;
             let args = NoticeArgs {
                 at: appointment.starts_at,
                 place: appointment.place.clone(),
                 phone: appointment.phone.clone(),
+                school: school.unwrap_or_else(|| "l'établissement de votre enfant".into()),
+                reference: case.reference.clone(),
+                signer,
+                previous: appointment.previous,
+                answers,
             };
             let rendered = app
                 .options
@@ -59,7 +88,9 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 .map_err(|e| AppError::Runtime(e.to_string()))?;
             let calendar = App::calendar(&mut conn, case).await?;
             let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
-            let uid = notice::event_uid(&r.key);
+            // One event per appointment, whatever its date: a new date
+            // updates it (same UID, higher SEQUENCE).
+            let uid = notice::event_uid(&format!("{}/{step}", case.reference), &app.options.email_from);
             let ics = notice::invitation(
                 &notice::Invitation {
                     uid: &uid,
@@ -67,8 +98,8 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                     place: &appointment.place,
                     start,
                     minutes: appointment.minutes,
+                    sequence: appointment.sequence,
                     organiser: &app.options.email_from,
-                    attendee: &job.recipient,
                 },
                 now,
             );
@@ -80,6 +111,35 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ics: Some(ics),
                 buttons: None,
             }))
+        }
+        MessageKind::FamilyAnswer => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            let n = r.payload["responsable"].as_i64().unwrap_or_default();
+            let when = format!(
+                "{} à {}",
+                long_date(a.starts_at.date()),
+                echeancier_core::french::time(a.starts_at.time())
+            );
+            let line = if r.payload["reponse"].as_str() == Some("rappel") {
+                format!(
+                    "📞 {} : le responsable n° {n} ne peut pas venir au rendez-vous du {when} et demande à être rappelé. Une tâche d'appel suit.",
+                    case.reference
+                )
+            } else {
+                format!(
+                    "✅ {} : le responsable n° {n} viendra au rendez-vous du {when}.",
+                    case.reference
+                )
+            };
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("{} : réponse de la famille", case.reference),
+                &[line],
+            ))))
         }
         MessageKind::Digest => {
             let person = r.payload["personne"].as_i64().unwrap_or_default();
@@ -139,19 +199,29 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
                 return Ok(None);
             };
+            let why = if r.payload["motif"].as_str() == Some("rappel") {
+                "un responsable légal ne peut pas venir et demande à être rappelé pour trouver une autre date"
+            } else {
+                "un responsable légal a besoin d'un échange oral"
+            };
+            // Contacts are read on the web, by staff allowed to see them.
+            let contacts = match &app.options.web_url {
+                Some(base) => format!("Coordonnées au dossier : {base}/dossiers/{}", case.reference),
+                None => format!(
+                    "Coordonnées au dossier : echeancier case show {} --contacts",
+                    case.reference
+                ),
+            };
             Ok(Some(staff(StaffMessage::from_lines(
                 format!("{} : appeler la famille", case.reference),
                 &[
                     format!("📞 Tâche n° {} — {}", r.id, case.reference),
                     format!(
-                        "Appeler la famille : un responsable légal a besoin d'un échange oral pour le rendez-vous du {} à {}.",
+                        "Appeler la famille : {why}, pour le rendez-vous du {} à {}.",
                         long_date(a.starts_at.date()),
                         echeancier_core::french::time(a.starts_at.time())
                     ),
-                    format!(
-                        "Coordonnées au dossier : echeancier case show {} --contacts",
-                        case.reference
-                    ),
+                    contacts,
                     format!("Quand c'est fait : !ack {}", r.id),
                 ],
             ))))

@@ -83,6 +83,11 @@ impl Templates {
     pub fn has(&self, notice: &str) -> bool {
         self.0.has(notice)
     }
+
+    /// A text of the families' answer page, in `lang` (French if missing).
+    pub fn page_text(&self, lang: &str, id: &str, at: chrono::NaiveDateTime) -> Result<String, NoticeError> {
+        self.0.page_text(lang, id, at)
+    }
 }
 
 /// An appointment as a calendar event.
@@ -93,20 +98,31 @@ pub struct Invitation<'a> {
     pub place: &'a str,
     pub start: DateTime<Utc>,
     pub minutes: i64,
+    /// The appointment's revision: a new date is the same event, updated.
+    pub sequence: i64,
+    /// The office's mailbox, which the event names as its organiser.
     pub organiser: &'a str,
-    pub attendee: &'a str,
 }
 
-/// A calendar invitation for an appointment (RFC 5545), times in UTC.
-/// The UID of the calendar event of a notice: stable for its outbox key,
-/// one `@` as RFC 5545 examples have it.
-pub fn event_uid(key: &str) -> String {
+/// The UID of an appointment's calendar event: stable for the appointment
+/// (`key` names its case and step), one `@` and the sender's domain, as
+/// RFC 5545 recommends.
+pub fn event_uid(key: &str, sender: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(key.as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}@echeancier")
+    let domain = sender
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
+        .filter(|d| !d.is_empty() && !d.contains('@'))
+        .unwrap_or("echeancier.invalid");
+    format!("{hex}@{domain}")
 }
 
+/// The calendar event of an appointment (RFC 5545), times in UTC. It is
+/// published, not a meeting request: calendars add it without offering
+/// Accept/Decline, which would answer a robot; the notice's own links and
+/// phone number are how families answer.
 pub fn invitation(i: &Invitation<'_>, now: DateTime<Utc>) -> String {
     use icalendar::{Calendar, Component, EventLike};
     let event = icalendar::Event::new()
@@ -116,18 +132,15 @@ pub fn invitation(i: &Invitation<'_>, now: DateTime<Utc>) -> String {
         .starts(i.start)
         .ends(i.start + Duration::minutes(i.minutes))
         .timestamp(now)
+        .sequence(u32::try_from(i.sequence).unwrap_or_default())
+        .status(icalendar::EventStatus::Confirmed)
         .append_property(icalendar::Property::new(
             "ORGANIZER",
             format!("mailto:{}", i.organiser),
         ))
-        .append_property(
-            icalendar::Property::new("ATTENDEE", format!("mailto:{}", i.attendee))
-                .add_parameter("ROLE", "REQ-PARTICIPANT")
-                .done(),
-        )
         .done();
     let mut cal = Calendar::new();
-    cal.append_property(icalendar::Property::new("METHOD", "REQUEST"));
+    cal.append_property(icalendar::Property::new("METHOD", "PUBLISH"));
     cal.push(event);
     cal.done().to_string()
 }
@@ -150,6 +163,11 @@ mod tests {
             at: NaiveDateTime::parse_from_str("2026-12-01 09:00", "%Y-%m-%d %H:%M").expect("time"),
             place: "Cité administrative, Angers".into(),
             phone: "02 41 74 34 84".into(),
+            school: "Collège Jean Vilar".into(),
+            reference: "PAR-2026-0001".into(),
+            signer: "Bureau du DASEN".into(),
+            previous: None,
+            answers: None,
         }
     }
 
@@ -204,24 +222,33 @@ mod tests {
     #[test]
     fn invitation_is_rfc5545() {
         let start = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).single().expect("t");
+        let uid = event_uid("PAR-2026-0001/entretien", "Échéancier <dsden@example.org>");
+        assert!(
+            uid.ends_with("@example.org") && uid.matches('@').count() == 1,
+            "{uid}"
+        );
+        assert_eq!(uid, event_uid("PAR-2026-0001/entretien", "dsden@example.org"));
+        assert!(event_uid("x", "robot").ends_with("@echeancier.invalid"));
         let ics = invitation(
             &Invitation {
-                uid: "k@echeancier",
+                uid: &uid,
                 summary: "Rendez-vous",
                 place: "Angers",
                 start,
                 minutes: 60,
+                sequence: 2,
                 organiser: "dsden@example.org",
-                attendee: "p@example.org",
             },
             start,
         );
         assert!(
-            ics.contains("BEGIN:VCALENDAR") && ics.contains("METHOD:REQUEST"),
+            ics.contains("BEGIN:VCALENDAR") && ics.contains("METHOD:PUBLISH"),
             "{ics}"
         );
         assert!(ics.contains("DTSTART:20261201T080000Z"), "{ics}");
+        assert!(ics.contains("SEQUENCE:2"), "{ics}");
         assert!(ics.contains("ORGANIZER:mailto:dsden@example.org"), "{ics}");
+        assert!(!ics.contains("ATTENDEE"), "{ics}");
         assert!(ics.contains("LOCATION:Angers"), "{ics}");
     }
 }

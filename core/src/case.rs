@@ -12,7 +12,7 @@ use crate::calendar::Calendar;
 use crate::deadline::{self, Deadline};
 use crate::french::long_date;
 use crate::procedure::{Anchor, Effect, Procedure, SchoolAnchor, StepDef};
-use crate::school::{SchoolCalendar, SchoolYear, Zone};
+use crate::school::{self, SchoolCalendar, SchoolYear};
 use crate::termination;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,9 @@ pub struct CaseInputs {
 pub struct Env<'a> {
     pub calendar: &'a Calendar,
     pub school: &'a SchoolCalendar,
-    pub zone: Option<Zone>,
+    /// The académie (or zone) whose school calendar applies; without it,
+    /// only the metropolitan dates common to every zone are known.
+    pub school_scope: Option<school::Scope>,
     pub today: NaiveDate,
 }
 
@@ -131,23 +133,36 @@ pub fn plan(proc: &Procedure, inputs: &CaseInputs, env: Env<'_>) -> Vec<StepPlan
 impl Planner<'_> {
     fn school_year(&self) -> Result<SchoolYear, String> {
         let opened = self.inputs.opened.unwrap_or(self.env.today);
-        self.env
-            .school
-            .school_year(opened, self.env.calendar.id)
-            .map_err(|e| e.to_string())
+        match self.env.school_scope {
+            Some(scope) => self.env.school.school_year_in(opened, scope),
+            None => self.env.school.school_year(opened, self.env.calendar.id),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The day a step was done: marked by hand, or the date of the event
+    /// that completes it (`fait_quand`).
+    fn done_on(&self, step: &str) -> Option<NaiveDate> {
+        let by_event = self
+            .proc
+            .step(step)
+            .and_then(|s| s.done_by_event.as_ref())
+            .and_then(|e| self.inputs.events.get(e));
+        by_event.or_else(|| self.inputs.done.get(step)).copied()
     }
 
     fn anchor(&mut self, anchor: &Anchor, depth: usize) -> Resolved {
         match anchor {
             Anchor::Event(e) => match self.inputs.events.get(e) {
                 Some(d) => Resolved::Date(*d, vec![]),
-                None => {
-                    let name = self.proc.event(e).map(|e| e.name.as_str()).unwrap_or(e);
-                    Resolved::Missing(format!("date à renseigner : {name}"))
-                }
+                None => Resolved::Missing(match self.proc.event(e) {
+                    Some(ev) if ev.receipt => format!("date de réception à renseigner : {}", ev.name),
+                    Some(ev) => format!("date à renseigner : {}", ev.name),
+                    None => format!("date à renseigner : {e}"),
+                }),
             },
-            Anchor::StepDone(s) => match self.inputs.done.get(s) {
-                Some(d) => Resolved::Date(*d, vec![]),
+            Anchor::StepDone(s) => match self.done_on(s) {
+                Some(d) => Resolved::Date(d, vec![]),
                 None => {
                     let name = self.proc.step(s).map(|s| s.name.as_str()).unwrap_or(s);
                     Resolved::Missing(format!("attend que l'étape « {name} » soit faite"))
@@ -169,11 +184,16 @@ impl Planner<'_> {
                     Err(e) => return Resolved::Failed(e),
                 };
                 let school = self.env.school;
+                let scope = self.env.school_scope;
+                let rentree = |y: SchoolYear| match scope {
+                    Some(s) => school.rentree_in(y, s),
+                    None => school.rentree(y),
+                };
                 let r = match which {
-                    SchoolAnchor::Rentree => school.rentree(year),
-                    SchoolAnchor::NextRentree => school.rentree(SchoolYear(year.0 + 1)),
-                    SchoolAnchor::SummerStart => match self.env.zone {
-                        Some(zone) => school.holiday_start("été", year, zone),
+                    SchoolAnchor::Rentree => rentree(year),
+                    SchoolAnchor::NextRentree => rentree(SchoolYear(year.0 + 1)),
+                    SchoolAnchor::SummerStart => match scope {
+                        Some(s) => school.summer_start_in(year, s),
                         None => {
                             return Resolved::Failed(
                                 "zone scolaire de l'établissement non renseignée".into(),
@@ -219,6 +239,19 @@ impl Planner<'_> {
         } else {
             self.dated_step(def, &mut plan, depth);
         }
+        // `fait_quand`: the event's date is the day the step was done, even
+        // if the step could not be dated (its own anchor still unknown).
+        if let Some(e) = &def.done_by_event
+            && let Some(on) = self.inputs.events.get(e)
+            && !matches!(plan.state, StepState::Error(_))
+        {
+            let name = self.proc.event(e).map(|ev| ev.name.as_str()).unwrap_or(e);
+            plan.explanation.push(format!(
+                "Étape faite le {}, date renseignée pour « {name} ».",
+                long_date(*on)
+            ));
+            plan.state = StepState::Done(*on);
+        }
         if !matches!(
             plan.state,
             StepState::Approved { .. } | StepState::Blocked(_) | StepState::Error(_)
@@ -261,6 +294,7 @@ impl Planner<'_> {
                     rule.period.amount,
                     self.env.calendar,
                     self.env.school,
+                    self.env.school_scope,
                 )
                 .map(|t| {
                     plan.needs_decision = t.diverge;
@@ -457,7 +491,7 @@ mod tests {
             Env {
                 calendar: &cal,
                 school: &school,
-                zone: Some(Zone::A),
+                school_scope: Some(crate::school::Zone::A.into()),
                 today: d(today),
             },
         )
@@ -539,6 +573,99 @@ delai = { jours = 3, report = "forward" }
         assert_eq!(plans[0].state, StepState::Overdue);
         let plans = run(&p, &inputs, "2026-12-18");
         assert_eq!(plans[0].state, StepState::Open);
+    }
+
+    /// A referral sent then received, a step done by the receipt itself.
+    const RECEIPT: &str = r#"
+id = "reception"
+nom = "Réception"
+prefixe = "REC"
+public = "dossier"
+[[evenements]]
+id = "saisine_envoyee"
+nom = "envoi de la saisine"
+roles = ["dasen"]
+[[evenements]]
+id = "saisine_recue"
+nom = "réception de la saisine"
+roles = ["dasen"]
+reception = true
+[[etapes]]
+id = "reception_a_renseigner"
+nom = "Date de réception à renseigner"
+role = "dasen"
+depuis = "saisine_envoyee"
+delai = { jours = 2, report = "forward" }
+fait_quand = "saisine_recue"
+[[etapes]]
+id = "entretien"
+nom = "Entretien"
+role = "dasen"
+depuis = "saisine_recue"
+delai = { jours = 10, report = "backward" }
+aussi = [{ nom = "date légale", jours = 10, report = "forward" }]
+[[etapes]]
+id = "accuse"
+nom = "Accusé de réception"
+role = "dasen"
+depuis = "reception_a_renseigner.fait"
+delai = { jours = 1, report = "forward" }
+"#;
+
+    #[test]
+    fn a_step_done_by_an_event_is_done_on_its_date() {
+        let p = proc(RECEIPT);
+        let mut inputs = CaseInputs::default();
+        inputs.events.insert("saisine_envoyee".into(), d("2026-03-05"));
+        let plans = run(&p, &inputs, "2026-03-06");
+        // Thursday 5 March + 2 days = Saturday 7 March → Monday 9 March.
+        assert_eq!(plans[0].due, Some(d("2026-03-09")));
+        assert_eq!(plans[0].state, StepState::Open);
+        // A step waiting for a receipt says so.
+        assert!(
+            matches!(&plans[1].state, StepState::Waiting(w) if w.starts_with("date de réception à renseigner")),
+            "{:?}",
+            plans[1].state
+        );
+        assert_eq!(run(&p, &inputs, "2026-03-10")[0].state, StepState::Overdue);
+        assert!(
+            matches!(&plans[2].state, StepState::Waiting(w) if w.contains("Date de réception à renseigner")),
+            "{:?}",
+            plans[2].state
+        );
+
+        inputs.events.insert("saisine_recue".into(), d("2026-03-06"));
+        let plans = run(&p, &inputs, "2026-03-10");
+        assert_eq!(plans[0].state, StepState::Done(d("2026-03-06")));
+        assert!(
+            plans[0].explanation.contains(
+                &"Étape faite le vendredi 6 mars 2026, date renseignée pour « réception de la saisine »."
+                    .to_string()
+            ),
+            "{:?}",
+            plans[0].explanation
+        );
+        // Friday 6 March + 10 days = Monday 16 March, a working day.
+        assert_eq!(plans[1].due, Some(d("2026-03-16")));
+        assert_eq!(plans[1].also, vec![("date légale".to_string(), d("2026-03-16"))]);
+        // A step that follows it runs from the event's date: Monday 9 March.
+        assert_eq!(plans[2].start, Some(d("2026-03-06")));
+        assert_eq!(plans[2].due, Some(d("2026-03-09")));
+
+        // Only the receipt is known: done, although its own start is not.
+        inputs.events.remove("saisine_envoyee");
+        let plans = run(&p, &inputs, "2026-03-10");
+        assert_eq!(plans[0].state, StepState::Done(d("2026-03-06")));
+        assert_eq!(plans[0].due, None);
+    }
+
+    #[test]
+    fn a_step_waiting_for_an_ordinary_event_says_date_to_enter() {
+        let plans = run(&proc(CHAIN), &CaseInputs::default(), "2026-12-01");
+        assert_eq!(
+            plans[0].state,
+            StepState::Waiting("date à renseigner : Début".into())
+        );
     }
 
     const COMM: &str = r#"

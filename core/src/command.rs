@@ -53,12 +53,15 @@ pub enum Command {
         event: String,
         on: NaiveDate,
     },
-    /// `!rdv REF ETAPE DATE HEURE [MINUTES]`
+    /// `!rdv REF ETAPE DATE HEURE [MINUTES] [confirme]`
     Appointment {
         case: CaseRef,
         step: String,
         at: chrono::NaiveDateTime,
         minutes: u32,
+        /// Accepts a date past the step's legal date, or an hour outside
+        /// the families' hours (recorded in the audit).
+        confirmed: bool,
     },
     /// `!ack ID`
     Ack(i64),
@@ -146,7 +149,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         name: "rdv",
         aliases: &["rendez-vous", "appointment"],
-        usage: "!rdv REF ETAPE DATE HEURE [MINUTES]",
+        usage: "!rdv REF ETAPE DATE HEURE [MINUTES] [confirme]",
         purpose: "fixe le rendez-vous d'une étape ; les parents reçoivent l'avis dans leur langue",
     },
     Verb {
@@ -358,7 +361,16 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             })
         }
         "rdv" => {
-            exact(4..=5)?;
+            exact(4..=6)?;
+            let confirmed = args.len() > 4 && args[args.len() - 1].eq_ignore_ascii_case("confirme");
+            let args = if confirmed {
+                &args[..args.len() - 1]
+            } else {
+                &args[..]
+            };
+            if args.len() < 4 {
+                return Err(usage_error(verb, "Il manque la date ou l'heure du rendez-vous."));
+            }
             let on = date(args[2])?;
             let time = parse_time(args[3])
                 .ok_or_else(|| usage_error(verb, "Heure invalide : attendu 14h30 ou 14:30."))?;
@@ -374,6 +386,7 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 step: ident(args[1], "Nom d'étape")?,
                 at: on.and_time(time),
                 minutes,
+                confirmed,
             })
         }
         "ack" => {
@@ -617,7 +630,8 @@ mod tests {
                 case: r("PAR-2026-0014"),
                 step: "entretien".into(),
                 at: d("2026-12-15").and_hms_opt(14, 30, 0).expect("time"),
-                minutes: 60
+                minutes: 60,
+                confirmed: false
             }
         );
         assert_eq!(
@@ -626,7 +640,18 @@ mod tests {
                 case: r("PAR-2026-0014"),
                 step: "entretien".into(),
                 at: d("2026-12-15").and_hms_opt(9, 5, 0).expect("time"),
-                minutes: 45
+                minutes: 45,
+                confirmed: false
+            }
+        );
+        assert_eq!(
+            ok("!rdv PAR-2026-0014 entretien 15/12/2026 19h30 confirme"),
+            Command::Appointment {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                at: d("2026-12-15").and_hms_opt(19, 30, 0).expect("time"),
+                minutes: 60,
+                confirmed: true
             }
         );
         assert_eq!(ok("!ack 42"), Command::Ack(42));

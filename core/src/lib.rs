@@ -6,6 +6,7 @@
 //! can be tested with plain values. The adapters in the `echeancier` crate
 //! do the I/O around it.
 
+pub mod academie;
 pub mod authz;
 pub mod calendar;
 pub mod case;

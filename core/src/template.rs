@@ -33,7 +33,47 @@ pub struct NoticeArgs {
     pub at: NaiveDateTime,
     pub place: String,
     pub phone: String,
+    /// The pupil's school, by name ("Collège Jean Vilar").
+    pub school: String,
+    /// The case reference to quote on the phone: it names nobody.
+    pub reference: String,
+    /// Who signs: the responsible office ("Bureau du DASEN, DSDEN de
+    /// Maine-et-Loire"); its phone is `phone`.
+    pub signer: String,
+    /// The date and time this notice cancels and replaces.
+    pub previous: Option<NaiveDateTime>,
+    /// The family's answer links: "je viendrai", "rappelez-moi".
+    pub answers: Option<AnswerLinks>,
 }
+
+/// Signed links a family answers with (web pages that ask before acting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerLinks {
+    pub coming: String,
+    pub call_me: String,
+}
+
+/// The texts of the page a family answers on.
+pub const ANSWER_PAGE: &[&str] = &[
+    "page-titre",
+    "page-oui",
+    "page-rappel",
+    "page-bouton-oui",
+    "page-bouton-rappel",
+    "page-merci-oui",
+    "page-merci-rappel",
+    "page-perime",
+];
+
+/// The messages every language adds around a notice's own text.
+const FRAME: &[&str] = &[
+    "remplace",
+    "reponse-intro",
+    "reponse-oui",
+    "reponse-rappel",
+    "reference",
+    "signature",
+];
 
 /// A notice ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +178,26 @@ impl Templates {
     }
 
     fn args(&self, lang: &str, a: &NoticeArgs) -> Result<FluentArgs<'static>, NoticeError> {
-        let d = a.at.date();
+        let (date, time) = self.when(lang, a.at)?;
+        let mut args = FluentArgs::new();
+        args.set("date", date);
+        args.set("heure", time);
+        args.set("lieu", a.place.clone());
+        args.set("telephone", a.phone.clone());
+        args.set("etablissement", a.school.clone());
+        args.set("reference", a.reference.clone());
+        args.set("signataire", a.signer.clone());
+        if let Some(p) = a.previous {
+            let (date, time) = self.when(lang, p)?;
+            args.set("ancienne-date", date);
+            args.set("ancienne-heure", time);
+        }
+        Ok(args)
+    }
+
+    /// A date and a time in words, in `lang`.
+    fn when(&self, lang: &str, at: NaiveDateTime) -> Result<(String, String), NoticeError> {
+        let d = at.date();
         let mut dargs = FluentArgs::new();
         dargs.set(
             "weekday",
@@ -156,24 +215,56 @@ impl Templates {
         dargs.set("year", d.year().to_string());
         let date = self.format(lang, "date-long", &dargs)?;
         let mut targs = FluentArgs::new();
-        targs.set("hour", a.at.hour().to_string());
-        targs.set("minute", FluentValue::from(a.at.minute()));
-        targs.set("mm", format!("{:02}", a.at.minute()));
+        targs.set("hour", at.hour().to_string());
+        targs.set("minute", FluentValue::from(at.minute()));
+        targs.set("mm", format!("{:02}", at.minute()));
         let time = self.format(lang, "heure", &targs)?;
-        let mut args = FluentArgs::new();
-        args.set("date", date);
-        args.set("heure", time);
-        args.set("lieu", a.place.clone());
-        args.set("telephone", a.phone.clone());
-        Ok(args)
+        Ok((date, time))
     }
 
+    /// Subject and body: the notice's own text, framed by what every notice
+    /// has (what it replaces, the answer links, the reference, the
+    /// signature).
     fn one(&self, lang: &str, notice: &str, a: &NoticeArgs) -> Result<(String, String), NoticeError> {
         let args = self.args(lang, a)?;
-        Ok((
-            self.format(lang, &format!("{notice}-objet"), &args)?,
-            self.format(lang, notice, &args)?,
-        ))
+        let mut body = String::new();
+        if a.previous.is_some() {
+            body.push_str(&self.format(lang, "remplace", &args)?);
+            body.push('\n');
+        }
+        body.push_str(&self.format(lang, notice, &args)?);
+        if let Some(links) = &a.answers {
+            let none = FluentArgs::new();
+            let _ = write!(
+                body,
+                "\n{}\n{} : {}\n{} : {}",
+                self.format(lang, "reponse-intro", &none)?,
+                self.format(lang, "reponse-oui", &none)?,
+                links.coming,
+                self.format(lang, "reponse-rappel", &none)?,
+                links.call_me,
+            );
+        }
+        let _ = write!(
+            body,
+            "\n{}\n{}",
+            self.format(lang, "reference", &args)?,
+            self.format(lang, "signature", &args)?
+        );
+        Ok((self.format(lang, &format!("{notice}-objet"), &args)?, body))
+    }
+
+    /// One of the texts of a family's answer page ([`ANSWER_PAGE`]) about
+    /// the appointment at `at`, in `lang`, or in French where `lang` lacks it.
+    pub fn page_text(&self, lang: &str, id: &str, at: NaiveDateTime) -> Result<String, NoticeError> {
+        let text = |lang: &str| -> Result<String, NoticeError> {
+            let (date, time) = self.when(lang, at)?;
+            let mut args = FluentArgs::new();
+            args.set("date", date);
+            args.set("heure", time);
+            self.format(lang, id, &args)
+        };
+        text(self.language_for(lang)).or_else(|_| text("fr"))
     }
 
     /// Renders `notice` for a reader of `lang`; a translation keeps the
@@ -208,12 +299,34 @@ impl Templates {
                 .unwrap_or_default(),
             place: "15 rue des Écoles, 49000 Angers".into(),
             phone: "02 41 00 00 00".into(),
+            school: "Collège Jean Vilar".into(),
+            reference: "PAR-2026-0001".into(),
+            signer: "Bureau du DASEN".into(),
+            previous: NaiveDate::from_ymd_opt(2026, 12, 10).and_then(|d| d.and_hms_opt(9, 0, 0)),
+            answers: Some(AnswerLinks {
+                coming: "https://echeancier.example/reponse/oui".into(),
+                call_me: "https://echeancier.example/reponse/rappel".into(),
+            }),
         };
         let mut out = Vec::new();
+        for lang in self.bundles.keys() {
+            for id in FRAME.iter().chain(ANSWER_PAGE) {
+                if !self.bundles[lang].has_message(id) {
+                    out.push((
+                        format!("{lang}/{id}"),
+                        missing(format!("message « {id} » manquant")),
+                    ));
+                }
+            }
+        }
         for notice in &self.notices {
             match self.one("fr", notice, &sample) {
                 Ok((subject, body)) => {
-                    for f in plain::check(&format!("{subject}.\n{body}")) {
+                    // The reference and the signing office are data, not
+                    // the template's wording: the plain-language rules
+                    // judge the words around them.
+                    let words = body.replace(&sample.reference, "").replace(&sample.signer, "");
+                    for f in plain::check(&format!("{subject}.\n{words}")) {
                         out.push((format!("fr/{notice}"), f));
                     }
                     for (needle, what) in [
@@ -225,6 +338,14 @@ impl Templates {
                         ("mardi 15 décembre 2026", "la date en mots"),
                         ("14 h 30", "l'heure"),
                         ("15 rue des Écoles", "le lieu"),
+                        ("PAR-2026-0001", "la référence du dossier"),
+                        ("Collège Jean Vilar", "le nom de l'établissement"),
+                        ("Bureau du DASEN", "la signature du service"),
+                        ("jeudi 10 décembre 2026", "la date qu'il remplace"),
+                        (
+                            "https://echeancier.example/reponse/rappel",
+                            "le lien « rappelez-moi »",
+                        ),
                     ] {
                         if !body.contains(needle) {
                             out.push((
@@ -324,7 +445,20 @@ fn html_page(parts: &[(&str, &str, Option<&str>)]) -> String {
             let _ = write!(html, "<hr><p><strong>{}</strong></p>", escape_html(h));
         }
         for line in body.lines().filter(|l| !l.trim().is_empty()) {
-            let _ = write!(html, "<p>{}</p>", escape_html(line));
+            // An answer link ends its line: "Je viendrai : https://…".
+            match line.rsplit_once(" : ") {
+                Some((label, url)) if url.starts_with("https://") || url.starts_with("http://") => {
+                    let _ = write!(
+                        html,
+                        "<p><a href=\"{}\">{}</a></p>",
+                        escape_html(url),
+                        escape_html(label)
+                    );
+                }
+                _ => {
+                    let _ = write!(html, "<p>{}</p>", escape_html(line));
+                }
+            }
         }
         html.push_str("</div>");
     }
@@ -337,7 +471,10 @@ mod tests {
     use super::*;
 
     const FR: &str = "\
+weekday-1 = lundi
 weekday-2 = mardi
+weekday-4 = jeudi
+month-11 = novembre
 month-12 = décembre
 date-long = { $weekday } { $day ->
     [1] 1er
@@ -352,6 +489,12 @@ rdv-objet = Rendez-vous le { $date }
 rdv =
     Rendez-vous le { $date } à { $heure }.
     L'adresse est : { $lieu }.
+remplace = Ceci remplace le rendez-vous du { $ancienne-date } à { $ancienne-heure }.
+reponse-intro = Dites-nous si vous venez :
+reponse-oui = Je viendrai
+reponse-rappel = Rappelez-moi
+reference = Dossier { $reference }.
+signature = { $signataire }, { $telephone }.
 ";
 
     const AR: &str = "\
@@ -362,6 +505,12 @@ heure = { $hour }:{ $mm }
 version-francaise = النسخة الفرنسية:
 rdv-objet = موعد { $date }
 rdv = موعد { $date } { $heure } { $lieu }
+remplace = بدل { $ancienne-date }
+reponse-intro = أخبرونا
+reponse-oui = سأحضر
+reponse-rappel = اتصلوا بي
+reference = { $reference }
+signature = { $signataire } { $telephone }
 ";
 
     fn args() -> NoticeArgs {
@@ -369,7 +518,50 @@ rdv = موعد { $date } { $heure } { $lieu }
             at: NaiveDateTime::parse_from_str("2026-12-01 09:00", "%Y-%m-%d %H:%M").expect("time"),
             place: "<Cité> & \"Angers\"".into(),
             phone: "02 41 74 34 84".into(),
+            school: "Collège Jean Vilar".into(),
+            reference: "PAR-2026-0001".into(),
+            signer: "Bureau du DASEN".into(),
+            previous: None,
+            answers: None,
         }
+    }
+
+    #[test]
+    fn a_notice_says_what_it_replaces_who_signs_and_how_to_answer() {
+        let t = templates();
+        let mut a = args();
+        a.previous = NaiveDateTime::parse_from_str("2026-11-30 14:30", "%Y-%m-%d %H:%M").ok();
+        a.answers = Some(AnswerLinks {
+            coming: "https://bureau.example/reponse/a".into(),
+            call_me: "https://bureau.example/reponse/b".into(),
+        });
+        let r = t.render("rdv", "fr", &a).expect("render");
+        let lines: Vec<&str> = r.text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Ceci remplace le rendez-vous du lundi 30 novembre 2026 à 14 h 30."
+        );
+        assert!(r.text.contains("Je viendrai : https://bureau.example/reponse/a\nRappelez-moi : https://bureau.example/reponse/b"), "{}", r.text);
+        assert!(
+            r.text
+                .ends_with("Dossier PAR-2026-0001.\nBureau du DASEN, 02 41 74 34 84."),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"https://bureau.example/reponse/b\">Rappelez-moi</a>"),
+            "{}",
+            r.html
+        );
+        // Without a previous date nor links, neither is mentioned.
+        let plain = t.render("rdv", "fr", &args()).expect("render");
+        assert!(
+            !plain.text.contains("remplace") && !plain.text.contains("https://"),
+            "{}",
+            plain.text
+        );
+        assert_eq!(t.page_text("ar", "reponse-oui", a.at).expect("phrase"), "سأحضر");
     }
 
     fn templates() -> Templates {
@@ -446,7 +638,7 @@ rdv = موعد { $date } { $heure } { $lieu }
         assert_eq!(t.render("rdv", "xx", &args()).expect("render").lang, "fr");
         assert_eq!(
             t.render("absent", "fr", &args()),
-            Err(NoticeError::Missing("fr/absent-objet".into()))
+            Err(NoticeError::Missing("fr/absent".into()))
         );
     }
 

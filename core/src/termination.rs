@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::calendar::{Calendar, CalendarId};
 use crate::deadline::{self, Deadline, DeadlineError, Period, Roll, Rule};
 use crate::french::long_date;
-use crate::school::{SchoolCalendar, SchoolError, SchoolYear};
+use crate::school::{SchoolCalendar, SchoolError, SchoolYear, Scope};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TerminationError {
@@ -70,17 +70,27 @@ pub fn compute(
     notice_months: u32,
     calendar: &Calendar,
     school: &SchoolCalendar,
+    scope: Option<Scope>,
 ) -> Result<Termination, TerminationError> {
     let rule = Rule::new(Period::months(notice_months), Roll::None);
     let notice = deadline::compute(received, &rule, calendar)?;
     let territory: CalendarId = calendar.id;
-    let request_year = school.school_year(requested, territory)?;
-    let next_rentree = school.rentree(SchoolYear(request_year.0 + 1))?;
+    // Without an académie, only the metropolitan dates common to every
+    // zone are known.
+    let rentree = |y: SchoolYear| match scope {
+        Some(s) => school.rentree_in(y, s),
+        None => school.rentree(y),
+    };
+    let request_year = match scope {
+        Some(s) => school.school_year_in(requested, s)?,
+        None => school.school_year(requested, territory)?,
+    };
+    let next_rentree = rentree(SchoolYear(request_year.0 + 1))?;
     let after_notice = notice.end.succ_opt().ok_or(DeadlineError::OutOfRange)?;
     let effective = after_notice.max(next_rentree);
     let diverge = after_notice > next_rentree;
     let effective_at_rentree = if diverge {
-        school.rentree(SchoolYear(request_year.0 + 2))
+        rentree(SchoolYear(request_year.0 + 2))
     } else {
         Ok(next_rentree)
     };
@@ -106,6 +116,7 @@ mod tests {
             3,
             &Calendar::new(CalendarId::Metropole),
             &SchoolCalendar::embedded(),
+            None,
         )
         .expect("computable")
     }
@@ -154,10 +165,48 @@ mod tests {
             3,
             &Calendar::new(CalendarId::Metropole),
             &SchoolCalendar::embedded(),
+            None,
         );
         assert!(matches!(
             err,
             Err(TerminationError::School(SchoolError::RentreeUnknown { .. }))
         ));
+    }
+
+    // Convention, art. 9: « la résiliation ne prend effet qu'à compter de
+    // l'année scolaire suivante ». The school year is the académie's own.
+    #[test]
+    fn the_next_school_year_is_the_academie_s_own() {
+        let school = SchoolCalendar::embedded();
+        let at = |calendar: CalendarId, academie: crate::academie::Academie| {
+            compute(
+                d("2025-03-10"),
+                d("2025-03-10"),
+                3,
+                &Calendar::new(calendar),
+                &school,
+                Some(academie.into()),
+            )
+            .expect("computable")
+        };
+        // Notice ends 10 June 2025; Réunion's pupils are back on 19 August.
+        let reunion = at(CalendarId::Reunion, crate::academie::Academie::Reunion);
+        assert_eq!(reunion.next_rentree, d("2025-08-19"));
+        assert_eq!(reunion.effective, d("2025-08-19"));
+        let lyon = at(CalendarId::Metropole, crate::academie::Academie::Lyon);
+        assert_eq!(lyon.effective, d("2025-09-01"));
+    }
+
+    // A request of June 2023 was refused while the calendar began with the
+    // rentrée 2023; the snapshot now starts in 2019.
+    #[test]
+    fn a_request_of_june_2023_is_answered() {
+        let t = run("2023-06-12");
+        assert_eq!(t.request_year, SchoolYear(2022));
+        assert_eq!(t.notice.end, d("2023-09-12"));
+        assert_eq!(t.next_rentree, d("2023-09-04"));
+        assert_eq!(t.effective, d("2023-09-13"));
+        assert!(t.diverge);
+        assert_eq!(t.effective_at_rentree, Ok(d("2024-09-02")));
     }
 }

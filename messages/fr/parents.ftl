@@ -36,7 +36,7 @@ par-convocation =
     Le but est de l'aider à bien continuer sa scolarité.
     Vous allez rencontrer le directeur académique.
     C'est le responsable de l'Éducation nationale dans le département.
-    La direction du collège ou du lycée sera aussi là.
+    La direction de l'établissement de votre enfant sera aussi là : { $etablissement }.
     Le rendez-vous a lieu le { $date } à { $heure }.
     L'adresse est : { $lieu }.
     Vous pouvez venir avec une personne de votre choix.
@@ -46,3 +46,21 @@ par-convocation =
     Vous ne pouvez pas venir ce jour-là ? Appelez-nous.
     Nous cherchons une autre date avec vous.
     L'invitation jointe ajoute ce rendez-vous à votre agenda.
+
+## Autour de chaque avis
+remplace = Ce message annule et remplace le précédent. Le rendez-vous du { $ancienne-date } à { $ancienne-heure } n'a plus lieu. Voici la nouvelle date.
+reponse-intro = Dites-nous si vous venez. Cliquez sur un des deux liens :
+reponse-oui = Je viendrai
+reponse-rappel = Je ne peux pas venir, rappelez-moi
+reference = Au téléphone, donnez ce numéro de dossier : { $reference }.
+signature = { $signataire }. Téléphone : { $telephone }.
+
+## La page où la famille répond
+page-titre = Votre réponse pour le rendez-vous
+page-oui = Vous viendrez au rendez-vous du { $date } à { $heure } ? Confirmez avec le bouton.
+page-rappel = Vous ne pouvez pas venir au rendez-vous du { $date } à { $heure } ? Confirmez avec le bouton. Nous vous appelons pour trouver une autre date.
+page-bouton-oui = Oui, je viendrai
+page-bouton-rappel = Rappelez-moi
+page-merci-oui = Merci. Nous avons noté que vous viendrez le { $date } à { $heure }.
+page-merci-rappel = Merci. Nous allons vous appeler pour trouver une autre date.
+page-perime = Ce lien ne marche plus : le rendez-vous a changé ou il est passé. Lisez le dernier message reçu, ou appelez le numéro de ce message.

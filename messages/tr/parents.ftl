@@ -27,7 +27,7 @@ par-convocation =
     Sizinle çocuğunuz hakkında konuşmak istiyoruz.
     Amacımız, çocuğunuzun okulda iyi devam etmesine yardım etmek.
     İldeki Milli Eğitim sorumlusu olan akademik müdürle görüşeceksiniz.
-    Okul yönetimi de orada olacak.
+    Çocuğunuzun okulunun yönetimi de orada olacak: { $etablissement }.
     Görüşme tarihi: { $date }, saat { $heure }.
     Adres: { $lieu }.
     Seçtiğiniz bir kişiyle birlikte gelebilirsiniz.
@@ -37,3 +37,21 @@ par-convocation =
     O gün gelemiyor musunuz? Bizi arayın.
     Sizinle birlikte başka bir tarih buluruz.
     Ekteki davet, bu görüşmeyi takviminize ekler.
+
+## Her bildirimde
+remplace = Bu mesaj bir öncekini iptal eder ve onun yerine geçer. { $ancienne-date }, saat { $ancienne-heure } görüşmesi yapılmayacak. Yeni tarih aşağıdadır.
+reponse-intro = Gelip gelmeyeceğinizi bize bildirin. İki bağlantıdan birine tıklayın:
+reponse-oui = Geleceğim
+reponse-rappel = Gelemiyorum, beni arayın
+reference = Telefonda bu dosya numarasını söyleyin: { $reference }.
+signature = { $signataire }. Telefon: { $telephone }.
+
+## Ailenin yanıt verdiği sayfa
+page-titre = Görüşme için yanıtınız
+page-oui = { $date }, saat { $heure } görüşmesine gelecek misiniz? Düğmeyle onaylayın.
+page-rappel = { $date }, saat { $heure } görüşmesine gelemiyor musunuz? Düğmeyle onaylayın. Başka bir tarih bulmak için sizi arayacağız.
+page-bouton-oui = Evet, geleceğim
+page-bouton-rappel = Beni arayın
+page-merci-oui = Teşekkürler. { $date }, saat { $heure } geleceğinizi not ettik.
+page-merci-rappel = Teşekkürler. Başka bir tarih bulmak için sizi arayacağız.
+page-perime = Bu bağlantı artık çalışmıyor: görüşme değişti ya da geçti. Aldığınız son mesajı okuyun veya oradaki numarayı arayın.

@@ -113,14 +113,14 @@ impl App {
         let proc = self.procedure(&case.procedure)?;
         let inputs = Store::inputs(conn, case).await?;
         let calendar = Self::calendar(conn, case).await?;
-        let zone = case.zone.as_deref().and_then(|z| z.parse::<Zone>().ok());
+        let school_scope = school_scope(&case.departement, case.zone.as_deref());
         let plans = case::plan(
             proc,
             &inputs,
             Env {
                 calendar: &calendar,
                 school: &self.school,
-                zone,
+                school_scope,
                 today: self.clock.today(calendar.id),
             },
         );
@@ -393,6 +393,13 @@ impl App {
                             "Cette étape se conclut par les réponses des partenaires (!approuve, !objection) ou par leur silence.".into(),
                         ));
                     }
+                    if let Some(event) = &def.done_by_event {
+                        let name = proc.event(event).map(|e| e.name.as_str()).unwrap_or(event);
+                        return Err(AppError::Invalid(format!(
+                            "Cette étape se termine quand la date « {name} » est renseignée : renseignez cette date (!date {} {event} DATE).",
+                            case.reference
+                        )));
+                    }
                     if *on > today {
                         return Err(AppError::Invalid(
                             "Une étape ne peut pas être faite à une date future.".into(),
@@ -549,5 +556,16 @@ impl App {
             purged.push(reference);
         }
         Ok(purged)
+    }
+}
+
+/// The school calendar of a case: its département's académie (the
+/// dataset is per académie, Corse and overseas included), else the zone
+/// configured for its establishment.
+pub(crate) fn school_scope(departement: &str, zone: Option<&str>) -> Option<echeancier_core::school::Scope> {
+    use echeancier_core::academie::academie_of_departement;
+    match academie_of_departement(departement) {
+        Ok(a) => Some(a.into()),
+        Err(_) => zone.and_then(|z| z.parse::<Zone>().ok()).map(Into::into),
     }
 }

@@ -204,7 +204,8 @@ impl App {
                 step,
                 at,
                 minutes,
-            } => self.cmd_appointment(&c, case, step, at, minutes).await,
+                confirmed,
+            } => self.cmd_appointment(&c, case, step, at, minutes, confirmed).await,
             Command::Communication { convention, title } => {
                 self.cmd_communication(&c, convention, title).await
             }
@@ -402,12 +403,13 @@ impl App {
         step: String,
         at: NaiveDateTime,
         minutes: u32,
+        confirmed: bool,
     ) -> Result<String> {
         let row = self.visible_case(c.place, &case).await?;
         self.scope_check(Some(&c.actor), &row, Action::Step(&step))
             .await?;
         let (notices, calls) = self
-            .set_appointment(case.as_str(), &step, at, minutes, &c.who)
+            .set_appointment(case.as_str(), &step, at, minutes, confirmed, &c.who)
             .await?;
         let mut text = format!(
             "📅 {case} : rendez-vous fixé le {} à {}.",

@@ -22,6 +22,8 @@ use crate::config::{OralMode, Settings};
 use crate::notice::Templates;
 use crate::store::{AuditEntry, CaseRow, StepRow, Store, StoreError};
 
+pub mod answers;
+pub use notices::Slot;
 mod cases;
 pub mod commands;
 mod feeds;
@@ -197,6 +199,8 @@ pub struct Options {
     pub hours: WorkingHours,
     pub templates: Templates,
     pub oral: OralMode,
+    /// The hours appointments with families keep to (start, end).
+    pub family_hours: (chrono::NaiveTime, chrono::NaiveTime),
     /// The console identity that receives reminders, when the console runs.
     pub console: Option<String>,
     pub email_from: String,
@@ -222,6 +226,10 @@ impl Default for Options {
                 Err(e) => panic!("embedded templates are invalid: {e}"),
             },
             oral: OralMode::AlsoEmail,
+            family_hours: (
+                chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+                chrono::NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default(),
+            ),
             console: None,
             email_from: "echeancier@localhost".into(),
             telegram: false,
@@ -235,11 +243,17 @@ impl Default for Options {
 }
 
 impl Options {
+    /// The hours appointments with families keep to.
+    pub fn hours_for_families(&self) -> (chrono::NaiveTime, chrono::NaiveTime) {
+        self.family_hours
+    }
+
     pub fn from_settings(settings: &Settings, templates: Templates) -> Options {
         Options {
             hours: settings.hours,
             templates,
             oral: settings.oral,
+            family_hours: settings.family_hours,
             console: (settings.console == Some(true)).then(|| settings.console_identity.clone()),
             email_from: settings.email_from.clone(),
             telegram: settings.telegram.is_some(),

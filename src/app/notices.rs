@@ -11,6 +11,16 @@ use crate::store::{CaseRow, Store};
 
 use super::{App, AppError, Result, Who, check_step, record, room_place};
 
+/// An appointment's time as the web form gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub at: chrono::NaiveDateTime,
+    pub minutes: u32,
+    /// Past the step's legal date or outside the families' hours, on
+    /// purpose.
+    pub confirmed: bool,
+}
+
 impl App {
     /// Where a reminder for `role` on `case` goes: the console (when it
     /// runs) and the email of each staff member holding the role there.
@@ -88,6 +98,7 @@ impl App {
         step: &str,
         at: chrono::NaiveDateTime,
         minutes: u32,
+        confirmed: bool,
         who: &Who,
     ) -> Result<(usize, usize)> {
         let mut tx = self.store.begin().await?;
@@ -125,6 +136,33 @@ impl App {
                 echeancier_core::french::long_date(at.date())
             )));
         }
+        let confirm = "Pour le fixer quand même, ajoutez « confirme » : !rdv REF ETAPE DATE HEURE confirme (ou cochez la case sur le bureau web).";
+        // Parents work: an appointment keeps to the families' hours.
+        let (open, close) = self.options.hours_for_families();
+        let ends = at + chrono::Duration::minutes(i64::from(minutes));
+        let outside = at.time() < open || ends.time() > close || ends.date() != at.date();
+        if outside && !confirmed {
+            return Err(AppError::Invalid(format!(
+                "Un rendez-vous de {} à {} sort des heures raisonnables pour les familles (de {} à {}). {confirm}",
+                echeancier_core::french::time(at.time()),
+                echeancier_core::french::time(ends.time()),
+                echeancier_core::french::time(open),
+                echeancier_core::french::time(close)
+            )));
+        }
+        let (plans, _) = self.plan_of(&mut tx, &case).await?;
+        let legal = plans
+            .iter()
+            .find(|p| p.step == step)
+            .and_then(echeancier_core::case::StepPlan::legal_date);
+        let late = legal.is_some_and(|l| at.date() > l);
+        if late && !confirmed {
+            return Err(AppError::Invalid(format!(
+                "Le {} dépasse la date légale de cette étape, le {}. {confirm}",
+                echeancier_core::french::long_date(at.date()),
+                echeancier_core::french::long_date(legal.unwrap_or(at.date()))
+            )));
+        }
         let (place, phone) = match def
             .place
             .unwrap_or(echeancier_core::procedure::Place::Etablissement)
@@ -157,6 +195,8 @@ impl App {
             minutes: i64::from(minutes),
             place,
             phone,
+            sequence: 0,
+            previous: None,
         };
         Store::set_appointment(&mut tx, case.id, step, &appointment).await?;
         let not_before = self.options.hours.next_open(&calendar, now).unwrap_or(now);
@@ -212,7 +252,7 @@ impl App {
                 }
             }
         }
-        record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls})).await?;
+        record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls, "confirme": confirmed && (outside || late), "au_dela_date_legale": late, "hors_heures_familles": outside})).await?;
         tx.commit().await?;
         Ok((notices, calls))
     }

@@ -534,13 +534,12 @@ impl App {
         actor: &Actor,
         reference: &str,
         step: &str,
-        at: chrono::NaiveDateTime,
-        minutes: u32,
+        slot: super::notices::Slot,
         who: &Who,
     ) -> Result<(usize, usize)> {
         let case = self.web_case(reference).await?;
         self.scope_check(Some(actor), &case, Action::Step(step)).await?;
-        self.set_appointment(&case.reference, step, at, minutes, who)
+        self.set_appointment(&case.reference, step, slot.at, slot.minutes, slot.confirmed, who)
             .await
     }
 

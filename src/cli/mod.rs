@@ -50,6 +50,9 @@ pub enum Command {
         date: String,
         #[arg(long, default_value = "metropole")]
         calendar: String,
+        /// L'académie (Nantes, Corse, La Réunion…), ou un département ou une UAI qui la donne.
+        #[arg(long)]
+        academie: Option<String>,
     },
     /// Calcule la prise d'effet d'une résiliation de convention (art. 9), selon les deux lectures.
     Termination(TerminationArgs),
@@ -135,6 +138,9 @@ pub struct TerminationArgs {
     pub notice_months: String,
     #[arg(long, default_value = "metropole")]
     pub calendar: String,
+    /// L'académie dont l'année scolaire compte (ou un département, une UAI) ; par défaut, les dates communes à la métropole.
+    #[arg(long)]
+    pub academie: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

@@ -9,7 +9,9 @@ use echeancier_core::school::SchoolCalendar;
 use echeancier_core::termination;
 use serde_json::json;
 
-use super::{DeadlineArgs, Outcome, TerminationArgs, amount_arg, calendar_arg, date_arg, input, print_json};
+use super::{
+    DeadlineArgs, Failure, Outcome, TerminationArgs, amount_arg, calendar_arg, date_arg, input, print_json,
+};
 use crate::config::Settings;
 use crate::library;
 
@@ -75,12 +77,44 @@ pub fn deadline(a: &DeadlineArgs) -> Outcome {
     Ok(())
 }
 
-pub fn school_year(date: &str, calendar: &str) -> Outcome {
+/// `--academie`: an académie's name, or a département or UAI it follows
+/// from (`075`, `0490001K`).
+fn school_scope_arg(raw: Option<&str>) -> Result<Option<echeancier_core::school::Scope>, Failure> {
+    use echeancier_core::academie::{Academie, academie_of_departement};
+    let Some(raw) = raw.map(str::trim) else {
+        return Ok(None);
+    };
+    if let Ok(a) = raw.parse::<Academie>() {
+        return Ok(Some(a.into()));
+    }
+    if let Ok(uai) = raw.parse::<echeancier_core::ids::Uai>() {
+        return Ok(Some(
+            echeancier_core::academie::academie_of_uai(&uai)
+                .map_err(|e| input(e.to_string()))?
+                .into(),
+        ));
+    }
+    academie_of_departement(raw)
+        .map(|a| Some(a.into()))
+        .map_err(|_| input(format!("--academie : « {} » n'est ni une académie (Nantes, Corse, La Réunion…), ni un département, ni une UAI", raw.chars().take(40).collect::<String>())))
+}
+
+pub fn school_year(date: &str, calendar: &str, academie: Option<&str>) -> Outcome {
     let d = parse_date(date).map_err(|e| input(e.to_string()))?;
     let cal = calendar_arg(calendar, None)?;
-    let year = SchoolCalendar::embedded()
-        .school_year(d, cal.id)
-        .map_err(|e| input(e.to_string()))?;
+    // Overseas, the calendar names the académie.
+    let scope = match school_scope_arg(academie)? {
+        Some(s) => Some(s),
+        None => echeancier_core::academie::Academie::of_calendar(cal.id)
+            .filter(|_| cal.id != echeancier_core::calendar::CalendarId::Metropole)
+            .map(Into::into),
+    };
+    let school = SchoolCalendar::embedded();
+    let year = match scope {
+        Some(s) => school.school_year_in(d, s),
+        None => school.school_year(d, cal.id),
+    }
+    .map_err(|e| input(e.to_string()))?;
     println!("{year}");
     Ok(())
 }
@@ -98,8 +132,16 @@ pub fn termination(a: &TerminationArgs) -> Outcome {
         ));
     }
     let cal = calendar_arg(&a.calendar, None)?;
-    let t = termination::compute(received, requested, months, &cal, &SchoolCalendar::embedded())
-        .map_err(|e| input(e.to_string()))?;
+    let scope = school_scope_arg(a.academie.as_deref())?;
+    let t = termination::compute(
+        received,
+        requested,
+        months,
+        &cal,
+        &SchoolCalendar::embedded(),
+        scope,
+    )
+    .map_err(|e| input(e.to_string()))?;
     if a.json {
         print_json(&json!({
             "received": received.to_string(),

@@ -77,7 +77,28 @@ pub(super) fn establishments(
         };
         let zone = match &e.zone {
             None => None,
-            Some(z) if ["A", "B", "C"].contains(&z.get_ref().as_str()) => Some(z.get_ref().clone()),
+            // The académie of the UAI decides; a zone declared beside it
+            // must agree, or one of the two is a typo.
+            Some(z) if ["A", "B", "C"].contains(&z.get_ref().as_str()) => {
+                let academie = echeancier_core::academie::academie_of_uai(&uai).ok();
+                match academie {
+                    Some(a)
+                        if a.zone().metropolitan().map(|m| m.to_string()).as_ref() != Some(z.get_ref()) =>
+                    {
+                        check.err(
+                            z.span(),
+                            format!(
+                                "zone « {} » déclarée, mais l'UAI {uai} relève de {} ({}) : retirez la zone, l'académie suffit",
+                                z.get_ref(),
+                                a.label(),
+                                a.zone().label()
+                            ),
+                        );
+                        None
+                    }
+                    _ => Some(z.get_ref().clone()),
+                }
+            }
             Some(z) => {
                 check.err(
                     z.span(),

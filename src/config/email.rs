@@ -119,6 +119,22 @@ pub(super) fn sender(raw: &RawEmail, check: &mut Check<'_>) -> String {
     }
 }
 
+/// The hours appointments with families keep to.
+pub(super) fn family_hours(
+    raw: &RawNotices,
+    check: &mut Check<'_>,
+) -> (chrono::NaiveTime, chrono::NaiveTime) {
+    let start = super::schedule::time(raw.rendez_vous_debut.as_ref(), "08:00", check);
+    let end = super::schedule::time(raw.rendez_vous_fin.as_ref(), "19:00", check);
+    if start >= end {
+        check.err(
+            span_of(raw.rendez_vous_debut.as_ref()),
+            "avis_parents : rendez_vous_debut doit précéder rendez_vous_fin",
+        );
+    }
+    (start, end)
+}
+
 pub(super) fn oral(raw: &RawNotices, check: &mut Check<'_>) -> OralMode {
     match raw.canal_oral.as_ref().map(|s| s.get_ref().as_str()) {
         None | Some("en_plus") => OralMode::AlsoEmail,

@@ -80,6 +80,7 @@ impl Settings {
         let email_from = email::sender(&raw.email, &mut check);
         let hours = schedule::hours(&raw.horaires, &mut check);
         let oral = email::oral(&raw.avis_parents, &mut check);
+        let family_hours = email::family_hours(&raw.avis_parents, &mut check);
         let digests = schedule::digests(&raw.recapitulatifs, &mut check);
         let telegram = chat::telegram(raw.telegram.as_ref(), &mut check);
         let matrix = chat::matrix(raw.matrix.as_ref(), &mut check);
@@ -100,6 +101,7 @@ impl Settings {
             email_from,
             hours,
             oral,
+            family_hours,
             tick_seconds,
             lease_seconds,
             reschedule_horizon_days: schedule::reschedule_horizon(&raw.dossiers),

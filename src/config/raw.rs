@@ -185,6 +185,10 @@ pub struct RawNotices {
     /// `en_plus` (default): a family needing an oral channel also gets the
     /// email; `a_la_place`: only the call.
     pub canal_oral: Option<Spanned<String>>,
+    /// The hours an appointment with a family may take, `HH:MM` (by
+    /// default 08:00 to 19:00, for parents' working hours).
+    pub rendez_vous_debut: Option<Spanned<String>>,
+    pub rendez_vous_fin: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -19,7 +19,7 @@ pub(super) fn hours(raw: &RawHours, check: &mut Check<'_>) -> WorkingHours {
     hours
 }
 
-fn time(v: Option<&Spanned<String>>, default: &str, check: &mut Check<'_>) -> NaiveTime {
+pub(super) fn time(v: Option<&Spanned<String>>, default: &str, check: &mut Check<'_>) -> NaiveTime {
     let s = v.map(|s| s.get_ref().as_str()).unwrap_or(default);
     match NaiveTime::parse_from_str(s, "%H:%M") {
         Ok(t) => t,

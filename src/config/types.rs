@@ -192,6 +192,8 @@ pub struct Settings {
     pub email_from: String,
     pub hours: echeancier_core::reminder::WorkingHours,
     pub oral: OralMode,
+    /// The hours appointments with families keep to (start, end).
+    pub family_hours: (chrono::NaiveTime, chrono::NaiveTime),
     pub tick_seconds: u64,
     pub lease_seconds: u64,
     /// How far ahead a step may be rescheduled, in days from today.
@@ -229,6 +231,7 @@ impl std::fmt::Debug for Settings {
             email_from,
             hours,
             oral,
+            family_hours,
             tick_seconds,
             lease_seconds,
             reschedule_horizon_days,
@@ -255,6 +258,7 @@ impl std::fmt::Debug for Settings {
             .field("email_from", email_from)
             .field("hours", hours)
             .field("oral", oral)
+            .field("family_hours", family_hours)
             .field("tick_seconds", tick_seconds)
             .field("lease_seconds", lease_seconds)
             .field("reschedule_horizon_days", reschedule_horizon_days)

@@ -25,6 +25,11 @@ pub struct Appointment {
     pub minutes: i64,
     pub place: String,
     pub phone: String,
+    /// The revision: 0 when first set, one more at each new date (the
+    /// calendar event's SEQUENCE).
+    pub sequence: i64,
+    /// The date and time this one replaced, if it moved.
+    pub previous: Option<chrono::NaiveDateTime>,
 }
 
 /// A guardian's contact (personal data; never in chat).
@@ -96,7 +101,11 @@ impl Store {
         sqlx::query(
             "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT(case_id, step) DO UPDATE SET starts_at = excluded.starts_at, minutes = excluded.minutes,
-               place = excluded.place, phone = excluded.phone",
+               place = excluded.place, phone = excluded.phone,
+               sequence = CASE WHEN appointments.starts_at <> excluded.starts_at
+                               THEN appointments.sequence + 1 ELSE appointments.sequence END,
+               previous_at = CASE WHEN appointments.starts_at <> excluded.starts_at
+                                  THEN appointments.starts_at ELSE appointments.previous_at END",
         )
         .bind(case_id)
         .bind(step)
@@ -115,7 +124,7 @@ impl Store {
         step: &str,
     ) -> Result<Option<Appointment>> {
         let row = sqlx::query(
-            "SELECT starts_at, minutes, place, phone FROM appointments WHERE case_id = $1 AND step = $2",
+            "SELECT starts_at, minutes, place, phone, sequence, previous_at FROM appointments WHERE case_id = $1 AND step = $2",
         )
         .bind(case_id)
         .bind(step)
@@ -131,6 +140,35 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?;
         Ok(rows.iter().map(guardian_from_row).collect())
+    }
+
+    /// Records a family's answer to one revision of an appointment; false
+    /// when it was already the answer (a second click changes nothing).
+    pub async fn set_family_answer(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+        guardian_id: i64,
+        sequence: i64,
+        answer: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "INSERT INTO family_answers (case_id, step, guardian_id, sequence, answer, answered_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT(case_id, step, guardian_id, sequence) DO UPDATE
+               SET answer = excluded.answer, answered_at = excluded.answered_at
+               WHERE family_answers.answer <> excluded.answer",
+        )
+        .bind(case_id)
+        .bind(step)
+        .bind(guardian_id)
+        .bind(sequence)
+        .bind(answer)
+        .bind(super::ts(at))
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() > 0)
     }
 
     /// The pupil's name and class, if entered.
@@ -180,7 +218,7 @@ impl Store {
     /// Every appointment of a case, by start.
     pub async fn appointments(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(String, Appointment)>> {
         let rows = sqlx::query(
-            "SELECT step, starts_at, minutes, place, phone FROM appointments WHERE case_id = $1 ORDER BY starts_at",
+            "SELECT step, starts_at, minutes, place, phone, sequence, previous_at FROM appointments WHERE case_id = $1 ORDER BY starts_at",
         )
         .bind(case_id)
         .fetch_all(&mut *conn)
@@ -207,6 +245,10 @@ pub(super) fn appointment_from_row(r: &AnyRow) -> Result<Appointment> {
         minutes: r.get("minutes"),
         place: r.get("place"),
         phone: r.get("phone"),
+        sequence: r.get("sequence"),
+        previous: r
+            .get::<Option<String>, _>("previous_at")
+            .and_then(|p| chrono::NaiveDateTime::parse_from_str(&p, STARTS_AT).ok()),
     })
 }
 

@@ -40,6 +40,8 @@ pub enum MessageKind {
     Missed,
     /// A one-time link to the web office, asked for by its recipient.
     WebLink,
+    /// A family answered a notice: the responsible role is told.
+    FamilyAnswer,
 }
 
 impl MessageKind {
@@ -53,6 +55,7 @@ impl MessageKind {
             MessageKind::Alert => "alerte".into(),
             MessageKind::Missed => "omission".into(),
             MessageKind::WebLink => "lien-web".into(),
+            MessageKind::FamilyAnswer => "reponse-famille".into(),
         }
     }
 
@@ -64,6 +67,7 @@ impl MessageKind {
             "alerte" => MessageKind::Alert,
             "omission" => MessageKind::Missed,
             "lien-web" => MessageKind::WebLink,
+            "reponse-famille" => MessageKind::FamilyAnswer,
             other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
         })
     }

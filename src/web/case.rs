@@ -106,6 +106,10 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
                             label class="fr-label" for=(format!("rdv-duree-{step}")) { "Durée (minutes)" }
                             input class="fr-input" type="number" min="15" max="240" id=(format!("rdv-duree-{step}")) name="duree" value="60";
                         }
+                        div class="fr-checkbox-group fr-mb-2w" {
+                            input type="checkbox" id=(format!("rdv-confirme-{step}")) name="confirme" value="oui";
+                            label class="fr-label" for=(format!("rdv-confirme-{step}")) { "Après la date légale ou hors des heures des familles, je confirme" }
+                        }
                         button class="fr-btn fr-btn--sm fr-btn--tertiary" type="submit" { "Fixer le rendez-vous" }
                     }
                 }
@@ -473,8 +477,11 @@ pub async fn appointment(
                 &staff.person.actor,
                 &reference,
                 &step,
-                day.and_time(time),
-                minutes,
+                crate::app::Slot {
+                    at: day.and_time(time),
+                    minutes,
+                    confirmed: f.confirme.is_some(),
+                },
                 &staff.who(),
             )
             .await

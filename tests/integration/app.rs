@@ -821,3 +821,145 @@ async fn contacts_are_validated_at_intake() {
     spec.guardians[0].phone = Some("+44 20 7946 0958".into());
     assert!(t.app.open_case(spec, &who()).await.is_ok());
 }
+
+/// Seed 000: « Le chef d'établissement accueillant un élève ayant fait
+/// l'objet de deux exclusions définitives au cours de la même année
+/// scolaire peut saisir le directeur académique des services de l'éducation
+/// nationale afin de mettre en œuvre un protocole d'accompagnement et de
+/// responsabilisation des parents (PAR). » and « … dans les dix jours
+/// suivant la saisine par le chef d'établissement … ». The ten days run
+/// from the DSDEN's receipt (domain.md §4): a case opened with the sending
+/// date only reminds the DASEN's office to enter the receipt, and the
+/// receipt, once entered, is what completes that step.
+#[tokio::test]
+async fn par_receipt_to_enter_reminds_the_dasen_office_until_it_is_entered() {
+    use std::sync::Arc;
+
+    use echeancier::scheduler::Scheduler;
+    use echeancier::store::StepStatus;
+
+    // Thursday 5 March 2026: the head of school sends the referral.
+    let t = app_at(paris_noon(2026, 3, 5)).await;
+    let r = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_envoyee".into(), d("2026-03-05"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let say = |who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle("console", who, &text).await.expect("a command") }
+    };
+    let reply = say("dasen", format!("!dossier {r}")).await;
+    assert!(
+        reply.contains("Date de réception de la saisine à renseigner"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("date de réception à renseigner : réception de la saisine par la DSDEN"),
+        "{reply}"
+    );
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    let step = |s: &echeancier::app::Snapshot, id: &str| {
+        s.steps
+            .iter()
+            .find(|x| x.step == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    // 5 March + 2 days = Saturday 7 March, carried to Monday 9 March.
+    let reception = step(&snap, "reception_a_renseigner");
+    assert_eq!(reception.state, StepStatus::Open);
+    assert_eq!(reception.due, Some(d("2026-03-09")));
+    assert_eq!(reception.role, "dasen");
+    assert_eq!(step(&snap, "entretien").state, StepStatus::Waiting);
+
+    // The scheduler reminds the DASEN's office on Monday 9 March at 08:30
+    // (Paris, UTC+1), then on each working day it stays overdue.
+    let mail = tempfile::tempdir().expect("dir");
+    let mailer = echeancier::email::Mailer::new(
+        &echeancier::config::EmailMode::Files(mail.path().into()),
+        "x@example.org",
+    )
+    .expect("mailer");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let scheduler = Scheduler::new(t.app.clone(), vec![])
+        .with_sender(Arc::new(mailer))
+        .with_sender(Arc::new(echeancier::console::ConsoleSender(tx)));
+    let mut run_at = async |y: i32, m: u32, day: u32, h: u32, min: u32| {
+        use chrono::TimeZone;
+        t.clock.set(
+            chrono::Utc
+                .with_ymd_and_hms(y, m, day, h, min, 0)
+                .single()
+                .expect("instant"),
+        );
+        scheduler.tick().await.expect("tick");
+        scheduler.deliver().await.expect("deliver");
+        let mut out = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            out.push(m);
+        }
+        out
+    };
+    assert!(run_at(2026, 3, 6, 7, 31).await.is_empty());
+    let m = run_at(2026, 3, 9, 7, 31).await;
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains(&r)
+            && m[0].contains("Date de réception de la saisine à renseigner — bureau du DASEN")
+            && m[0].contains("aujourd'hui, dernier jour")
+            && m[0].contains("!date REF saisine_recue DATE"),
+        "{}",
+        m[0]
+    );
+    let m = run_at(2026, 3, 10, 7, 31).await;
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("dépassée de 1 jour ouvré"), "{}", m[0]);
+
+    // It cannot be marked done by hand: the receipt date does it.
+    let reply = say("dasen", format!("!etape {r} reception_a_renseigner fait")).await;
+    assert!(
+        reply.contains(&format!(
+            "Cette étape se termine quand la date « réception de la saisine par la DSDEN » est renseignée : renseignez cette date (!date {r} saisine_recue DATE)."
+        )),
+        "{reply}"
+    );
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(step(&snap, "reception_a_renseigner").state, StepStatus::Overdue);
+
+    // Received Friday 6 March: the step is done that day, and the interview
+    // is due 6 March + 10 days = Monday 16 March.
+    let reply = say("dasen", format!("!date {r} saisine_recue 2026-03-06")).await;
+    assert!(!reply.contains("Cette étape"), "{reply}");
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(step(&snap, "reception_a_renseigner").state, StepStatus::Done);
+    assert_eq!(step(&snap, "entretien").due, Some(d("2026-03-16")));
+    assert!(
+        step(&snap, "reception_a_renseigner")
+            .explanation
+            .iter()
+            .any(|l| l == "Étape faite le vendredi 6 mars 2026, date renseignée pour « réception de la saisine par la DSDEN »."),
+        "{:?}",
+        step(&snap, "reception_a_renseigner").explanation
+    );
+    // No more reminder about the receipt.
+    let m = run_at(2026, 3, 11, 7, 31).await;
+    assert!(about_receipt(&m).is_empty(), "{m:?}");
+}
+
+fn about_receipt(messages: &[String]) -> Vec<&String> {
+    messages
+        .iter()
+        .filter(|m| m.contains("Date de réception de la saisine"))
+        .collect()
+}

@@ -357,6 +357,27 @@ fn school_year_examples() {
     assert_eq!(first_line(&["school-year", "2026-09-01"]), "2026-2027");
     assert_eq!(first_line(&["school-year", "2023-09-04"]), "2023-2024");
     assert_eq!(first_line(&["school-year", "2024-09-01"]), "2023-2024");
+    // Every académie has its own: Réunion's pupils are back in mid-August,
+    // Corse's a day after the mainland's in 2023.
+    assert_eq!(
+        first_line(&["school-year", "2025-08-20", "--calendar", "reunion"]),
+        "2025-2026"
+    );
+    assert_eq!(
+        first_line(&["school-year", "2025-08-20", "--academie", "974"]),
+        "2025-2026"
+    );
+    assert_eq!(first_line(&["school-year", "2025-08-20"]), "2024-2025");
+    assert_eq!(
+        first_line(&["school-year", "2023-09-04", "--academie", "Corse"]),
+        "2022-2023"
+    );
+    assert_eq!(
+        first_line(&["school-year", "2023-09-05", "--academie", "0490001K"]),
+        "2023-2024"
+    );
+    // The snapshot starts with 2019-2020: a request of June 2023 is answered.
+    assert_eq!(first_line(&["school-year", "2023-06-12"]), "2022-2023");
 }
 
 #[test]
@@ -494,8 +515,8 @@ fn bad_input_gives_one_french_line() {
         ),
         (&["school-year", "2019-01-01"], "avant le début des données"),
         (
-            &["school-year", "2026-03-05", "--calendar", "reunion"],
-            "pas de calendrier scolaire",
+            &["school-year", "2026-03-05", "--academie", "Atlantide"],
+            "ni une académie",
         ),
         (&["school-year", "05-03-2026"], "date invalide"),
         (&["termination", "--received", "2027-01-10"], "pas encore publiée"),

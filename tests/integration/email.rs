@@ -135,7 +135,7 @@ async fn parent_notices_in_their_language_with_invitation() {
         .expect("invitation");
     let ics = String::from_utf8_lossy(ics.contents()).to_string();
     assert!(
-        ics.contains("METHOD:REQUEST") && ics.contains("DTSTART:20261217T133000Z"),
+        ics.contains("METHOD:PUBLISH") && ics.contains("DTSTART:20261217T133000Z"),
         "{ics}"
     );
     assert!(

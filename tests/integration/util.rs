@@ -253,3 +253,52 @@ fn paris_noon_of(day: chrono::NaiveDate) -> DateTime<Utc> {
     use chrono::Datelike;
     paris_noon(day.year(), day.month(), day.day())
 }
+
+/// Serves the office of `t` on a free loopback port, with `console` as the
+/// console's identity (`None`: no console). The app's own links
+/// (`web_link`, `!connexion`, `!ouvrir`, the feed) use `options.web_url`,
+/// and the demo configuration says `http://127.0.0.1:8080`: the app is
+/// rebuilt (same store and clock) with the office's public address, which
+/// is the bound address unless `public_url` names another (a proxy's).
+pub async fn serve_office(
+    t: &mut TestApp,
+    public_url: Option<&str>,
+    console: Option<&str>,
+) -> (std::net::SocketAddr, echeancier::web::Office) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let public_url = public_url.map_or_else(|| format!("http://{addr}"), str::to_string);
+    let lib = echeancier::library::embedded().expect("procedures");
+    let settings = echeancier::config::Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib))
+        .expect("demo config");
+    let mut options = echeancier::app::Options::from_settings(
+        &settings,
+        echeancier::notice::Templates::embedded().expect("templates"),
+    );
+    options.console = console.map(str::to_string);
+    options.web_url = Some(public_url.clone());
+    t.app = t.app.clone().with_options(options);
+    let office = echeancier::web::Office::new(
+        t.app.clone(),
+        echeancier::config::WebSettings {
+            address: addr,
+            public_url,
+            session_hours: 8,
+        },
+    )
+    .await
+    .expect("office");
+    let router = echeancier::web::router(office.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (addr, office)
+}
+
+/// A single number the database answers (`SELECT COUNT(*) ...`).
+pub async fn count(t: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(t.store.pool())
+        .await
+        .expect("count")
+}

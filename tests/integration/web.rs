@@ -8,56 +8,24 @@
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use echeancier::app::Options;
 use echeancier::channel::ActionLinks;
-use echeancier::config::{Settings, WebSettings};
+
 use echeancier::store::StepStatus;
 use echeancier::web::Office;
 use reqwest::Client;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
 
-use crate::util::{TestApp, app_at, open_par, paris_noon};
+use crate::util::{TestApp, app_at, count, open_par, paris_noon};
 
 /// A Monday of term: the demo's cases are dated relative to it.
 fn monday() -> DateTime<Utc> {
     paris_noon(2026, 11, 23)
 }
 
-/// Serves the office of `t` on a free loopback port. The app's own links
-/// (`web_link`, `!connexion`, `!ouvrir`, the feed) use `options.web_url`,
-/// and the demo configuration says `http://127.0.0.1:8080`: the app is
-/// rebuilt (same store and clock) with the office's public address, which
-/// is the bound address unless `public_url` names another (a proxy's).
+/// Serves the office of `t` (see `util::serve_office`), its console chef's.
 async fn office(t: &mut TestApp, public_url: Option<&str>) -> (SocketAddr, Office) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let public_url = public_url.map_or_else(|| format!("http://{addr}"), str::to_string);
-    let lib = echeancier::library::embedded().expect("procedures");
-    let settings = Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib)).expect("demo config");
-    let mut options = Options::from_settings(
-        &settings,
-        echeancier::notice::Templates::embedded().expect("templates"),
-    );
-    // As util::app_with: the console is chef's.
-    options.console = Some("chef".into());
-    options.web_url = Some(public_url.clone());
-    t.app = t.app.clone().with_options(options);
-    let office = Office::new(
-        t.app.clone(),
-        WebSettings {
-            address: addr,
-            public_url,
-            session_hours: 8,
-        },
-    )
-    .await
-    .expect("office");
-    let router = echeancier::web::router(office.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (addr, office)
+    crate::util::serve_office(t, public_url, Some("chef")).await
 }
 
 /// A browser: keeps its cookies, shows redirects instead of following them.
@@ -219,13 +187,6 @@ async fn logins(t: &TestApp) -> Vec<(String, String, Option<String>)> {
         .fetch_all(t.store.pool())
         .await
         .expect("audit")
-}
-
-async fn count(t: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.store.pool())
-        .await
-        .expect("count")
 }
 
 #[tokio::test]

@@ -19,6 +19,8 @@ pub use crate::located::FileError;
 
 mod raw;
 mod roles;
+#[cfg(test)]
+mod seed_plans;
 mod step;
 mod validate;
 
@@ -247,6 +249,9 @@ pub struct StepDef {
     pub parent_notice: Option<String>,
     /// Where the appointment takes place.
     pub place: Option<Place>,
+    /// Done as soon as this event has a date, on that date (`fait_quand`):
+    /// nobody marks it done by hand.
+    pub done_by_event: Option<String>,
 }
 
 /// Where parents are received.

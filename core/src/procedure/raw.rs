@@ -141,4 +141,6 @@ pub(super) struct RawStep {
     pub(super) rappels: Option<RawReminders>,
     pub(super) avis_parents: Option<Spanned<String>>,
     pub(super) lieu: Option<Place>,
+    /// The event whose date marks the step done.
+    pub(super) fait_quand: Option<Spanned<String>>,
 }

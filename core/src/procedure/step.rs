@@ -117,6 +117,25 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         }
         Some(n.get_ref().clone())
     });
+    let done_by_event = s.fait_quand.as_ref().and_then(|e| {
+        if !known.events.iter().any(|ev| &ev.id == e.get_ref()) {
+            ctx.err(
+                e,
+                format!("événement « {} » inconnu", e.get_ref()),
+                "déclarer cet événement dans [[evenements]]",
+            );
+            return None;
+        }
+        if matches!(anchor, Some(Anchor::PartnerReceipt)) {
+            ctx.err(
+                e,
+                "une étape par partenaire se conclut par les réponses des partenaires, pas par un événement",
+                "retirer fait_quand",
+            );
+            return None;
+        }
+        Some(e.get_ref().clone())
+    });
     let (Some(anchor), Some(rule)) = (anchor, rule) else {
         return None;
     };
@@ -135,6 +154,7 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         reminders,
         parent_notice,
         place: s.lieu,
+        done_by_event,
     })
 }
 
@@ -395,6 +415,38 @@ mod tests {
             "jours = -3, report = \"plus tard\"",
         ));
         assert!(e.iter().any(|e| e.message.contains("négative")), "{e:?}");
+    }
+
+    #[test]
+    fn done_by_an_event_must_name_a_declared_event() {
+        let src = PAR.replace(
+            "depuis = \"saisine_recue\"\n",
+            "depuis = \"saisine_recue\"\nfait_quand = \"inconnu\"\n",
+        );
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("événement « inconnu » inconnu"), "{e:?}");
+        assert_eq!(e[0].line, 18, "{e:?}");
+        assert!(e[0].hint.contains("[[evenements]]"), "{e:?}");
+        // A declared event is accepted.
+        let ok = crate::testing::procedure(&PAR.replace(
+            "depuis = \"saisine_recue\"\n",
+            "depuis = \"saisine_recue\"\nfait_quand = \"saisine_recue\"\n",
+        ));
+        assert_eq!(ok.steps[0].done_by_event.as_deref(), Some("saisine_recue"));
+        // A per-partner step ends with the partners' answers, never an event.
+        let src = PAR
+            .replace("public = \"dossier\"", "public = \"partenariat\"")
+            .replace(
+                "depuis = \"saisine_recue\"\n",
+                "depuis = \"@reception_partenaire\"\nfait_quand = \"saisine_recue\"\n",
+            );
+        let e = errors(&src);
+        assert!(
+            e.iter()
+                .any(|e| e.line == 18 && e.message.contains("réponses des partenaires")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,17 @@
+-- An appointment keeps its revision (the calendar event's SEQUENCE: each
+-- new date updates the same event) and the date it replaced, so the new
+-- notice says it cancels and replaces the previous one.
+ALTER TABLE appointments ADD COLUMN sequence BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE appointments ADD COLUMN previous_at TEXT COLLATE "C";
+
+-- A family's answer to a notice ("je viendrai", "rappelez-moi"), one per
+-- guardian and appointment revision: answering twice changes the answer.
+CREATE TABLE family_answers (
+    case_id     BIGINT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    step        TEXT NOT NULL,
+    guardian_id BIGINT NOT NULL REFERENCES guardians(id) ON DELETE CASCADE,
+    sequence    BIGINT NOT NULL,
+    answer      TEXT NOT NULL,
+    answered_at TEXT NOT NULL COLLATE "C",
+    PRIMARY KEY (case_id, step, guardian_id, sequence)
+);

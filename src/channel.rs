@@ -75,6 +75,11 @@ pub enum SendError {
     Transient(String),
     #[error("échec définitif : {0}")]
     Permanent(String),
+    /// The channel's own configuration is at fault (a refused password, a
+    /// certificate that does not verify): the message waits, its attempts
+    /// untouched, until the operator fixes it.
+    #[error("configuration à corriger : {0}")]
+    Misconfigured(String),
     /// The service asked to wait (HTTP 429 `retry_after`).
     #[error("limite de débit : réessayer dans {0:?}")]
     RateLimited(std::time::Duration),

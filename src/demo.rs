@@ -1,8 +1,10 @@
-//! Demo data: realistic cases dated relative to today, so a newcomer sees
-//! deadlines coming, one late and a pending partner communication at once.
-//! All people are fictitious.
+//! Demo data: realistic cases dated relative to today, so that a newcomer
+//! first sees what is coming — a referral just received, a parcours whose
+//! contract was just signed, an internship ahead, a partner communication
+//! waiting for answers — and nothing late. All people are fictitious.
 
 use chrono::{Duration, NaiveDate};
+use echeancier_core::calendar::{Calendar, CalendarId};
 
 use crate::app::{App, GuardianInput, OpenCase, Result, Who};
 
@@ -15,7 +17,15 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
         return Ok(vec![]);
     }
     let today = app.today();
-    let ago = |n: i64| today - Duration::days(n);
+    let calendar = Calendar::new(CalendarId::Metropole);
+    // Events happen on working days: `worked(0)` is today, or the last
+    // working day before it on a weekend or a holiday.
+    let last_worked = if calendar.is_working_day(today) {
+        today
+    } else {
+        calendar.add_working_days(today, -1).unwrap_or(today)
+    };
+    let worked = |n: i64| calendar.add_working_days(last_worked, -n).unwrap_or(last_worked);
     let ahead = |n: i64| today + Duration::days(n);
     let who = Who {
         actor: "demo".into(),
@@ -28,9 +38,10 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
             OpenCase {
                 procedure: "par".into(),
                 establishment: Some("0490001K".into()),
+                // Received today: the convocation and the interview are ahead.
                 events: vec![
-                    ("saisine_envoyee".into(), ago(8)),
-                    ("saisine_recue".into(), ago(6)),
+                    ("saisine_envoyee".into(), worked(1)),
+                    ("saisine_recue".into(), worked(0)),
                 ],
                 pupil: Some(("Élève Fictif".into(), Some("4e B".into()))),
                 guardians: vec![
@@ -51,7 +62,7 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                         address: None,
                     },
                 ],
-                opened_on: Some(ago(8)),
+                opened_on: Some(worked(1)),
                 ..Default::default()
             },
             &who,
@@ -59,32 +70,45 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
         .await?;
     refs.push(par.case.reference);
 
+    // Contract signed, project sent, validated this week, all on time: the
+    // internship starts in two weeks, its agreement is to be signed before.
     let parcours = app
         .open_case(
             OpenCase {
                 procedure: "parcours".into(),
                 establishment: Some("0490001K".into()),
-                events: vec![
-                    ("ouverture".into(), ago(20)),
-                    ("stage_debut".into(), ahead(10)),
-                    ("stage_fin".into(), ahead(24)),
-                ],
+                events: vec![("ouverture".into(), worked(20))],
                 pupil: Some(("Autre Élève Fictif".into(), Some("3e A".into()))),
-                opened_on: Some(ago(20)),
+                opened_on: Some(worked(20)),
                 ..Default::default()
             },
             &who,
         )
         .await?;
-    app.apply(
-        &parcours.case.reference,
-        vec![crate::app::Change::StepDone {
-            step: "contrat".into(),
-            on: ago(12),
-        }],
-        &who,
-    )
-    .await?;
+    let done = [
+        ("contrat", 15),
+        ("envoi_projet", 12),
+        ("tuteur", 12),
+        ("validation", 2),
+    ];
+    let changes = done
+        .iter()
+        .map(|(step, n)| crate::app::Change::StepDone {
+            step: (*step).into(),
+            on: worked(*n),
+        })
+        .collect();
+    app.apply(&parcours.case.reference, changes, &who).await?;
+    // The internship is dated once the parcours is validated.
+    let stage = [("stage_debut", ahead(14)), ("stage_fin", ahead(28))];
+    let changes = stage
+        .iter()
+        .map(|(event, on)| crate::app::Change::Event {
+            event: (*event).into(),
+            on: *on,
+        })
+        .collect();
+    app.apply(&parcours.case.reference, changes, &who).await?;
     refs.push(parcours.case.reference);
 
     let start = NaiveDate::from_ymd_opt(2024, 9, 2).unwrap_or(today);
@@ -109,18 +133,20 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                 procedure: "communication".into(),
                 parent: Some(conv.case.reference.clone()),
                 title: Some("Plaquette « L'assiduité, on en parle »".into()),
-                opened_on: Some(ago(5)),
+                opened_on: Some(worked(4)),
                 ..Default::default()
             },
             &who,
         )
         .await?;
-    let receipts = [("prefet", 4), ("dtpjj", 4), ("cd", 3)];
+    // Three partners received it this week; the CAF's receipt is still
+    // to be entered.
+    let receipts = [("prefet", 3), ("dtpjj", 3), ("cd", 2)];
     let changes = receipts
         .iter()
         .map(|(p, n)| crate::app::Change::Receipt {
             partner: (*p).into(),
-            on: ago(*n),
+            on: worked(*n),
         })
         .collect();
     app.apply(&com.case.reference, changes, &who).await?;
@@ -149,4 +175,25 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
     }
     refs.push(ap.case.reference);
     Ok(refs)
+}
+
+/// The demo starts as if echeancier had been running: what fell due
+/// before now was dealt with, nothing goes out as a late batch. Only for
+/// the `demo` command's first start: tests load the demo and tick.
+pub async fn as_if_running(app: &App) -> Result<()> {
+    app.store.set_last_tick(app.clock.now()).await?;
+    Ok(())
+}
+
+/// The demo's first screen: what is coming for the console identity,
+/// before any reminder.
+pub async fn welcome(app: &App, identity: &str) -> String {
+    let deadlines = app
+        .handle("console", identity, "!echeances mois")
+        .await
+        .unwrap_or_default();
+    format!(
+        "Démonstration : des dossiers fictifs, datés autour d'aujourd'hui. Ce qui vous attend :\n{deadlines}\n\
+         Tapez !dossier suivi d'une référence pour voir les étapes d'un dossier et le calcul de chaque date."
+    )
 }

@@ -4,11 +4,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use echeancier::cli::{self, Cli, Command, Failure};
+use echeancier::cli::{self, Command, Failure};
+use echeancier_core::french::sentence;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             return match cli::french_usage_error(&e) {
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Some(msg) => {
-                    eprintln!("echeancier : {msg}");
+                    eprintln!("echeancier : {}", sentence(&msg));
                     ExitCode::from(2)
                 }
             };
@@ -47,15 +47,28 @@ fn main() -> ExitCode {
         Command::Demo { as_identity } => block_on(cli::run(config, true, as_identity.clone())),
         Command::Case(cmd) => block_on(cli::case(config, cmd)),
         Command::Lien { personne, canal } => block_on(cli::link_code(config, personne, canal)),
+        Command::Indicateurs {
+            etablissement,
+            departement,
+            periode,
+            csv,
+        } => block_on(cli::indicators(
+            config,
+            etablissement.as_deref(),
+            departement.as_deref(),
+            periode.as_deref(),
+            *csv,
+        )),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // One French sentence: capital letter, final period.
         Err(Failure::Input(msg)) => {
-            eprintln!("echeancier : {msg}");
+            eprintln!("echeancier : {}", sentence(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("echeancier : erreur : {e:#}");
+            eprintln!("echeancier : {}", sentence(&format!("erreur : {e:#}")));
             ExitCode::from(1)
         }
     }

@@ -47,45 +47,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 return Ok(None);
             }
             let notice_id = r.payload["avis"].as_str().unwrap_or_default();
-            let school = match &case.establishment {
-                Some(uai) => Store::establishment(&mut conn, uai).await?.map(|e| e.name),
-                None => None,
-            };
-            let def = proc.and_then(|p| p.step(step));
-            // Signed by the responsible office, whose phone the notice gives.
-            let office = match def.and_then(|d| d.place) {
-                Some(echeancier_core::procedure::Place::Dsden) => {
-                    Store::departement(&mut conn, &case.departement)
-                        .await?
-                        .map(|d| d.name)
-                }
-                _ => school.clone(),
-            };
-            // A DSDEN signs by its name; in a school, the role says who.
-            let role = def.map_or("", |d| app.library.roles.name(&d.role));
-            let signer = match (office, def.and_then(|d| d.place)) {
-                (Some(o), Some(echeancier_core::procedure::Place::Dsden)) => o,
-                (Some(o), _) => format!("{}, {o}", echeancier_core::french::capitalize(role)),
-                (None, _) => echeancier_core::french::capitalize(role),
-            };
-            let answers = app
-                .answer_links(case.id, step, g.id, appointment.sequence)
-                .await?;
-            let args = NoticeArgs {
-                at: appointment.starts_at,
-                place: appointment.place.clone(),
-                phone: appointment.phone.clone(),
-                school: school.unwrap_or_else(|| "l'établissement de votre enfant".into()),
-                reference: case.reference.clone(),
-                signer,
-                previous: appointment.previous,
-                answers,
-            };
-            let rendered = app
-                .options
-                .templates
-                .render(notice_id, &g.language, &args)
-                .map_err(|e| AppError::Runtime(e.to_string()))?;
+            let rendered = notice_text(app, &mut conn, case, step, &g, &appointment, notice_id, true).await?;
             let calendar = App::calendar(&mut conn, case).await?;
             let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
             // One event per appointment, whatever its date: a new date
@@ -199,10 +161,21 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
                 return Ok(None);
             };
-            let why = if r.payload["motif"].as_str() == Some("rappel") {
-                "un responsable légal ne peut pas venir et demande à être rappelé pour trouver une autre date"
-            } else {
-                "un responsable légal a besoin d'un échange oral"
+            let when = format!(
+                "{} à {}",
+                long_date(a.starts_at.date()),
+                echeancier_core::french::time(a.starts_at.time())
+            );
+            let task = match r.payload["motif"].as_str() {
+                Some("rappel") => format!(
+                    "Appeler la famille : un responsable légal ne peut pas venir au rendez-vous du {when} et demande à être rappelé pour trouver une autre date."
+                ),
+                Some("absent") => format!(
+                    "Appeler la famille : elle n'est pas venue au rendez-vous du {when}. Fixez-en un nouveau avec elle."
+                ),
+                _ => format!(
+                    "Appeler la famille : un responsable légal a besoin d'un échange oral pour le rendez-vous du {when}."
+                ),
             };
             // Contacts are read on the web, by staff allowed to see them.
             let contacts = match &app.options.web_url {
@@ -216,12 +189,43 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 format!("{} : appeler la famille", case.reference),
                 &[
                     format!("📞 Tâche n° {} — {}", r.id, case.reference),
+                    task,
+                    contacts,
+                    format!("Quand c'est fait : !ack {}", r.id),
+                ],
+            ))))
+        }
+        MessageKind::Letter => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            // A moved appointment has its own letter.
+            if Some(a.starts_at.date()) != r.due_on {
+                return Ok(None);
+            }
+            let n = r.payload["numero"].as_i64().unwrap_or_default();
+            let guardian = r.payload["responsable"].as_i64().unwrap_or_default();
+            let print = match &app.options.web_url {
+                Some(base) => format!(
+                    "Lettre prête à imprimer : {base}/dossiers/{}/courrier/{guardian}",
+                    case.reference
+                ),
+                None => "Lettre à imprimer depuis le bureau web (activez [web] dans la configuration)."
+                    .to_string(),
+            };
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("{} : avis à poster", case.reference),
+                &[
+                    format!("✉️ Tâche n° {} — {}", r.id, case.reference),
                     format!(
-                        "Appeler la famille : {why}, pour le rendez-vous du {} à {}.",
+                        "Poster l'avis du rendez-vous du {} à {} au responsable n° {n} : il n'a ni courriel ni téléphone.",
                         long_date(a.starts_at.date()),
                         echeancier_core::french::time(a.starts_at.time())
                     ),
-                    contacts,
+                    print,
                     format!("Quand c'est fait : !ack {}", r.id),
                 ],
             ))))
@@ -318,4 +322,59 @@ fn staff(m: StaffMessage) -> Rendered {
         ics: None,
         buttons: None,
     }
+}
+
+/// A family's notice about the appointment of `step`, in their language:
+/// the school and the signing office named, the reference given, and the
+/// answer links when `links` (not on paper).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn notice_text(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    case: &crate::store::CaseRow,
+    step: &str,
+    g: &crate::store::Guardian,
+    appointment: &crate::store::Appointment,
+    notice_id: &str,
+    links: bool,
+) -> Result<echeancier_core::template::Rendered, AppError> {
+    let school = match &case.establishment {
+        Some(uai) => Store::establishment(conn, uai).await?.map(|e| e.name),
+        None => None,
+    };
+    let def = app.library.get(&case.procedure).and_then(|p| p.step(step));
+    // Signed by the responsible office, whose phone the notice gives.
+    let office = match def.and_then(|d| d.place) {
+        Some(echeancier_core::procedure::Place::Dsden) => {
+            Store::departement(conn, &case.departement).await?.map(|d| d.name)
+        }
+        _ => school.clone(),
+    };
+    // A DSDEN signs by its name; in a school, the role says who.
+    let role = def.map_or("", |d| app.library.roles.name(&d.role));
+    let signer = match (office, def.and_then(|d| d.place)) {
+        (Some(o), Some(echeancier_core::procedure::Place::Dsden)) => o,
+        (Some(o), _) => format!("{}, {o}", echeancier_core::french::capitalize(role)),
+        (None, _) => echeancier_core::french::capitalize(role),
+    };
+    let answers = if links {
+        app.answer_links(case.id, step, g.id, appointment.sequence)
+            .await?
+    } else {
+        None
+    };
+    let args = NoticeArgs {
+        at: appointment.starts_at,
+        place: appointment.place.clone(),
+        phone: appointment.phone.clone(),
+        school: school.unwrap_or_else(|| "l'établissement de votre enfant".into()),
+        reference: case.reference.clone(),
+        signer,
+        previous: appointment.previous,
+        answers,
+    };
+    app.options
+        .templates
+        .render(notice_id, &g.language, &args)
+        .map_err(|e| AppError::Runtime(e.to_string()))
 }

@@ -8,7 +8,7 @@ use echeancier_core::procedure::{Audience, Procedure, Roles};
 // One HTML escape for staff messages and parent notices alike.
 pub use echeancier_core::template::escape_html;
 
-use crate::store::{CaseRow, StepRow, StepStatus};
+use crate::store::{Appointment, CaseRow, StepRow, StepStatus};
 
 /// The state of a step as shown today (a stored "open" step whose date has
 /// passed shows as late even before the next recomputation).
@@ -73,6 +73,20 @@ fn long_date_str(s: &str) -> String {
     s.parse::<NaiveDate>()
         .map(long_date)
         .unwrap_or_else(|_| s.to_string())
+}
+
+/// One appointment with a family, for chat: its step, date and time, never
+/// its place (a school's address says where the pupil is).
+pub fn appointment_line(reference: &str, step: &str, proc: Option<&Procedure>, a: &Appointment) -> String {
+    let name = proc
+        .and_then(|p| p.step(step))
+        .map(|d| d.name.as_str())
+        .unwrap_or(step);
+    format!(
+        "• 📅 {reference} — {name} — {} à {}",
+        long_date(a.starts_at.date()),
+        echeancier_core::french::time(a.starts_at.time())
+    )
 }
 
 /// One line of a deadline list.

@@ -9,11 +9,15 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::calendar::Calendar;
-use crate::deadline::{self, Deadline};
-use crate::french::long_date;
+use crate::deadline::{self, Deadline, Roll};
+use crate::french::{capitalize, count, long_date};
 use crate::procedure::{Anchor, Effect, Procedure, SchoolAnchor, StepDef};
 use crate::school::{self, SchoolCalendar, SchoolYear};
 use crate::termination;
+
+/// Why school holidays cannot be avoided for a case.
+const NO_SCHOOL_SCOPE: &str =
+    "zone scolaire de l'établissement non renseignée : les vacances scolaires ne sont pas connues";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reschedule {
@@ -55,7 +59,8 @@ pub struct Env<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepState {
-    /// Cannot be dated yet: an input is missing.
+    /// Cannot be dated yet: an input is missing. Also an information date
+    /// (`information = true`) once passed: nothing is late, nothing to do.
     Waiting(String),
     Open,
     Overdue,
@@ -106,6 +111,98 @@ impl StepPlan {
     }
 }
 
+/// An event dated before a date it never precedes (`apres`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderViolation {
+    pub event: String,
+    pub on: NaiveDate,
+    /// The event or step done (`Anchor::StepDone`) it never precedes.
+    pub before: Anchor,
+    pub before_on: NaiveDate,
+    /// "Premier jour du stage (lundi 9 mars 2026)".
+    subject: String,
+    /// "l'étape « Validation par l'IA-DASEN », faite le mercredi 11 mars 2026".
+    other: String,
+}
+
+impl OrderViolation {
+    /// Why the date is refused: one sentence.
+    pub fn refusal(&self) -> String {
+        format!(
+            "{} : cette date ne peut pas précéder {}.",
+            self.subject, self.other
+        )
+    }
+
+    /// What a plan says of such dates, kept after a confirmation.
+    pub fn warning(&self) -> String {
+        format!(
+            "⚠ {} : cette date précède {}, ce qui ne devrait pas arriver. Vérifiez ces dates.",
+            self.subject, self.other
+        )
+    }
+}
+
+/// The day a step was done: marked by hand, or the date of the event that
+/// completes it (`fait_quand`).
+fn done_on(proc: &Procedure, inputs: &CaseInputs, step: &str) -> Option<NaiveDate> {
+    let by_event = proc
+        .step(step)
+        .and_then(|s| s.done_by_event.as_ref())
+        .and_then(|e| inputs.events.get(e));
+    by_event.or_else(|| inputs.done.get(step)).copied()
+}
+
+fn event_name<'a>(proc: &'a Procedure, id: &'a str) -> &'a str {
+    proc.event(id).map_or(id, |e| e.name.as_str())
+}
+
+fn step_name<'a>(proc: &'a Procedure, id: &'a str) -> &'a str {
+    proc.step(id).map_or(id, |s| s.name.as_str())
+}
+
+/// The dates of a case that contradict the order its procedure sets
+/// (`apres` on an event), both dates known. A date equal to the one it
+/// follows is in order: an internship may start on the day it is validated.
+pub fn order_violations(proc: &Procedure, inputs: &CaseInputs) -> Vec<OrderViolation> {
+    let mut out = Vec::new();
+    for ev in &proc.events {
+        let Some(on) = inputs.events.get(&ev.id).copied() else {
+            continue;
+        };
+        for r in &ev.not_before {
+            let (before_on, other) = match r {
+                Anchor::Event(e) => match inputs.events.get(e) {
+                    Some(d) => (
+                        *d,
+                        format!("la date « {} », le {}", event_name(proc, e), long_date(*d)),
+                    ),
+                    None => continue,
+                },
+                Anchor::StepDone(s) => match done_on(proc, inputs, s) {
+                    Some(d) => (
+                        d,
+                        format!("l'étape « {} », faite le {}", step_name(proc, s), long_date(d)),
+                    ),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if on < before_on {
+                out.push(OrderViolation {
+                    event: ev.id.clone(),
+                    on,
+                    before: r.clone(),
+                    before_on,
+                    subject: format!("{} ({})", capitalize(&ev.name), long_date(on)),
+                    other,
+                });
+            }
+        }
+    }
+    out
+}
+
 enum Resolved {
     Date(NaiveDate, Vec<String>),
     Missing(String),
@@ -117,6 +214,7 @@ struct Planner<'a> {
     inputs: &'a CaseInputs,
     env: Env<'a>,
     memo: BTreeMap<String, StepPlan>,
+    violations: Vec<OrderViolation>,
 }
 
 /// The plan of every step of `proc` for a case.
@@ -126,6 +224,7 @@ pub fn plan(proc: &Procedure, inputs: &CaseInputs, env: Env<'_>) -> Vec<StepPlan
         inputs,
         env,
         memo: BTreeMap::new(),
+        violations: order_violations(proc, inputs),
     };
     proc.steps.iter().map(|s| p.step(s, 0)).collect()
 }
@@ -140,18 +239,13 @@ impl Planner<'_> {
         .map_err(|e| e.to_string())
     }
 
-    /// The day a step was done: marked by hand, or the date of the event
-    /// that completes it (`fait_quand`).
     fn done_on(&self, step: &str) -> Option<NaiveDate> {
-        let by_event = self
-            .proc
-            .step(step)
-            .and_then(|s| s.done_by_event.as_ref())
-            .and_then(|e| self.inputs.events.get(e));
-        by_event.or_else(|| self.inputs.done.get(step)).copied()
+        done_on(self.proc, self.inputs, step)
     }
 
-    fn anchor(&mut self, anchor: &Anchor, depth: usize) -> Resolved {
+    /// The date `anchor` gives; with `school_days`, the middle of a period
+    /// (`milieu`) counts only the days with classes.
+    fn anchor(&mut self, anchor: &Anchor, depth: usize, school_days: bool) -> Resolved {
         match anchor {
             Anchor::Event(e) => match self.inputs.events.get(e) {
                 Some(d) => Resolved::Date(*d, vec![]),
@@ -210,7 +304,140 @@ impl Planner<'_> {
                 }
             }
             Anchor::PartnerReceipt => Resolved::Failed("réception par partenaire traitée à part".into()),
+            Anchor::Middle(a, b) => {
+                let first = match self.anchor(a, depth, false) {
+                    Resolved::Date(d, _) => d,
+                    other => return other,
+                };
+                let last = match self.anchor(b, depth, false) {
+                    Resolved::Date(d, _) => d,
+                    other => return other,
+                };
+                self.middle(first, last, school_days)
+            }
         }
+    }
+
+    /// The middle working day from `first` to `last`, both included (the
+    /// earlier of the two middle days when their number is even); with
+    /// `school_days`, school holidays are left out too.
+    fn middle(&self, first: NaiveDate, last: NaiveDate, school_days: bool) -> Resolved {
+        if last < first {
+            return Resolved::Failed(format!(
+                "la fin de la période, le {}, précède son début, le {}",
+                long_date(last),
+                long_date(first)
+            ));
+        }
+        if (last - first).num_days() > 400 {
+            return Resolved::Failed("période de plus de 400 jours : vérifiez ses dates".into());
+        }
+        let scope = match (school_days, self.env.school_scope) {
+            (false, _) => None,
+            (true, Some(s)) => Some(s),
+            (true, None) => return Resolved::Failed(NO_SCHOOL_SCOPE.into()),
+        };
+        let mut days = Vec::new();
+        for d in first.iter_days().take_while(|d| *d <= last) {
+            if !self.env.calendar.is_working_day(d) {
+                continue;
+            }
+            let off = match scope {
+                Some(s) => match self.env.school.in_holidays(d, s) {
+                    Ok(off) => off,
+                    Err(e) => return Resolved::Failed(e.to_string()),
+                },
+                None => false,
+            };
+            if !off {
+                days.push(d);
+            }
+        }
+        let (kind, kinds, excluded) = if school_days {
+            (
+                "jour de classe",
+                "jours de classe",
+                "hors week-ends, jours fériés et vacances scolaires",
+            )
+        } else {
+            ("jour ouvré", "jours ouvrés", "hors week-ends et jours fériés")
+        };
+        let Some(mid) = days.get(days.len().saturating_sub(1) / 2).copied() else {
+            return Resolved::Failed(format!(
+                "aucun {kind} entre le {} et le {}",
+                long_date(first),
+                long_date(last)
+            ));
+        };
+        let rank = days.len().saturating_sub(1) / 2 + 1;
+        let rank = if rank == 1 {
+            "1er".to_string()
+        } else {
+            format!("{rank}e")
+        };
+        Resolved::Date(
+            mid,
+            vec![format!(
+                "Du {} au {} : {}, {excluded}. Le jour du milieu est le {rank}, le {}.",
+                long_date(first),
+                long_date(last),
+                count(days.len(), kind, kinds),
+                long_date(mid)
+            )],
+        )
+    }
+
+    /// `day`, moved out of the school holidays in the direction of `roll`
+    /// (and past the days that are not working days on the way). One line
+    /// says why when it moved. `Err` without the school's académie, or
+    /// past the published school calendar: never guessed.
+    fn avoid_holidays(
+        &self,
+        day: NaiveDate,
+        roll: Roll,
+        lines: &mut Vec<String>,
+    ) -> Result<NaiveDate, String> {
+        let scope = self.env.school_scope.ok_or_else(|| NO_SCHOOL_SCOPE.to_string())?;
+        let school = self.env.school;
+        let mut first_off: Option<(NaiveDate, String)> = None;
+        let mut d = day;
+        for _ in 0..400 {
+            if self.env.calendar.is_working_day(d) {
+                if !school.in_holidays(d, scope).map_err(|e| e.to_string())? {
+                    if let Some((off, name)) = first_off {
+                        let moved = match roll {
+                            Roll::Backward => "l'échéance est avancée au",
+                            _ => "l'échéance passe au",
+                        };
+                        lines.push(format!(
+                            "Le {} n'est pas un jour de classe {} ({name}) : {moved} {}.",
+                            long_date(off),
+                            scope.place_phrase(),
+                            long_date(d)
+                        ));
+                    }
+                    return Ok(d);
+                }
+                if first_off.is_none() {
+                    let rows = school.holidays_on(d, scope).map_err(|e| e.to_string())?;
+                    let row = rows
+                        .iter()
+                        .find(|p| p.concerns_all_pupils())
+                        .or_else(|| rows.first());
+                    let name = row.map_or_else(
+                        || "vacances scolaires".to_string(),
+                        |p| holiday_words(&p.description),
+                    );
+                    first_off = Some((d, name));
+                }
+            }
+            d = match roll {
+                Roll::Backward => d.pred_opt(),
+                _ => d.succ_opt(),
+            }
+            .ok_or_else(|| "date hors de la plage de calcul".to_string())?;
+        }
+        Err("aucun jour de classe dans les 400 jours qui suivent".into())
     }
 
     fn step(&mut self, def: &StepDef, depth: usize) -> StepPlan {
@@ -264,7 +491,7 @@ impl Planner<'_> {
     }
 
     fn dated_step(&mut self, def: &StepDef, plan: &mut StepPlan, depth: usize) {
-        let (start, mut lines) = match self.anchor(&def.anchor, depth) {
+        let (start, mut lines) = match self.anchor(&def.anchor, depth, def.rule.avoid_holidays) {
             Resolved::Date(d, lines) => (d, lines),
             Resolved::Missing(why) => {
                 plan.state = StepState::Waiting(why);
@@ -308,8 +535,17 @@ impl Planner<'_> {
                 })
                 .map_err(|e| e.to_string())
             }
+            Some(Effect::DernierJourPourLeTerme) => self.last_day_for_term(start, rule, plan),
             None => self.renewing_deadline(def, start, rule),
         };
+        let computed = computed.and_then(|(due, mut explanation)| {
+            if def.rule.avoid_holidays {
+                let due = self.avoid_holidays(due, rule.roll, &mut explanation)?;
+                Ok((due, explanation))
+            } else {
+                Ok((due, explanation))
+            }
+        });
         match computed {
             Ok((due, mut explanation)) => {
                 lines.append(&mut explanation);
@@ -322,18 +558,50 @@ impl Planner<'_> {
             }
         }
         for also in &def.also {
-            if let Some(rule) = also.rule.resolve(&self.inputs.params, &self.proc.params)
-                && let Ok(dl) = deadline::compute(start, &rule, self.env.calendar)
-            {
-                lines.push(format!(
+            let Some(rule) = also.rule.resolve(&self.inputs.params, &self.proc.params) else {
+                continue;
+            };
+            let from = match &also.anchor {
+                None => start,
+                Some(a) => match self.anchor(a, depth, also.rule.avoid_holidays) {
+                    Resolved::Date(d, _) => d,
+                    _ => continue,
+                },
+            };
+            let Ok(dl) = deadline::compute(from, &rule, self.env.calendar) else {
+                continue;
+            };
+            let mut moved = Vec::new();
+            let end = if also.rule.avoid_holidays {
+                match self.avoid_holidays(dl.end, rule.roll, &mut moved) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        lines.push(format!("{} : pas de date, {e}.", capitalize(&also.label)));
+                        continue;
+                    }
+                }
+            } else {
+                dl.end
+            };
+            match &also.anchor {
+                None => lines.push(format!(
                     "{} : {} ({}).",
-                    crate::french::capitalize(&also.label),
-                    long_date(dl.end),
+                    capitalize(&also.label),
+                    long_date(end),
                     rule.describe()
-                ));
-                plan.also.push((also.label.clone(), dl.end));
+                )),
+                Some(_) => lines.push(format!(
+                    "{} : {}. Compté à partir du {} : {}.",
+                    capitalize(&also.label),
+                    long_date(end),
+                    long_date(from),
+                    rule.describe()
+                )),
             }
+            lines.append(&mut moved);
+            plan.also.push((also.label.clone(), end));
         }
+        self.order_warnings(def, &mut lines);
         if let Some(r) = self.inputs.rescheduled.get(&def.id) {
             // The reason is free text: it stays in the case file, out of chat views.
             lines.push(format!(
@@ -342,11 +610,90 @@ impl Planner<'_> {
             ));
             plan.due = Some(r.date);
         }
+        if def.information {
+            lines.push(
+                "Cette date est une information : des rappels sont envoyés avant, mais l'étape n'est jamais en retard."
+                    .into(),
+            );
+        }
         plan.explanation = lines;
         plan.state = match plan.due {
+            Some(due) if due < self.env.today && def.information => StepState::Waiting(format!(
+                "date d'information passée le {} : rien n'est en retard",
+                long_date(due)
+            )),
             Some(due) if due < self.env.today => StepState::Overdue,
             _ => StepState::Open,
         };
+    }
+
+    /// The warnings of a step that runs from an event dated out of order
+    /// (kept on confirmation), or whose prerequisite step is not done yet.
+    fn order_warnings(&self, def: &StepDef, lines: &mut Vec<String>) {
+        for ev in &self.proc.events {
+            let uses = def.anchor.uses_event(&ev.id)
+                || def
+                    .also
+                    .iter()
+                    .any(|a| a.anchor.as_ref().is_some_and(|x| x.uses_event(&ev.id)));
+            let Some(on) = self.inputs.events.get(&ev.id).filter(|_| uses) else {
+                continue;
+            };
+            for v in self.violations.iter().filter(|v| v.event == ev.id) {
+                lines.push(v.warning());
+            }
+            for r in &ev.not_before {
+                if let Anchor::StepDone(s) = r
+                    && self.done_on(s).is_none()
+                {
+                    lines.push(format!(
+                        "⚠ {} ({}) : cette date ne peut pas précéder l'étape « {} », qui n'est pas encore faite.",
+                        capitalize(&ev.name),
+                        long_date(*on),
+                        step_name(self.proc, s)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Art. 7 and 9: the last day to send a termination that takes effect
+    /// at `term`, both readings; the other reading's day as an `also` date.
+    fn last_day_for_term(
+        &self,
+        term: NaiveDate,
+        rule: deadline::Rule,
+        plan: &mut StepPlan,
+    ) -> Result<(NaiveDate, Vec<String>), String> {
+        let (months, days) = rule.period.normalized().map_err(|e| e.to_string())?;
+        if days != 0 {
+            return Err("le préavis de résiliation se compte en mois seulement".into());
+        }
+        let cal = self.env.calendar;
+        let t = termination::last_day_for_term(term, months, cal, self.env.school, self.env.school_scope)
+            .map_err(|e| e.to_string())?;
+        let mut lines = t.explanation();
+        let rolled = |day: NaiveDate, lines: &mut Vec<String>| -> Result<NaiveDate, String> {
+            let (to, _) = deadline::roll(day, rule.roll, cal).map_err(|e| e.to_string())?;
+            if to != day {
+                lines.push(format!(
+                    "Le {} n'est pas un jour ouvré : ce dernier jour est avancé au {}.",
+                    long_date(day),
+                    long_date(to)
+                ));
+            }
+            Ok(to)
+        };
+        let due = rolled(t.send_by, &mut lines)?;
+        plan.needs_decision = t.diverge;
+        if t.diverge {
+            let other = rolled(t.send_by_at_rentree, &mut lines)?;
+            plan.also.push((
+                "dernier jour selon l'autre lecture, effet à une rentrée seulement".into(),
+                other,
+            ));
+        }
+        Ok((due, lines))
     }
 
     /// A deadline, renewed tacitely while its term has passed.
@@ -473,6 +820,17 @@ impl Planner<'_> {
             StepState::Open
         };
     }
+}
+
+/// A holiday's description as a sentence says it: "vacances d'hiver",
+/// "pont de l'Ascension", "vacances de la Toussaint".
+fn holiday_words(description: &str) -> String {
+    let lower = description.to_lowercase();
+    let mut out = lower;
+    for name in ["Toussaint", "Noël", "Ascension", "Pâques", "Pentecôte"] {
+        out = out.replace(&name.to_lowercase(), name);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -807,5 +1165,83 @@ effet = "annee_scolaire_suivante"
                 .also
                 .contains(&("effet à la rentrée seulement".to_string(), d("2026-09-01")))
         );
+    }
+
+    /// A period between two events and steps that avoid school holidays.
+    const SCHOOL_DAYS: &str = r#"
+id = "periode"
+nom = "Période"
+prefixe = "PER"
+public = "dossier"
+[[evenements]]
+id = "debut"
+nom = "premier jour"
+roles = ["dasen"]
+[[evenements]]
+id = "fin"
+nom = "dernier jour"
+roles = ["dasen"]
+apres = ["debut"]
+[[etapes]]
+id = "milieu_ouvre"
+nom = "Milieu, jours ouvrés"
+role = "dasen"
+depuis = "milieu(debut, fin)"
+delai = { jours = 0, report = "forward" }
+[[etapes]]
+id = "milieu_classe"
+nom = "Milieu, jours de classe"
+role = "dasen"
+depuis = "milieu(debut, fin)"
+delai = { jours = 0, report = "forward", hors_vacances = true }
+[[etapes]]
+id = "avant"
+nom = "Avant"
+role = "dasen"
+depuis = "debut"
+delai = { jours = 10, report = "backward", hors_vacances = true }
+"#;
+
+    #[test]
+    fn the_middle_of_a_period_and_school_holidays_in_zone_a() {
+        let p = proc(SCHOOL_DAYS);
+        let mut inputs = CaseInputs::default();
+        inputs.events.insert("debut".into(), d("2026-03-30"));
+        inputs.events.insert("fin".into(), d("2026-04-24"));
+        let plans = run(&p, &inputs, "2026-03-01");
+        // 30 March to 24 April 2026: 19 working days (Easter Monday 6 April
+        // excluded); the 10th is Monday 13 April.
+        assert_eq!(plans[0].due, Some(d("2026-04-13")));
+        // Without the zone A spring holidays (4 to 19 April): 10 days of
+        // classes, the 5th is Friday 3 April.
+        assert_eq!(plans[1].due, Some(d("2026-04-03")));
+        // 30 March + 10 days = Thursday 9 April, in the holidays: back to
+        // Friday 3 April.
+        assert_eq!(plans[2].due, Some(d("2026-04-03")));
+
+        // Wednesday 6 May + 10 days = Saturday 16 May → Friday 15 May, the
+        // Ascension bridge in zone A; Thursday 14 is Ascension: Wednesday 13.
+        inputs.events.insert("debut".into(), d("2026-05-06"));
+        inputs.events.insert("fin".into(), d("2026-05-22"));
+        let plans = run(&p, &inputs, "2026-03-01");
+        assert_eq!(plans[2].due, Some(d("2026-05-13")));
+        assert!(
+            plans[2].explanation.contains(
+                &"Le vendredi 15 mai 2026 n'est pas un jour de classe pour la zone A (pont de l'Ascension) : l'échéance est avancée au mercredi 13 mai 2026."
+                    .to_string()
+            ),
+            "{:?}",
+            plans[2].explanation
+        );
+
+        // A last day before the first is out of order, and has no middle.
+        inputs.events.insert("fin".into(), d("2026-05-05"));
+        let v = order_violations(&p, &inputs);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].before, Anchor::Event("debut".into()));
+        let plans = run(&p, &inputs, "2026-03-01");
+        assert!(matches!(&plans[0].state, StepState::Error(e) if e.contains("précède son début")));
+        // A step that runs from the first day only carries no warning.
+        assert!(!plans[2].explanation.iter().any(|l| l.starts_with('⚠')));
     }
 }

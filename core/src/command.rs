@@ -24,6 +24,61 @@ impl Horizon {
     }
 }
 
+/// What came of an appointment with a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingOutcome {
+    /// The family came.
+    Came,
+    /// The family came with a person of their choice.
+    CameAccompanied,
+    /// The family did not come, without a word.
+    Absent,
+    /// The family said beforehand it could not come.
+    Excused,
+}
+
+impl MeetingOutcome {
+    /// The stored and audited code, as typed in chat.
+    pub fn code(self) -> &'static str {
+        match self {
+            MeetingOutcome::Came => "venu",
+            MeetingOutcome::CameAccompanied => "venu-accompagne",
+            MeetingOutcome::Absent => "absent",
+            MeetingOutcome::Excused => "excuse",
+        }
+    }
+
+    /// In words, for staff.
+    pub fn french(self) -> &'static str {
+        match self {
+            MeetingOutcome::Came => "la famille est venue",
+            MeetingOutcome::CameAccompanied => "la famille est venue accompagnée",
+            MeetingOutcome::Absent => "la famille n'est pas venue",
+            MeetingOutcome::Excused => "la famille s'est excusée",
+        }
+    }
+
+    /// Whether the family was met.
+    pub fn held(self) -> bool {
+        matches!(self, MeetingOutcome::Came | MeetingOutcome::CameAccompanied)
+    }
+}
+
+impl std::str::FromStr for MeetingOutcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "venu" | "venue" | "venus" => Ok(MeetingOutcome::Came),
+            "venu-accompagne" | "venu-accompagné" | "accompagne" | "accompagné" => {
+                Ok(MeetingOutcome::CameAccompanied)
+            }
+            "absent" | "absente" | "absents" => Ok(MeetingOutcome::Absent),
+            "excuse" | "excusé" | "excusée" | "excuses" => Ok(MeetingOutcome::Excused),
+            _ => Err("Bilan inconnu : écrivez venu, venu-accompagne, absent ou excuse.".into()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// `!aide [COMMANDE]`
@@ -32,11 +87,13 @@ pub enum Command {
     Deadlines(Horizon),
     /// `!dossier REF`
     Case(CaseRef),
-    /// `!etape REF ETAPE fait [DATE]`
+    /// `!etape REF ETAPE fait [DATE] [confirme]`: `confirme` keeps a date
+    /// that contradicts the order the procedure sets.
     StepDone {
         case: CaseRef,
         step: String,
         on: Option<NaiveDate>,
+        confirmed: bool,
     },
     /// `!report REF ETAPE DATE [confirme] motif`: `confirme` accepts a date
     /// past the step's legal date.
@@ -47,11 +104,13 @@ pub enum Command {
         confirmed: bool,
         reason: String,
     },
-    /// `!date REF EVENEMENT DATE`
+    /// `!date REF EVENEMENT DATE [confirme]`: `confirme` keeps a date
+    /// that contradicts the order the procedure sets.
     SetEvent {
         case: CaseRef,
         event: String,
         on: NaiveDate,
+        confirmed: bool,
     },
     /// `!rdv REF ETAPE DATE HEURE [MINUTES] [confirme]`
     Appointment {
@@ -62,6 +121,12 @@ pub enum Command {
         /// Accepts a date past the step's legal date, or an hour outside
         /// the families' hours (recorded in the audit).
         confirmed: bool,
+    },
+    /// `!bilan-rdv REF ETAPE venu|venu-accompagne|absent|excuse`
+    Outcome {
+        case: CaseRef,
+        step: String,
+        outcome: MeetingOutcome,
     },
     /// `!ack ID`
     Ack(i64),
@@ -131,7 +196,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         name: "etape",
         aliases: &["step"],
-        usage: "!etape REF ETAPE fait [DATE]",
+        usage: "!etape REF ETAPE fait [DATE] [confirme]",
         purpose: "marque une étape comme faite (aujourd'hui par défaut)",
     },
     Verb {
@@ -143,7 +208,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         name: "date",
         aliases: &["event"],
-        usage: "!date REF EVENEMENT DATE",
+        usage: "!date REF EVENEMENT DATE [confirme]",
         purpose: "renseigne la date d'un événement du dossier (réception, début de stage...)",
     },
     Verb {
@@ -151,6 +216,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["rendez-vous", "appointment"],
         usage: "!rdv REF ETAPE DATE HEURE [MINUTES] [confirme]",
         purpose: "fixe le rendez-vous d'une étape ; les parents reçoivent l'avis dans leur langue",
+    },
+    Verb {
+        name: "bilan-rdv",
+        aliases: &["bilan"],
+        usage: "!bilan-rdv REF ETAPE venu|venu-accompagne|absent|excuse",
+        purpose: "note ce qu'a donné le rendez-vous avec la famille ; « absent » demande un nouveau rendez-vous",
     },
     Verb {
         name: "ack",
@@ -212,6 +283,14 @@ pub const VERBS: &[Verb] = &[
 #[error("{message}")]
 pub struct ParseError {
     pub message: String,
+}
+
+/// The word that confirms a date the rules would refuse.
+fn is_confirm(word: &str) -> bool {
+    matches!(
+        word.to_lowercase().as_str(),
+        "confirme" | "confirmé" | "confirmer" | "confirm"
+    )
 }
 
 fn usage_error(verb: &Verb, why: impl AsRef<str>) -> ParseError {
@@ -320,14 +399,28 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             Ok(Command::Case(case_ref(args[0])?))
         }
         "etape" => {
-            exact(3..=4)?;
+            exact(3..=5)?;
+            let confirmed = args.len() > 3 && is_confirm(args[args.len() - 1]);
+            let args = if confirmed {
+                &args[..args.len() - 1]
+            } else {
+                &args[..]
+            };
             let case = case_ref(args[0])?;
             let step = ident(args[1], "Nom d'étape")?;
             if !matches!(args[2].to_lowercase().as_str(), "fait" | "faite" | "done") {
                 return Err(usage_error(verb, "Seul « fait » est possible après l'étape."));
             }
+            if args.len() > 4 {
+                return Err(usage_error(verb, "Trop d'éléments après « fait »."));
+            }
             let on = args.get(3).map(|s| date(s)).transpose()?;
-            Ok(Command::StepDone { case, step, on })
+            Ok(Command::StepDone {
+                case,
+                step,
+                on,
+                confirmed,
+            })
         }
         "report" => {
             if args.len() < 4 {
@@ -336,10 +429,7 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                     "Il manque des éléments (le motif est obligatoire).",
                 ));
             }
-            let confirmed = matches!(
-                args[3].to_lowercase().as_str(),
-                "confirme" | "confirmé" | "confirmer" | "confirm"
-            );
+            let confirmed = is_confirm(args[3]);
             let reason = rest(if confirmed { 4 } else { 3 });
             if reason.is_empty() {
                 return Err(usage_error(verb, "Le motif est obligatoire."));
@@ -353,16 +443,24 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
             })
         }
         "date" => {
-            exact(3..=3)?;
+            exact(3..=4)?;
+            let confirmed = args.len() == 4 && is_confirm(args[3]);
+            if args.len() == 4 && !confirmed {
+                return Err(usage_error(
+                    verb,
+                    "Après la date, seul « confirme » est possible.",
+                ));
+            }
             Ok(Command::SetEvent {
                 case: case_ref(args[0])?,
                 event: ident(args[1], "Nom d'événement")?,
                 on: date(args[2])?,
+                confirmed,
             })
         }
         "rdv" => {
             exact(4..=6)?;
-            let confirmed = args.len() > 4 && args[args.len() - 1].eq_ignore_ascii_case("confirme");
+            let confirmed = args.len() > 4 && is_confirm(args[args.len() - 1]);
             let args = if confirmed {
                 &args[..args.len() - 1]
             } else {
@@ -387,6 +485,17 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 at: on.and_time(time),
                 minutes,
                 confirmed,
+            })
+        }
+        "bilan-rdv" => {
+            exact(3..=3)?;
+            let outcome = args[2]
+                .parse::<MeetingOutcome>()
+                .map_err(|e| usage_error(verb, &e))?;
+            Ok(Command::Outcome {
+                case: case_ref(args[0])?,
+                step: ident(args[1], "Nom d'étape")?,
+                outcome,
             })
         }
         "ack" => {
@@ -585,7 +694,8 @@ mod tests {
             Command::StepDone {
                 case: r("PAR-2026-0014"),
                 step: "entretien".into(),
-                on: None
+                on: None,
+                confirmed: false
             }
         );
         assert_eq!(
@@ -593,7 +703,17 @@ mod tests {
             Command::StepDone {
                 case: r("PAR-2026-0014"),
                 step: "entretien".into(),
-                on: Some(d("2026-03-12"))
+                on: Some(d("2026-03-12")),
+                confirmed: false
+            }
+        );
+        assert_eq!(
+            ok("!etape PAR-2026-0014 entretien fait 12/03/2026 confirme"),
+            Command::StepDone {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                on: Some(d("2026-03-12")),
+                confirmed: true
             }
         );
         assert_eq!(
@@ -621,9 +741,29 @@ mod tests {
             Command::SetEvent {
                 case: r("PDI-2026-0002"),
                 event: "stage_debut".into(),
-                on: d("2026-03-02")
+                on: d("2026-03-02"),
+                confirmed: false
             }
         );
+        assert_eq!(
+            ok("!date PDI-2026-0002 stage_debut 2026-03-02 confirme"),
+            Command::SetEvent {
+                case: r("PDI-2026-0002"),
+                event: "stage_debut".into(),
+                on: d("2026-03-02"),
+                confirmed: true
+            }
+        );
+        assert!(err("!date PDI-2026-0002 stage_debut 2026-03-02 peut-etre").contains("seul « confirme »"));
+        assert_eq!(
+            ok("!bilan-rdv PAR-2026-0014 entretien venu-accompagne"),
+            Command::Outcome {
+                case: r("PAR-2026-0014"),
+                step: "entretien".into(),
+                outcome: MeetingOutcome::CameAccompanied
+            }
+        );
+        assert!(err("!bilan-rdv PAR-2026-0014 entretien peut-etre").contains("Bilan inconnu"));
         assert_eq!(
             ok("!rdv PAR-2026-0014 entretien 2026-12-15 14h30"),
             Command::Appointment {

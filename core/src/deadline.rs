@@ -30,11 +30,13 @@ impl Roll {
         }
     }
 
+    /// The policy in words, without parentheses: rule descriptions are
+    /// quoted inside other sentences and parentheses.
     fn describe(self) -> &'static str {
         match self {
-            Roll::Forward => "report au jour ouvré suivant (art. 642 CPC)",
-            Roll::None => "jamais reporté (préavis, durée ou décision implicite)",
-            Roll::Backward => "avancé au jour ouvré précédent (objectif interne)",
+            Roll::Forward => "report au jour ouvré suivant",
+            Roll::None => "jamais prolongé",
+            Roll::Backward => "objectif interne, avancé au jour ouvré précédent",
         }
     }
 }
@@ -263,6 +265,9 @@ pub struct Deadline {
     pub skipped: Vec<Skip>,
     pub end: NaiveDate,
     pub calendar: crate::calendar::CalendarId,
+    /// A last day that is not a working day and stays the last day (roll
+    /// `none`), and why: the explanation says so.
+    pub kept: Option<NonWorking>,
 }
 
 impl Deadline {
@@ -279,14 +284,21 @@ impl Deadline {
     /// school reads without the Code de procédure civile at hand.
     pub fn explanation(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        let start_note = match (self.rule.direction, self.rule.inclusive) {
-            _ if self.rule.period.is_zero() => "l'échéance tombe ce jour-là",
-            (Direction::Before, _) => "date de référence",
+        let zero = self.rule.period.is_zero();
+        let before = self.rule.direction == Direction::Before;
+        let start_note = match (before, self.rule.inclusive) {
+            _ if zero => "le délai se termine ce jour-là",
+            (true, _) => "le délai se compte en remontant à partir de ce jour",
             (_, true) => "ce jour compte",
             (_, false) => "ce jour ne compte pas",
         };
+        let start_label = if before && !zero {
+            "Date de référence"
+        } else {
+            "Point de départ"
+        };
         lines.push(format!(
-            "Point de départ : {} ({start_note}).",
+            "{start_label} : {} ({start_note}).",
             long_date(self.start)
         ));
         lines.push(format!(
@@ -295,44 +307,47 @@ impl Deadline {
             self.calendar.of_territory()
         ));
         if self.rule.franc {
-            lines.push(format!(
-                "Délai franc : le dernier jour ne compte pas non plus, le délai va jusqu'au {}.",
-                long_date(self.raw_end)
-            ));
+            lines.push(
+                "Délai franc : ni le jour de départ ni le dernier jour ne comptent, le délai dure donc un jour de plus."
+                    .to_string(),
+            );
         }
+        let last_day = if before && !zero {
+            format!(
+                "{} avant cette date, c'est le {}",
+                capitalize(&self.rule.period.to_string()),
+                long_date(self.raw_end)
+            )
+        } else {
+            format!("Le délai se termine le {}", long_date(self.raw_end))
+        };
         if self.skipped.is_empty() {
-            lines.push(format!("Le délai se termine le {}.", long_date(self.raw_end)));
+            lines.push(format!("{last_day}."));
         } else {
             let moved = match self.rule.roll {
                 Roll::Backward => "l'échéance est avancée au jour ouvré précédent",
                 _ => "l'échéance passe au jour ouvré suivant",
             };
-            lines.push(format!(
-                "Le délai se termine le {} ; ce jour n'étant pas ouvré, {moved}.",
-                long_date(self.raw_end)
-            ));
+            lines.push(format!("{last_day} ; ce jour n'étant pas ouvré, {moved}."));
         }
         let verb = match self.rule.roll {
             Roll::Backward => "on recule d'un jour",
             _ => "on passe au jour suivant",
         };
         for skip in &self.skipped {
-            // "Samedi 4 avril : samedi" would say the day twice.
-            let reason = match &skip.reason {
-                NonWorking::Saturday | NonWorking::Sunday => "week-end".to_string(),
-                other => other.to_string(),
-            };
             lines.push(format!(
-                "{} : {reason}, {verb}.",
-                capitalize(&long_date(skip.day))
+                "{} : {}, {verb}.",
+                capitalize(&long_date(skip.day)),
+                not_working(&skip.reason)
             ));
         }
-        if self.rule.roll == Roll::None
-            && let Some(reason) = Calendar::new(self.calendar).non_working(self.raw_end)
-        {
-            lines.push(format!(
-                "Ce jour n'est pas ouvré ({reason}), mais ce délai n'est jamais prolongé."
-            ));
+        if let Some(reason) = &self.kept {
+            let when = match reason {
+                NonWorking::Saturday | NonWorking::Sunday => "Ce jour tombe un week-end".to_string(),
+                NonWorking::Holiday(name) => format!("Ce jour est férié ({name})"),
+                NonWorking::Closed(label) => format!("Le service est fermé ce jour-là ({label})"),
+            };
+            lines.push(format!("{when}, mais ce délai n'est jamais prolongé."));
         }
         lines.push(format!(
             "Échéance : {} à 24 h ({}).",
@@ -340,6 +355,16 @@ impl Deadline {
             self.calendar.time_name()
         ));
         lines
+    }
+}
+
+/// Why a day is not worked, as an explanation names it: "week-end" rather
+/// than "samedi" after "Samedi 4 avril 2026", a holiday by its name.
+fn not_working(reason: &NonWorking) -> String {
+    match reason {
+        NonWorking::Saturday | NonWorking::Sunday => "week-end".to_string(),
+        NonWorking::Holiday(name) => format!("jour férié ({name})"),
+        NonWorking::Closed(label) => format!("service fermé ({label})"),
     }
 }
 
@@ -365,6 +390,10 @@ pub fn compute(start: NaiveDate, rule: &Rule, calendar: &Calendar) -> Result<Dea
         raw
     };
     let (end, skipped) = roll(raw, rule.roll, calendar)?;
+    let kept = match rule.roll {
+        Roll::None => calendar.non_working(raw),
+        _ => None,
+    };
     Ok(Deadline {
         start,
         rule: *rule,
@@ -372,6 +401,7 @@ pub fn compute(start: NaiveDate, rule: &Rule, calendar: &Calendar) -> Result<Dea
         skipped,
         end,
         calendar: calendar.id,
+        kept,
     })
 }
 
@@ -487,14 +517,14 @@ mod tests {
         assert_eq!(dl.end, d("2026-12-08"));
         let text = dl.explanation().join("\n");
         assert!(text.contains("Règle : le jour même, report"), "{text}");
-        assert!(text.contains("l'échéance tombe ce jour-là"), "{text}");
+        assert!(text.contains("le délai se termine ce jour-là"), "{text}");
         assert!(!text.contains("0 jour"), "{text}");
         assert_eq!(Period::months(0).and_days(5).to_string(), "5 jours");
         assert_eq!(Period::days(1).to_string(), "1 jour");
         assert_eq!(Period::months(2).and_days(1).to_string(), "2 mois et 1 jour");
         assert_eq!(
             Rule::new(Period::days(0), Roll::Backward).before().describe(),
-            "le jour même, avancé au jour ouvré précédent (objectif interne)"
+            "le jour même, objectif interne, avancé au jour ouvré précédent"
         );
     }
 
@@ -517,7 +547,85 @@ mod tests {
         let dl = compute(d("2026-03-14"), &rule, &Calendar::new(Metropole)).expect("ok");
         assert_eq!(dl.end, d("2026-06-14")); // a Sunday
         assert!(dl.skipped.is_empty());
-        assert!(dl.explanation().join(" ").contains("jamais prolongé"));
+        let text = dl.explanation().join("\n");
+        assert!(
+            text.contains("Ce jour tombe un week-end, mais ce délai n'est jamais prolongé."),
+            "{text}"
+        );
+        // A holiday kept as the last day is named; a site's closure too.
+        let mut cal = Calendar::new(Metropole);
+        cal.closed_days
+            .insert(d("2026-05-15"), "pont de l'Ascension".into());
+        let rule = Rule::new(Period::months(2), Roll::None);
+        let text = compute(d("2026-03-15"), &rule, &cal)
+            .expect("ok")
+            .explanation()
+            .join("\n");
+        assert!(
+            text.contains(
+                "Le service est fermé ce jour-là (pont de l'Ascension), mais ce délai n'est jamais prolongé."
+            ),
+            "{text}"
+        );
+        let text = compute(d("2026-10-25"), &rule, &cal)
+            .expect("ok")
+            .explanation()
+            .join("\n");
+        assert!(text.contains("Ce jour est férié (Noël)"), "{text}");
+    }
+
+    /// The words a head of school reads: no article of a code, no
+    /// parentheses inside parentheses when a rule is quoted, no "brut".
+    #[test]
+    fn explanations_in_plain_words() {
+        for roll in [Roll::Forward, Roll::None, Roll::Backward] {
+            let described = Rule::new(Period::days(10), roll).describe();
+            assert!(
+                !described.contains('(') && !described.contains("CPC"),
+                "{described}"
+            );
+        }
+        let franc = Rule::new(Period::days(15), Roll::Forward).franc();
+        let text = compute(d("2012-03-01"), &franc, &Calendar::new(Metropole))
+            .expect("ok")
+            .explanation()
+            .join("\n");
+        assert!(
+            text.contains("Délai franc : ni le jour de départ ni le dernier jour ne comptent"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Le délai se termine le samedi 17 mars 2012 ; ce jour n'étant pas ouvré"),
+            "{text}"
+        );
+        let before = Rule::new(Period::days(1), Roll::Backward).before();
+        let text = compute(d("2026-03-02"), &before, &Calendar::new(Metropole))
+            .expect("ok")
+            .explanation()
+            .join("\n");
+        assert!(
+            text.contains(
+                "Date de référence : lundi 2 mars 2026 (le délai se compte en remontant à partir de ce jour)."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 jour avant cette date, c'est le dimanche 1er mars 2026 ; ce jour n'étant pas ouvré, l'échéance est avancée au jour ouvré précédent."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Échéance : vendredi 27 février 2026 à 24 h (heure de Paris)."),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(line.ends_with('.'), "{line}");
+            assert!(
+                line.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
+                "{line}"
+            );
+        }
     }
 
     #[test]

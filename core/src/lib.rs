@@ -14,6 +14,7 @@ pub mod command;
 pub mod deadline;
 pub mod french;
 pub mod ids;
+pub mod indicators;
 pub mod located;
 pub mod plain;
 pub mod procedure;

@@ -346,6 +346,11 @@ impl Scope {
         }
     }
 
+    /// The scope in a sentence: "pour l'académie de Nantes", "pour la zone A".
+    pub fn place_phrase(self) -> String {
+        self.place()
+    }
+
     fn year_label(self, year: SchoolYear) -> String {
         match self {
             Scope::Academie(a) => a.zone().year_label(year),

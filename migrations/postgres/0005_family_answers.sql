@@ -2,6 +2,9 @@
 -- new date updates the same event) and the date it replaced, so the new
 -- notice says it cancels and replaces the previous one.
 ALTER TABLE appointments ADD COLUMN sequence BIGINT NOT NULL DEFAULT 0;
+-- What came of it (venu, venu_accompagne, absent, excuse), once held.
+ALTER TABLE appointments ADD COLUMN outcome TEXT;
+ALTER TABLE appointments ADD COLUMN outcome_on TEXT COLLATE "C";
 ALTER TABLE appointments ADD COLUMN previous_at TEXT COLLATE "C";
 
 -- A family's answer to a notice ("je viendrai", "rappelez-moi"), one per

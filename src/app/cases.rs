@@ -2,9 +2,9 @@
 
 use chrono::{Duration, NaiveDate};
 use echeancier_core::calendar::{Calendar, CalendarId};
-use echeancier_core::case::{self, Env, PartnerAnswer, StepPlan};
+use echeancier_core::case::{self, Env, OrderViolation, PartnerAnswer, StepPlan};
 use echeancier_core::ids::Uai;
-use echeancier_core::procedure::Audience;
+use echeancier_core::procedure::{Audience, Procedure};
 use echeancier_core::school::Zone;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -182,8 +182,45 @@ impl App {
         Ok(legal)
     }
 
+    /// The dates of `case`, as written so far in `conn`'s transaction, that
+    /// contradict the order its procedure sets (`apres` on an event).
+    async fn order_violations(
+        conn: &mut AnyConnection,
+        proc: &Procedure,
+        case: &CaseRow,
+    ) -> Result<Vec<OrderViolation>> {
+        if proc.events.iter().all(|e| e.not_before.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let inputs = Store::inputs(conn, case).await?;
+        Ok(case::order_violations(proc, &inputs))
+    }
+
+    /// Dates newly out of order are refused, unless `confirmed`: then they
+    /// are kept, and returned for the audit trail.
+    fn check_order(new: &[OrderViolation], confirmed: bool) -> Result<Option<serde_json::Value>> {
+        let Some(first) = new.first() else {
+            return Ok(None);
+        };
+        if !confirmed {
+            return Err(AppError::Invalid(format!(
+                "{} Si cette date est juste, refaites la même demande en ajoutant « confirme » après la date.",
+                first.refusal()
+            )));
+        }
+        Ok(Some(json!(
+            new.iter().map(OrderViolation::refusal).collect::<Vec<_>>()
+        )))
+    }
+
     /// Opens a case and computes its plan in one transaction.
     pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
+        self.open_case_confirmed(spec, who, false).await
+    }
+
+    /// As [`App::open_case`]; with `confirmed`, event dates that contradict
+    /// the order the procedure sets are kept, and the audit trail says so.
+    pub async fn open_case_confirmed(&self, spec: OpenCase, who: &Who, confirmed: bool) -> Result<Snapshot> {
         let proc = self.procedure(&spec.procedure)?.clone();
         // Contacts are checked before anything is written; the error names
         // the field and never repeats what was typed.
@@ -205,6 +242,12 @@ impl App {
                 ),
                 None => None,
             };
+            let has_address = g.address.as_deref().is_some_and(|a| !a.trim().is_empty());
+            if g.email.is_none() && g.phone.is_none() && !has_address {
+                return Err(AppError::Invalid(format!(
+                    "Le responsable {n} ne pourrait être joint d'aucune façon : donnez un courriel, un téléphone ou une adresse postale."
+                )));
+            }
             guardians.push(g);
         }
         let today = self.today();
@@ -334,19 +377,25 @@ impl App {
         let case = Store::case_by_id(&mut tx, id)
             .await?
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        let out_of_order = Self::order_violations(&mut tx, &proc, &case).await?;
+        let confirmed_order = Self::check_order(&out_of_order, confirmed)?;
         self.replan(&mut tx, &case).await?;
+        let mut detail = json!({
+            "procedure": proc.id,
+            "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
+            "parametres": spec.params,
+            "partenaires": partners,
+        });
+        if let (Some(order), Some(obj)) = (confirmed_order, detail.as_object_mut()) {
+            obj.insert("ordre_des_dates_confirme".into(), order);
+        }
         record(
             &mut tx,
             who,
             self.clock.now(),
             Some(reference.to_string()),
             "ouverture",
-            json!({
-                "procedure": proc.id,
-                "evenements": spec.events.iter().map(|(e, d)| (e.clone(), d.to_string())).collect::<Vec<_>>(),
-                "parametres": spec.params,
-                "partenaires": partners,
-            }),
+            detail,
         )
         .await?;
         let snapshot = Snapshot {
@@ -362,12 +411,29 @@ impl App {
     /// Applies changes to a case, recomputes its plan and records the audit
     /// trail, all in one transaction: on any error nothing is changed.
     pub async fn apply(&self, reference: &str, changes: Vec<Change>, who: &Who) -> Result<Snapshot> {
+        self.apply_confirmed(reference, changes, who, false).await
+    }
+
+    /// As [`App::apply`]. Dates the changes put out of the order the
+    /// procedure sets (`apres`: an internship before its validation, a
+    /// receipt before its sending) are refused, unless `confirmed`: then
+    /// they are kept, the audit trail records it, and the plan warns.
+    pub async fn apply_confirmed(
+        &self,
+        reference: &str,
+        changes: Vec<Change>,
+        who: &Who,
+        confirmed: bool,
+    ) -> Result<Snapshot> {
         let mut tx = self.store.begin().await?;
         let case = Store::case_by_ref(&mut tx, reference)
             .await?
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
         let proc = self.procedure(&case.procedure)?.clone();
         let today = self.today();
+        // Dates already out of order (kept on an earlier confirmation) do
+        // not block other changes.
+        let out_of_order = Self::order_violations(&mut tx, &proc, &case).await?;
         // The plan before the changes, computed once if a check needs it.
         let mut plans: Option<(Vec<StepPlan>, Calendar)> = None;
         // Audit details that refer to the notes written for the changes.
@@ -404,6 +470,21 @@ impl App {
                         return Err(AppError::Invalid(
                             "Une étape ne peut pas être faite à une date future.".into(),
                         ));
+                    }
+                    // A meeting with the family is done once it was held:
+                    // its outcome says so.
+                    if def.parent_notice.is_some() {
+                        let held = Store::appointment(&mut tx, case.id, step)
+                            .await?
+                            .and_then(|a| a.outcome)
+                            .and_then(|o| o.parse::<echeancier_core::command::MeetingOutcome>().ok())
+                            .is_some_and(|o| o.held());
+                        if !held {
+                            return Err(AppError::Invalid(format!(
+                                "« {} » est faite quand la famille est venue : notez d'abord le bilan du rendez-vous (!bilan-rdv {} {step} venu, venu-accompagne, absent ou excuse).",
+                                def.name, case.reference
+                            )));
+                        }
                     }
                     Store::set_done(&mut tx, case.id, step, *on).await?;
                 }
@@ -466,6 +547,21 @@ impl App {
                 }
                 Change::Close => Store::close_case(&mut tx, case.id, today).await?,
                 Change::Recompute => {}
+            }
+        }
+        let new_out_of_order: Vec<OrderViolation> = Self::order_violations(&mut tx, &proc, &case)
+            .await?
+            .into_iter()
+            .filter(|v| !out_of_order.contains(v))
+            .collect();
+        if let Some(order) = Self::check_order(&new_out_of_order, confirmed)? {
+            for (i, change) in changes.iter().enumerate() {
+                if matches!(change, Change::Event { .. } | Change::StepDone { .. }) {
+                    let extra = notes.entry(i).or_insert_with(|| json!({}));
+                    if let Some(obj) = extra.as_object_mut() {
+                        obj.insert("ordre_des_dates_confirme".into(), order.clone());
+                    }
+                }
             }
         }
         self.replan(&mut tx, &case).await?;

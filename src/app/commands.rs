@@ -188,7 +188,12 @@ impl App {
             Command::Help(_) => Ok(command::help(None)),
             Command::Deadlines(h) => self.deadlines_in(c.place, &c.actor, h, c.today).await,
             Command::Case(r) => self.cmd_case(&c, r).await,
-            Command::StepDone { case, step, on } => self.cmd_step_done(&c, case, step, on).await,
+            Command::StepDone {
+                case,
+                step,
+                on,
+                confirmed,
+            } => self.cmd_step_done(&c, case, step, on, confirmed).await,
             Command::Reschedule {
                 case,
                 step,
@@ -196,7 +201,12 @@ impl App {
                 confirmed,
                 reason,
             } => self.cmd_reschedule(&c, case, step, to, confirmed, reason).await,
-            Command::SetEvent { case, event, on } => self.cmd_set_event(&c, case, event, on).await,
+            Command::SetEvent {
+                case,
+                event,
+                on,
+                confirmed,
+            } => self.cmd_set_event(&c, case, event, on, confirmed).await,
             Command::Ack(id) => self.ack(c.place, &c.actor, id, &c.who).await,
             Command::Link(code) => self.link(channel, external_id, &code).await,
             Command::Appointment {
@@ -206,6 +216,12 @@ impl App {
                 minutes,
                 confirmed,
             } => self.cmd_appointment(&c, case, step, at, minutes, confirmed).await,
+            Command::Outcome { case, step, outcome } => {
+                let row = self.visible_case(c.place, &case).await?;
+                self.scope_check(Some(&c.actor), &row, Action::Step(&step))
+                    .await?;
+                self.record_outcome(case.as_str(), &step, outcome, &c.who).await
+            }
             Command::Communication { convention, title } => {
                 self.cmd_communication(&c, convention, title).await
             }
@@ -311,7 +327,18 @@ impl App {
     async fn cmd_case(&self, c: &Caller<'_>, r: CaseRef) -> Result<String> {
         let case = self.visible_case(c.place, &r).await?;
         self.scope_check(Some(&c.actor), &case, Action::View).await?;
-        Ok(self.render(&self.snapshot(r.as_str()).await?))
+        let mut text = self.render(&self.snapshot(r.as_str()).await?);
+        let mut conn = self.store.pool().acquire().await?;
+        let appointments = Store::appointments(&mut conn, case.id).await?;
+        if !appointments.is_empty() {
+            let proc = self.library.get(&case.procedure);
+            text.push_str("\nRendez-vous avec la famille :");
+            for (step, a) in &appointments {
+                text.push('\n');
+                text.push_str(&view::appointment_line(&case.reference, step, proc, a));
+            }
+        }
+        Ok(text)
     }
 
     async fn cmd_step_done(
@@ -320,19 +347,21 @@ impl App {
         case: CaseRef,
         step: String,
         on: Option<NaiveDate>,
+        confirmed: bool,
     ) -> Result<String> {
         let row = self.visible_case(c.place, &case).await?;
         self.scope_check(Some(&c.actor), &row, Action::Step(&step))
             .await?;
         let on = on.unwrap_or(c.today);
         let snap = self
-            .apply(
+            .apply_confirmed(
                 case.as_str(),
                 vec![Change::StepDone {
                     step: step.clone(),
                     on,
                 }],
                 &c.who,
+                confirmed,
             )
             .await?;
         Ok(format!(
@@ -381,6 +410,7 @@ impl App {
         case: CaseRef,
         event: String,
         on: NaiveDate,
+        confirmed: bool,
     ) -> Result<String> {
         let row = self.visible_case(c.place, &case).await?;
         self.scope_check(Some(&c.actor), &row, Action::View).await?;
@@ -388,7 +418,12 @@ impl App {
         self.scope_check(Some(&c.actor), &row, Action::Event(&event))
             .await?;
         let snap = self
-            .apply(case.as_str(), vec![Change::Event { event, on }], &c.who)
+            .apply_confirmed(
+                case.as_str(),
+                vec![Change::Event { event, on }],
+                &c.who,
+                confirmed,
+            )
             .await?;
         Ok(format!(
             "{case} : date enregistrée.\n{}",
@@ -408,7 +443,7 @@ impl App {
         let row = self.visible_case(c.place, &case).await?;
         self.scope_check(Some(&c.actor), &row, Action::Step(&step))
             .await?;
-        let (notices, calls) = self
+        let decided = self
             .set_appointment(case.as_str(), &step, at, minutes, confirmed, &c.who)
             .await?;
         let mut text = format!(
@@ -416,20 +451,9 @@ impl App {
             echeancier_core::french::long_date(at.date()),
             echeancier_core::french::time(at.time())
         );
-        text.push_str(&format!(
-            "\nAvis aux parents : {}.",
-            echeancier_core::french::count_or(
-                notices,
-                "aucun courriel ne part",
-                "courriel part",
-                "courriels partent"
-            )
-        ));
-        if calls > 0 {
-            text.push_str(&format!(
-                "\n📞 {} : une tâche est envoyée au rôle responsable.",
-                echeancier_core::french::count(calls, "famille à appeler", "familles à appeler")
-            ));
+        text.push_str(&format!("\nAvis aux parents : {}.", decided.french()));
+        if decided.calls + decided.letters > 0 {
+            text.push_str("\n📞 Les tâches (appels, courriers) sont envoyées au rôle responsable.");
         }
         Ok(text)
     }
@@ -526,10 +550,11 @@ impl App {
     ) -> Result<String> {
         let row = self.visible_case(c.place, &convention).await?;
         let proc = self.procedure(&row.procedure)?;
-        let step =
-            proc.steps.iter().find(|s| s.effect.is_some()).ok_or_else(|| {
-                AppError::Invalid(format!("{convention} n'est pas une convention résiliable."))
-            })?;
+        let step = proc
+            .steps
+            .iter()
+            .find(|s| s.effect == Some(echeancier_core::procedure::Effect::AnneeScolaireSuivante))
+            .ok_or_else(|| AppError::Invalid(format!("{convention} n'est pas une convention résiliable.")))?;
         let Anchor::Event(received_event) = &step.anchor else {
             return Err(AppError::Invalid(
                 "La résiliation de cette procédure ne part pas d'un événement.".into(),
@@ -775,6 +800,37 @@ impl App {
                 coming.push(line);
             }
         }
+        // Appointments with families, in the same scope and audience.
+        let mut meetings = Vec::new();
+        let scopes = self.scopes(actor);
+        for a in self
+            .store
+            .scoped_appointments(&scopes, None, today, until)
+            .await?
+        {
+            let Some(proc) = self.library.get(&a.procedure) else {
+                continue;
+            };
+            let Ok(r) = a.reference.parse::<CaseRef>() else {
+                continue;
+            };
+            let Ok(case) = self.case_row(&r).await else {
+                continue;
+            };
+            if self.scope_check(Some(actor), &case, Action::View).await.is_err() {
+                continue;
+            }
+            if !place.shows(proc.audience, case.establishment.as_deref(), &case.departement) {
+                hidden += 1;
+                continue;
+            }
+            meetings.push(view::appointment_line(
+                &a.reference,
+                &a.step,
+                Some(proc),
+                &a.appointment,
+            ));
+        }
         let period = match horizon {
             Horizon::Week => "les 7 prochains jours",
             Horizon::Month => "les 31 prochains jours",
@@ -787,6 +843,12 @@ impl App {
             out.push_str(&format!("Aucune échéance dans {period}."));
         } else {
             out.push_str(&format!("À venir dans {period} :\n{}", coming.join("\n")));
+        }
+        if !meetings.is_empty() {
+            out.push_str(&format!(
+                "\nRendez-vous avec les familles :\n{}",
+                meetings.join("\n")
+            ));
         }
         if hidden > 0 {
             out.push_str(

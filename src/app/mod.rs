@@ -27,6 +27,7 @@ pub use notices::Slot;
 mod cases;
 pub mod commands;
 mod feeds;
+pub mod indicators;
 mod links;
 mod notices;
 pub mod office;
@@ -352,6 +353,15 @@ impl App {
 
     pub fn today(&self) -> NaiveDate {
         self.clock.today(CalendarId::Metropole)
+    }
+
+    /// The local time in metropolitan France (appointments are stored in
+    /// local time).
+    pub fn now_local(&self) -> chrono::NaiveDateTime {
+        self.clock
+            .now()
+            .with_timezone(&CalendarId::Metropole.time_zone())
+            .naive_local()
     }
 
     fn procedure(&self, id: &str) -> Result<&Procedure> {

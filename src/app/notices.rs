@@ -11,6 +11,58 @@ use crate::store::{CaseRow, Store};
 
 use super::{App, AppError, Result, Who, check_step, record, room_place};
 
+impl App {
+    /// An open case and one of its steps, read in `conn`'s transaction.
+    async fn open_step(
+        &self,
+        conn: &mut AnyConnection,
+        reference: &str,
+        step: &str,
+    ) -> Result<(CaseRow, echeancier_core::procedure::StepDef)> {
+        let case = Store::case_by_ref(conn, reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
+        if !case.open {
+            return Err(AppError::Closed(case.reference));
+        }
+        let proc = self.procedure(&case.procedure)?;
+        let def = check_step(proc, step)?.clone();
+        Ok((case, def))
+    }
+}
+
+/// What setting an appointment decided for the family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    /// Notices by email.
+    pub emails: usize,
+    /// Calls to make (an oral channel, or no email).
+    pub calls: usize,
+    /// Letters to post (neither email nor phone).
+    pub letters: usize,
+}
+
+impl Decided {
+    /// What was decided, in French: "2 courriels partent, 1 famille à
+    /// appeler".
+    pub fn french(&self) -> String {
+        use echeancier_core::french::{count, count_or};
+        let mut parts = vec![count_or(
+            self.emails,
+            "aucun courriel ne part",
+            "courriel part",
+            "courriels partent",
+        )];
+        if self.calls > 0 {
+            parts.push(count(self.calls, "famille à appeler", "familles à appeler"));
+        }
+        if self.letters > 0 {
+            parts.push(count(self.letters, "courrier à poster", "courriers à poster"));
+        }
+        parts.join(", ")
+    }
+}
+
 /// An appointment's time as the web form gives it.
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
@@ -100,16 +152,9 @@ impl App {
         minutes: u32,
         confirmed: bool,
         who: &Who,
-    ) -> Result<(usize, usize)> {
+    ) -> Result<Decided> {
         let mut tx = self.store.begin().await?;
-        let case = Store::case_by_ref(&mut tx, reference)
-            .await?
-            .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
-        if !case.open {
-            return Err(AppError::Closed(case.reference));
-        }
-        let proc = self.procedure(&case.procedure)?.clone();
-        let def = check_step(&proc, step)?;
+        let (case, def) = self.open_step(&mut tx, reference, step).await?;
         let Some(notice) = def.parent_notice.clone() else {
             return Err(AppError::Invalid(format!(
                 "L'étape « {} » n'a pas de rendez-vous avec les parents.",
@@ -197,12 +242,14 @@ impl App {
             phone,
             sequence: 0,
             previous: None,
+            outcome: None,
         };
         Store::set_appointment(&mut tx, case.id, step, &appointment).await?;
         let not_before = self.options.hours.next_open(&calendar, now).unwrap_or(now);
         let stamp = at.format("%Y-%m-%dT%H%M");
         let mut notices = 0;
         let mut calls = 0;
+        let mut letters = 0;
         for g in Store::guardians(&mut tx, case.id).await? {
             if g.restricted {
                 continue;
@@ -233,6 +280,27 @@ impl App {
                     notices += 1;
                 }
             }
+            // Neither email nor phone: the notice goes by post, printed
+            // from the web office by the responsible role.
+            if g.email.is_none() && g.phone.is_none() {
+                let key = format!("{}/{step}/rdv-{stamp}/courrier-{}", case.reference, g.id);
+                let r = NewReminder {
+                    key,
+                    case_id: Some(case.id),
+                    step: Some(step.to_string()),
+                    due_on: Some(at.date()),
+                    kind: MessageKind::Letter,
+                    role: Some(def.role.clone()),
+                    send_at: now,
+                    late: false,
+                    payload: json!({"responsable": g.id, "numero": g.number, "avis": notice}),
+                };
+                let to = self.destinations(&mut tx, &case, &def.role).await?;
+                if Store::decide(&mut tx, &r, &to, now, None, now).await?.is_some() {
+                    letters += 1;
+                }
+                continue;
+            }
             if oral {
                 let key = format!("{}/{step}/rdv-{stamp}/appel-{}", case.reference, g.id);
                 let r = NewReminder {
@@ -252,8 +320,142 @@ impl App {
                 }
             }
         }
-        record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls, "confirme": confirmed && (outside || late), "au_dela_date_legale": late, "hors_heures_familles": outside})).await?;
+        record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls, "courriers": letters, "confirme": confirmed && (outside || late), "au_dela_date_legale": late, "hors_heures_familles": outside})).await?;
         tx.commit().await?;
-        Ok((notices, calls))
+        Ok(Decided {
+            emails: notices,
+            calls,
+            letters,
+        })
+    }
+}
+
+impl App {
+    /// Records what came of a held appointment. "absent" leaves the step
+    /// open and asks the responsible role to call the family and set a new
+    /// date. Returns the reply's text.
+    pub async fn record_outcome(
+        &self,
+        reference: &str,
+        step: &str,
+        outcome: echeancier_core::command::MeetingOutcome,
+        who: &Who,
+    ) -> Result<String> {
+        use echeancier_core::command::MeetingOutcome;
+        let mut tx = self.store.begin().await?;
+        let (case, def) = self.open_step(&mut tx, reference, step).await?;
+        let Some(a) = Store::appointment(&mut tx, case.id, step).await? else {
+            return Err(AppError::Invalid(format!(
+                "Aucun rendez-vous n'est fixé pour l'étape « {} » : fixez-le d'abord (!rdv).",
+                def.name
+            )));
+        };
+        let calendar = Self::calendar(&mut tx, &case).await?;
+        let now = self.clock.now();
+        let start = crate::notice::local_to_utc(a.starts_at, calendar.id.time_zone()).unwrap_or(now);
+        if start > now {
+            return Err(AppError::Invalid(format!(
+                "Le rendez-vous du {} n'a pas encore eu lieu : notez son bilan après.",
+                echeancier_core::french::long_date(a.starts_at.date())
+            )));
+        }
+        let today = self.clock.today(calendar.id);
+        Store::set_outcome(&mut tx, case.id, step, outcome.code(), today).await?;
+        record(
+            &mut tx,
+            who,
+            now,
+            Some(case.reference.clone()),
+            "bilan_rdv",
+            json!({"etape": step, "bilan": outcome.code(), "rendez_vous": a.starts_at.to_string()}),
+        )
+        .await?;
+        let mut reply = format!(
+            "📝 {} : bilan du rendez-vous du {} noté : {}.",
+            case.reference,
+            echeancier_core::french::long_date(a.starts_at.date()),
+            outcome.french()
+        );
+        if outcome == MeetingOutcome::Absent {
+            // A new appointment to set: the family is called first.
+            let key = format!(
+                "{}/{step}/rdv-{}/absent",
+                case.reference,
+                a.starts_at.format("%Y-%m-%dT%H%M")
+            );
+            let r = NewReminder {
+                key,
+                case_id: Some(case.id),
+                step: Some(step.to_string()),
+                due_on: Some(today),
+                kind: MessageKind::FamilyCall,
+                role: Some(def.role.clone()),
+                send_at: now,
+                late: false,
+                payload: json!({"motif": "absent"}),
+            };
+            let to = self.destinations(&mut tx, &case, &def.role).await?;
+            Store::decide(&mut tx, &r, &to, now, None, now).await?;
+            reply.push_str(&format!(
+                "\n📞 Appelez la famille pour fixer un nouveau rendez-vous, puis : !rdv {} {step} DATE HEURE. L'étape reste à faire.",
+                case.reference
+            ));
+        }
+        tx.commit().await?;
+        Ok(reply)
+    }
+}
+
+/// A notice to post: the guardian it goes to and its text in their
+/// language (personal data: for staff allowed to see the case).
+pub struct Letter {
+    pub name: String,
+    pub address: Option<String>,
+    pub reference: String,
+    pub notice: echeancier_core::template::Rendered,
+}
+
+impl App {
+    /// The printable notice of a guardian's appointment, without answer
+    /// links (paper cannot be clicked): the phone number and the
+    /// reference are how the family answers.
+    pub async fn letter(
+        &self,
+        actor: &echeancier_core::authz::Actor,
+        reference: &str,
+        guardian_id: i64,
+    ) -> Result<Letter> {
+        let view = self.case_view(actor, reference).await?;
+        if view.guardians.is_empty() {
+            // Not staff, or not a case with a family: nothing to print.
+            return Err(AppError::NotFound(view.case.reference));
+        }
+        let Some(g) = view
+            .guardians
+            .iter()
+            .find(|g| g.id == guardian_id && !g.restricted)
+        else {
+            return Err(AppError::NotFound(view.case.reference));
+        };
+        let proc = self.procedure(&view.case.procedure)?;
+        let mut conn = self.store.pool().acquire().await?;
+        for def in proc.steps.iter().filter(|s| s.parent_notice.is_some()) {
+            let Some(a) = Store::appointment(&mut conn, view.case.id, &def.id).await? else {
+                continue;
+            };
+            let notice = def.parent_notice.clone().unwrap_or_default();
+            let rendered =
+                crate::message::notice_text(self, &mut conn, &view.case, &def.id, g, &a, &notice, false)
+                    .await?;
+            return Ok(Letter {
+                name: g.name.clone(),
+                address: g.address.clone(),
+                reference: view.case.reference.clone(),
+                notice: rendered,
+            });
+        }
+        Err(AppError::Invalid(
+            "Aucun rendez-vous n'est fixé : il n'y a pas encore d'avis à poster.".into(),
+        ))
     }
 }

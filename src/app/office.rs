@@ -503,26 +503,40 @@ impl App {
         Ok(())
     }
 
+    /// What came of a meeting, from the web: the reply's text.
+    pub async fn web_outcome(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        step: &str,
+        outcome: echeancier_core::command::MeetingOutcome,
+        who: &Who,
+    ) -> Result<String> {
+        let case = self.web_case(reference).await?;
+        self.scope_check(Some(actor), &case, Action::Step(step)).await?;
+        self.record_outcome(&case.reference, step, outcome, who).await
+    }
+
     /// An event's date from the web, with the chat command's checks.
     pub async fn web_event(
         &self,
         actor: &Actor,
         reference: &str,
-        event: &str,
-        on: NaiveDate,
+        (event, on, confirmed): (&str, NaiveDate, bool),
         who: &Who,
     ) -> Result<()> {
         let case = self.web_case(reference).await?;
         self.scope_check(Some(actor), &case, Action::View).await?;
         super::check_event(self.procedure(&case.procedure)?, event)?;
         self.scope_check(Some(actor), &case, Action::Event(event)).await?;
-        self.apply(
+        self.apply_confirmed(
             &case.reference,
             vec![Change::Event {
                 event: event.to_string(),
                 on,
             }],
             who,
+            confirmed,
         )
         .await?;
         Ok(())
@@ -536,7 +550,7 @@ impl App {
         step: &str,
         slot: super::notices::Slot,
         who: &Who,
-    ) -> Result<(usize, usize)> {
+    ) -> Result<super::notices::Decided> {
         let case = self.web_case(reference).await?;
         self.scope_check(Some(actor), &case, Action::Step(step)).await?;
         self.set_appointment(&case.reference, step, slot.at, slot.minutes, slot.confirmed, who)

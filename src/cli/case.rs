@@ -13,7 +13,7 @@ use crate::daemon::open_app;
 fn split_pair(s: &str, what: &str) -> Result<(String, String), Failure> {
     s.split_once('=')
         .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
-        .ok_or_else(|| input(format!("{what} « {s} » : attendu NOM=VALEUR")))
+        .ok_or_else(|| input(format!("option {what} « {s} » : attendu NOM=VALEUR")))
 }
 
 pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
@@ -30,7 +30,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                 let (name, date) = split_pair(e, "--event")?;
                 events.push((
                     name,
-                    parse_date(&date).map_err(|e| input(format!("--event : {e}")))?,
+                    parse_date(&date).map_err(|e| input(format!("option --event : {e}")))?,
                 ));
             }
             let mut params = Vec::new();
@@ -42,7 +42,8 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
             for g in &a.guardians {
                 let f: Vec<&str> = g.split(';').map(str::trim).collect();
                 let opt = |i: usize| f.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
-                let name = opt(0).ok_or_else(|| input("--guardian : le nom est obligatoire"))?;
+                let name = opt(0)
+                    .ok_or_else(|| input("option --guardian : le nom du responsable est obligatoire"))?;
                 guardians.push(GuardianInput {
                     name,
                     email: opt(1),
@@ -55,7 +56,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
             let opened_on = a
                 .opened
                 .as_deref()
-                .map(|d| parse_date(d).map_err(|e| input(format!("--opened : {e}"))))
+                .map(|d| parse_date(d).map_err(|e| input(format!("option --opened : {e}"))))
                 .transpose()?;
             let snap = app
                 .open_case(
@@ -86,9 +87,17 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                     .into_iter()
                     .filter(|s| s.state.is_pending())
                     .filter_map(|s| s.due.map(|d| (d, s.step)))
-                    .min();
+                    .min()
+                    .map(|(d, step)| {
+                        let name = app
+                            .library
+                            .get(&c.procedure)
+                            .and_then(|p| p.step(&step))
+                            .map_or(step.clone(), |s| s.name.clone());
+                        (d, name)
+                    });
                 let next = next
-                    .map(|(d, s)| format!("prochaine échéance {d} ({s})"))
+                    .map(|(d, s)| format!("prochaine échéance le {} : {s}", long_date(d)))
                     .unwrap_or_else(|| "aucune échéance en cours".into());
                 println!(
                     "{}\t{}\t{}\t{}",
@@ -126,10 +135,13 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
             }
             if *audit {
                 println!("\nJournal :");
+                let zone = echeancier_core::calendar::CalendarId::Metropole.time_zone();
                 for e in app.audit_trail(&snap.case.reference).await? {
+                    let at = e.at.with_timezone(&zone);
                     println!(
-                        "{}\t{}\t{}\t{}\t{}",
-                        e.at.to_rfc3339(),
+                        "{} à {}\t{}\t{}\t{}\t{}",
+                        long_date(at.date_naive()),
+                        echeancier_core::french::time(at.time()),
                         e.channel,
                         e.actor,
                         e.action,
@@ -223,6 +235,6 @@ pub async fn link_code(config: Option<&Path>, person: &str, channel: &str) -> Ou
     let app = open_app(&settings, lib).await?;
     let code = app.issue_link_code(person, channel, &Who::cli()).await?;
     println!("{code}");
-    eprintln!("Code valable 24 heures, une seule fois : la personne l'envoie au robot avec !lier {code}");
+    eprintln!("Code valable 24 heures, une seule fois : la personne l'envoie au robot avec !lier {code}.");
     Ok(())
 }

@@ -27,7 +27,7 @@ pub fn deadline(a: &DeadlineArgs) -> Outcome {
     let period = match given.as_slice() {
         [] => {
             return Err(input(
-                "il manque la durée : une option parmi --days, --weeks, --months, --years",
+                "il manque la durée : une option parmi --days, --weeks, --months ou --years",
             ));
         }
         [(Some(v), name, make)] => make(amount_arg(v, name)?),
@@ -96,7 +96,7 @@ fn school_scope_arg(raw: Option<&str>) -> Result<Option<echeancier_core::school:
     }
     academie_of_departement(raw)
         .map(|a| Some(a.into()))
-        .map_err(|_| input(format!("--academie : « {} » n'est ni une académie (Nantes, Corse, La Réunion…), ni un département, ni une UAI", raw.chars().take(40).collect::<String>())))
+        .map_err(|_| input(format!("option --academie : « {} » n'est ni une académie (Nantes, Corse, La Réunion…), ni un département, ni une UAI", raw.chars().take(40).collect::<String>())))
 }
 
 pub fn school_year(date: &str, calendar: &str, academie: Option<&str>) -> Outcome {
@@ -122,13 +122,13 @@ pub fn school_year(date: &str, calendar: &str, academie: Option<&str>) -> Outcom
 pub fn termination(a: &TerminationArgs) -> Outcome {
     let received = date_arg(a.received.as_deref(), "received")?;
     let requested = match &a.requested {
-        Some(r) => parse_date(r).map_err(|e| input(format!("--requested : {e}")))?,
+        Some(r) => parse_date(r).map_err(|e| input(format!("option --requested : {e}")))?,
         None => received,
     };
     let months = amount_arg(&a.notice_months, "notice-months")?;
     if months == 0 || months > 120 {
         return Err(input(
-            "--notice-months : attendu un nombre de mois entre 1 et 120",
+            "option --notice-months : attendu un nombre de mois entre 1 et 120",
         ));
     }
     let cal = calendar_arg(&a.calendar, None)?;
@@ -229,7 +229,7 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
                 && !templates.has(n)
             {
                 println!(
-                    "{} : l'étape « {} » annonce l'avis « {n} », absent de messages/",
+                    "{} : l'étape « {} » annonce l'avis « {n} », absent du dossier messages.",
                     proc.id, step.id
                 );
                 template_errors += 1;
@@ -243,7 +243,7 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
         )));
     }
     println!(
-        "modèles d'avis : {}.",
+        "Modèles d'avis : {}.",
         echeancier_core::french::count(templates.languages().count(), "langue valide", "langues valides")
     );
     if let Some(path) = config {

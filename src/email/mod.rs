@@ -70,9 +70,11 @@ fn smtp_failure(e: &lettre::transport::smtp::Error) -> SendError {
     match (e.status(), e.is_permanent()) {
         // Authentication refused or required: the configuration is at
         // fault, not the message, which waits until it is fixed.
-        (Some(code), _) if matches!(u16::from(code), 530 | 534 | 535 | 538) => SendError::Transient(format!(
-            "authentification refusée par le serveur de courriel (code {code}) : vérifiez l'utilisateur et le mot de passe de [email]"
-        )),
+        (Some(code), _) if matches!(u16::from(code), 530 | 534 | 535 | 538) => {
+            SendError::Misconfigured(format!(
+                "authentification refusée par le serveur de courriel (code {code}) : vérifiez l'utilisateur et le mot de passe de [email]"
+            ))
+        }
         (Some(code), true) => {
             SendError::Permanent(format!("refus définitif du serveur de courriel (code {code})"))
         }
@@ -282,7 +284,7 @@ impl Mailer {
                 Err(pool::PoolError::Connect { timed_out: false }) => Err(SendError::Transient(
                     "connexion au serveur de courriel impossible".into(),
                 )),
-                Err(pool::PoolError::Tls) => Err(SendError::Transient(TLS_FAILURE.into())),
+                Err(pool::PoolError::Tls) => Err(SendError::Misconfigured(TLS_FAILURE.into())),
             },
             Transport::SmtpTls(t) => match t.send(message).await {
                 Ok(_) => Ok(()),

@@ -222,6 +222,22 @@ impl Scheduler {
                     report.failed += 1;
                 }
             }
+            Err(SendError::Misconfigured(e)) => {
+                // Not the message's fault: it waits for the fix, checked
+                // every five minutes, however long that takes.
+                self.app.metrics.record_error(
+                    first.channel.as_str(),
+                    now,
+                    "configuration du canal à corriger",
+                );
+                for job in &live {
+                    self.app
+                        .store
+                        .wait_for_fix(job.delivery_id, now + Duration::minutes(5), &e)
+                        .await?;
+                    report.retried += 1;
+                }
+            }
             Err(SendError::RateLimited(wait)) => {
                 // The service said when: no backoff guess, and no attempt used up.
                 let next = now

@@ -30,6 +30,8 @@ pub struct Appointment {
     pub sequence: i64,
     /// The date and time this one replaced, if it moved.
     pub previous: Option<chrono::NaiveDateTime>,
+    /// What came of it, once held (`MeetingOutcome::code`).
+    pub outcome: Option<String>,
 }
 
 /// A guardian's contact (personal data; never in chat).
@@ -105,7 +107,11 @@ impl Store {
                sequence = CASE WHEN appointments.starts_at <> excluded.starts_at
                                THEN appointments.sequence + 1 ELSE appointments.sequence END,
                previous_at = CASE WHEN appointments.starts_at <> excluded.starts_at
-                                  THEN appointments.starts_at ELSE appointments.previous_at END",
+                                  THEN appointments.starts_at ELSE appointments.previous_at END,
+               outcome = CASE WHEN appointments.starts_at <> excluded.starts_at
+                              THEN NULL ELSE appointments.outcome END,
+               outcome_on = CASE WHEN appointments.starts_at <> excluded.starts_at
+                                 THEN NULL ELSE appointments.outcome_on END",
         )
         .bind(case_id)
         .bind(step)
@@ -124,7 +130,7 @@ impl Store {
         step: &str,
     ) -> Result<Option<Appointment>> {
         let row = sqlx::query(
-            "SELECT starts_at, minutes, place, phone, sequence, previous_at FROM appointments WHERE case_id = $1 AND step = $2",
+            "SELECT starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments WHERE case_id = $1 AND step = $2",
         )
         .bind(case_id)
         .bind(step)
@@ -169,6 +175,24 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(r.rows_affected() > 0)
+    }
+
+    /// Records what came of an appointment.
+    pub async fn set_outcome(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+        outcome: &str,
+        on: chrono::NaiveDate,
+    ) -> Result<()> {
+        sqlx::query("UPDATE appointments SET outcome = $1, outcome_on = $2 WHERE case_id = $3 AND step = $4")
+            .bind(outcome)
+            .bind(on.to_string())
+            .bind(case_id)
+            .bind(step)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// The pupil's name and class, if entered.
@@ -218,7 +242,7 @@ impl Store {
     /// Every appointment of a case, by start.
     pub async fn appointments(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(String, Appointment)>> {
         let rows = sqlx::query(
-            "SELECT step, starts_at, minutes, place, phone, sequence, previous_at FROM appointments WHERE case_id = $1 ORDER BY starts_at",
+            "SELECT step, starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments WHERE case_id = $1 ORDER BY starts_at",
         )
         .bind(case_id)
         .fetch_all(&mut *conn)
@@ -249,6 +273,7 @@ pub(super) fn appointment_from_row(r: &AnyRow) -> Result<Appointment> {
         previous: r
             .get::<Option<String>, _>("previous_at")
             .and_then(|p| chrono::NaiveDateTime::parse_from_str(&p, STARTS_AT).ok()),
+        outcome: r.get("outcome"),
     })
 }
 

@@ -28,6 +28,7 @@ mod cases;
 mod chat;
 mod directory;
 mod family;
+pub mod indicators;
 pub mod leader;
 pub mod outbox;
 pub mod web;

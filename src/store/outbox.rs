@@ -42,6 +42,9 @@ pub enum MessageKind {
     WebLink,
     /// A family answered a notice: the responsible role is told.
     FamilyAnswer,
+    /// A staff task: print and post a notice to a family with neither
+    /// email nor phone.
+    Letter,
 }
 
 impl MessageKind {
@@ -56,6 +59,7 @@ impl MessageKind {
             MessageKind::Missed => "omission".into(),
             MessageKind::WebLink => "lien-web".into(),
             MessageKind::FamilyAnswer => "reponse-famille".into(),
+            MessageKind::Letter => "courrier".into(),
         }
     }
 
@@ -68,6 +72,7 @@ impl MessageKind {
             "omission" => MessageKind::Missed,
             "lien-web" => MessageKind::WebLink,
             "reponse-famille" => MessageKind::FamilyAnswer,
+            "courrier" => MessageKind::Letter,
             other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
         })
     }
@@ -76,7 +81,7 @@ impl MessageKind {
     pub fn is_staff_reminder(self) -> bool {
         matches!(
             self,
-            MessageKind::Reminder(_) | MessageKind::FamilyCall | MessageKind::Missed
+            MessageKind::Reminder(_) | MessageKind::FamilyCall | MessageKind::Letter | MessageKind::Missed
         )
     }
 }
@@ -148,6 +153,8 @@ enum Settled<'a> {
     Retry(DateTime<Utc>, &'a str),
     /// Back in the queue until then, the attempt not counted.
     Postponed(DateTime<Utc>),
+    /// As `Postponed`, with the reason it waits.
+    Waiting(DateTime<Utc>, &'a str),
     /// Done with for good: `failed` or `skipped`, and why.
     Ended(&'static str, &'a str),
 }
@@ -349,6 +356,13 @@ impl Store {
             .await
     }
 
+    /// Back in the queue until `next` for a reason that is not the
+    /// message's (the channel's configuration): no attempt used up.
+    pub async fn wait_for_fix(&self, delivery_id: i64, next: DateTime<Utc>, why: &str) -> Result<()> {
+        self.set_delivery_state(delivery_id, Settled::Waiting(next, why))
+            .await
+    }
+
     pub async fn mark_failed(&self, delivery_id: i64, error: &str) -> Result<()> {
         self.set_delivery_state(delivery_id, Settled::Ended("failed", error))
             .await
@@ -378,6 +392,12 @@ impl Store {
                         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $2",
             )
             .bind(ts(next)),
+            Settled::Waiting(next, why) => sqlx::query(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL, last_error = $2,
+                        attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $3",
+            )
+            .bind(ts(next))
+            .bind(why),
             Settled::Ended(state, why) => {
                 sqlx::query("UPDATE deliveries SET state = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
                     .bind(state)

@@ -406,7 +406,7 @@ impl Store {
         let a = f.param(&from.to_string());
         let b = f.param(&format!("{until}T99"));
         f.sql = format!(
-            "SELECT c.reference, c.procedure, c.establishment, a.step, a.starts_at, a.minutes, a.place, a.phone, a.sequence, a.previous_at
+            "SELECT c.reference, c.procedure, c.establishment, a.step, a.starts_at, a.minutes, a.place, a.phone, a.sequence, a.previous_at, a.outcome
              FROM appointments a JOIN cases c ON c.id = a.case_id
              WHERE c.status = 'open' AND a.starts_at >= {a} AND a.starts_at <= {b}"
         );

@@ -93,6 +93,23 @@ fn step_actions(office: &Office, staff: &Staff, view: &CaseView, step: &str) -> 
                     }
                 }
             }
+            @if has_notice && view.appointments.iter().any(|(s, a)| s == step && a.starts_at <= office.app.now_local()) {
+                div class="fr-col-12 fr-col-md-4" {
+                    form method="post" action=(format!("{base}/bilan")) {
+                        input type="hidden" name="csrf" value=(staff.csrf);
+                        div class="fr-select-group" {
+                            label class="fr-label" for=(format!("bilan-{step}")) { "Bilan du rendez-vous" }
+                            select class="fr-select" id=(format!("bilan-{step}")) name="bilan" {
+                                option value="venu" { "La famille est venue" }
+                                option value="venu-accompagne" { "La famille est venue accompagnée" }
+                                option value="absent" { "La famille n'est pas venue" }
+                                option value="excuse" { "La famille s'est excusée" }
+                            }
+                        }
+                        button class="fr-btn fr-btn--sm fr-btn--secondary" type="submit" { "Noter le bilan" }
+                    }
+                }
+            }
             @if has_notice {
                 div class="fr-col-12 fr-col-md-4" {
                     form method="post" action=(format!("{base}/rendez-vous")) {
@@ -240,6 +257,12 @@ async fn render(
                     div class="fr-col-12 fr-col-md-3" {
                         button class="fr-btn fr-btn--secondary" type="submit" { "Enregistrer la date" }
                     }
+                    div class="fr-col-12" {
+                        div class="fr-checkbox-group" {
+                            input type="checkbox" id="evenement-confirme" name="confirme" value="oui";
+                            label class="fr-label" for="evenement-confirme" { "Date hors de l'ordre prévu par la procédure, je confirme" }
+                        }
+                    }
                 }
             }
         }
@@ -294,6 +317,12 @@ async fn render(
                 }
             }
         }
+        // Families with neither email nor phone get the notice by post.
+        @if !view.appointments.is_empty() {
+            @for g in view.guardians.iter().filter(|g| g.email.is_none() && g.phone.is_none() && !g.restricted) {
+                p { a class="fr-link fr-icon-printer-line fr-link--icon-left" href=(format!("/dossiers/{}/courrier/{}", view.case.reference, g.id)) { "Avis à poster pour " (g.name) } }
+            }
+        }
         @if office.app.is_staff(&staff.person.actor) && proc.is_some_and(|p| p.audience == echeancier_core::procedure::Audience::Case) && view.case.open {
             p { a class="fr-btn fr-btn--secondary fr-btn--sm" href=(format!("/dossiers/{}/famille", view.case.reference)) { "Saisir ou modifier l'élève et sa famille" } }
         }
@@ -339,6 +368,8 @@ pub struct DateForm {
     duree: Option<String>,
     #[serde(default)]
     evenement: String,
+    #[serde(default)]
+    bilan: String,
 }
 
 /// What an action did: its French account, or an input error to show on
@@ -450,6 +481,38 @@ pub async fn reschedule(
     finish(&office, &staff, &reference, result).await
 }
 
+pub async fn outcome(
+    State(office): State<Office>,
+    staff: Staff,
+    Path((reference, step)): Path<(String, String)>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let outcome = f
+            .bilan
+            .parse::<echeancier_core::command::MeetingOutcome>()
+            .map_err(Ok)?;
+        office
+            .app
+            .web_outcome(&staff.person.actor, &reference, &step, outcome, &staff.who())
+            .await
+            .map_err(app_text)
+            // The chat's hint names a command; the web has the form.
+            .map(|text| {
+                text.lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("📝 ")
+                    .to_string()
+            })
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
 pub async fn appointment(
     State(office): State<Office>,
     staff: Staff,
@@ -471,7 +534,7 @@ pub async fn appointment(
                 .filter(|m| (15..=240).contains(m))
                 .ok_or_else(|| Ok("Durée : un nombre de minutes entre 15 et 240.".to_string()))?,
         };
-        let (notices, calls) = office
+        let decided = office
             .app
             .web_appointment(
                 &staff.person.actor,
@@ -487,23 +550,10 @@ pub async fn appointment(
             .await
             .map_err(app_text)?;
         Ok::<_, Result<String, Response>>(format!(
-            "Rendez-vous fixé le {} à {} ; avis aux parents : {}{}.",
+            "Rendez-vous fixé le {} à {} ; avis aux parents : {}.",
             long_date(day),
             echeancier_core::french::time(time),
-            echeancier_core::french::count_or(
-                notices,
-                "aucun courriel ne part",
-                "courriel part",
-                "courriels partent"
-            ),
-            if calls > 0 {
-                format!(
-                    ", {}",
-                    echeancier_core::french::count(calls, "famille à appeler", "familles à appeler")
-                )
-            } else {
-                String::new()
-            }
+            decided.french()
         ))
     }
     .await;
@@ -523,7 +573,12 @@ pub async fn event(
         let on = form_date(&f.date, "Date").map_err(Ok)?;
         office
             .app
-            .web_event(&staff.person.actor, &reference, &f.evenement, on, &staff.who())
+            .web_event(
+                &staff.person.actor,
+                &reference,
+                (&f.evenement, on, f.confirme.is_some()),
+                &staff.who(),
+            )
             .await
             .map_err(app_text)?;
         Ok::<_, Result<String, Response>>(format!("Date enregistrée : le {}.", long_date(on)))

@@ -24,10 +24,11 @@ pub enum Nav {
     NewCase,
     Partners,
     Calendar,
+    Indicators,
     None,
 }
 
-/// The menu entries a person sees: staff see Deadlines/Cases/NewCase/Calendar, partners see Partners/Calendar.
+/// The menu entries a person sees: staff see Deadlines/Cases/NewCase/Calendar/Indicators, partners see Partners/Calendar.
 pub struct Menu {
     pub staff: bool,
     pub partner: bool,
@@ -42,7 +43,7 @@ struct Entry {
     partner: bool,
 }
 
-static ENTRIES: [Entry; 5] = [
+static ENTRIES: [Entry; 6] = [
     Entry {
         nav: Nav::Deadlines,
         label: "Mes échéances",
@@ -77,6 +78,13 @@ static ENTRIES: [Entry; 5] = [
         href: "/agenda",
         staff: true,
         partner: true,
+    },
+    Entry {
+        nav: Nav::Indicators,
+        label: "Indicateurs",
+        href: "/indicateurs",
+        staff: true,
+        partner: false,
     },
 ];
 
@@ -401,7 +409,7 @@ mod tests {
         };
         assert_eq!(
             hrefs(&staff()),
-            ["/", "/dossiers", "/dossiers/nouveau", "/agenda"]
+            ["/", "/dossiers", "/dossiers/nouveau", "/agenda", "/indicateurs"]
         );
         assert_eq!(
             hrefs(&Menu {
@@ -415,7 +423,14 @@ mod tests {
                 staff: true,
                 partner: true
             }),
-            ["/", "/dossiers", "/dossiers/nouveau", "/partenariat", "/agenda"]
+            [
+                "/",
+                "/dossiers",
+                "/dossiers/nouveau",
+                "/partenariat",
+                "/agenda",
+                "/indicateurs"
+            ]
         );
         let html = render(
             "T",

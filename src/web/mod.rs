@@ -33,8 +33,10 @@ pub mod answers;
 pub mod assets;
 pub mod case;
 pub mod feed;
+pub mod indicators;
 pub mod intake;
 pub mod layout;
+pub mod letter;
 pub mod login;
 pub mod pages;
 pub mod partners;
@@ -97,9 +99,12 @@ pub fn router(office: Office) -> Router {
             "/dossiers/{reference}/etapes/{step}/rendez-vous",
             post(case::appointment),
         )
+        .route("/dossiers/{reference}/etapes/{step}/bilan", post(case::outcome))
+        .route("/dossiers/{reference}/courrier/{guardian}", get(letter::page))
         .route("/dossiers/{reference}/evenements", post(case::event))
         .route("/partenariat", get(partners::list))
         .route("/partenariat/{reference}", post(partners::answer))
+        .route("/indicateurs", get(indicators::page))
         .route("/agenda", get(feed::page))
         .route("/agenda/renouveler", post(feed::renew))
         .route("/agenda/revoquer", post(feed::revoke))

@@ -73,7 +73,22 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
     let entretien = snap.steps.iter().find(|s| s.step == "entretien").expect("step");
     assert_eq!(entretien.also, vec![("date légale".to_string(), d("2026-12-21"))]);
 
+    // The interview is held (an outcome is what makes it done).
+    let at = d("2026-12-16").and_hms_opt(10, 0, 0).expect("time");
+    t.app
+        .set_appointment(&reference, "entretien", at, 60, false, &who())
+        .await
+        .expect("appointment");
     t.clock.set(paris_noon(2026, 12, 17));
+    t.app
+        .record_outcome(
+            &reference,
+            "entretien",
+            echeancier_core::command::MeetingOutcome::Came,
+            &who(),
+        )
+        .await
+        .expect("outcome");
     let snap = t
         .app
         .apply(
@@ -119,7 +134,16 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
     );
     let trail = t.store.audit_trail(&reference).await.expect("audit");
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["ouverture", "evenement", "etape_faite"]);
+    assert_eq!(
+        actions,
+        vec![
+            "ouverture",
+            "evenement",
+            "rendez_vous",
+            "bilan_rdv",
+            "etape_faite"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -222,6 +246,22 @@ async fn chat_commands_with_authorization_and_audit() {
         .await
         .expect("reply");
     assert!(reply.contains("relié"), "{reply}");
+    // The interview is done once the family came: its outcome first.
+    let reply = say("dasen", format!("!rdv {r} entretien 2026-12-01 14h")).await;
+    assert!(reply.contains("rendez-vous fixé"), "{reply}");
+    let reply = say("dasen", format!("!bilan-rdv {r} entretien venu")).await;
+    assert!(reply.contains("n'a pas encore eu lieu"), "{reply}");
+    t.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-01T15:30:00Z")
+            .expect("t")
+            .to_utc(),
+    );
+    let reply = say("dasen", format!("!etape {r} entretien fait 2026-12-01")).await;
+    assert!(reply.contains("notez d'abord le bilan du rendez-vous"), "{reply}");
+    let reply = say("dasen", format!("!bilan-rdv {r} entretien sieste")).await;
+    assert!(reply.contains("Bilan inconnu"), "{reply}");
+    let reply = say("dasen", format!("!bilan-rdv {r} entretien venu-accompagne")).await;
+    assert!(reply.contains("la famille est venue accompagnée"), "{reply}");
     // The DASEN office marks the interview done; the dependent step gets a date.
     let reply = say("dasen", format!("!etape {r} entretien fait 2026-12-01")).await;
     assert!(reply.contains("faite le mardi 1er décembre 2026"), "{reply}");
@@ -865,7 +905,7 @@ async fn par_receipt_to_enter_reminds_the_dasen_office_until_it_is_entered() {
         "{reply}"
     );
     assert!(
-        reply.contains("date de réception à renseigner : réception de la saisine par la DSDEN"),
+        reply.contains("date de réception à renseigner : réception de la saisine par le bureau du DASEN"),
         "{reply}"
     );
     let snap = t.app.snapshot(&r).await.expect("snapshot");
@@ -930,7 +970,7 @@ async fn par_receipt_to_enter_reminds_the_dasen_office_until_it_is_entered() {
     let reply = say("dasen", format!("!etape {r} reception_a_renseigner fait")).await;
     assert!(
         reply.contains(&format!(
-            "Cette étape se termine quand la date « réception de la saisine par la DSDEN » est renseignée : renseignez cette date (!date {r} saisine_recue DATE)."
+            "Cette étape se termine quand la date « réception de la saisine par le bureau du DASEN » est renseignée : renseignez cette date (!date {r} saisine_recue DATE)."
         )),
         "{reply}"
     );
@@ -948,7 +988,7 @@ async fn par_receipt_to_enter_reminds_the_dasen_office_until_it_is_entered() {
         step(&snap, "reception_a_renseigner")
             .explanation
             .iter()
-            .any(|l| l == "Étape faite le vendredi 6 mars 2026, date renseignée pour « réception de la saisine par la DSDEN »."),
+            .any(|l| l == "Étape faite le vendredi 6 mars 2026, date renseignée pour « réception de la saisine par le bureau du DASEN »."),
         "{:?}",
         step(&snap, "reception_a_renseigner").explanation
     );
@@ -962,4 +1002,280 @@ fn about_receipt(messages: &[String]) -> Vec<&String> {
         .iter()
         .filter(|m| m.contains("Date de réception de la saisine"))
         .collect()
+}
+
+/// Seed 003: « Il repose sur une organisation qui s'écarte du cadre
+/// réglementaire de droit commun et dispense l'élève d'une partie des
+/// enseignements obligatoires, aussi doit-il être validé par l'IA-DASEN. »
+/// An internship dated before the validation is refused, nothing is
+/// written; confirmed, it is kept and the audit trail says so. Seed 000
+/// (« … peut saisir le directeur académique des services de l'éducation
+/// nationale … »): the referral is not received before it is sent.
+#[tokio::test]
+async fn event_dates_keep_the_order_of_the_procedure() {
+    let t = app_at(paris_noon(2026, 3, 12)).await;
+    let r = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "parcours".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("ouverture".into(), d("2026-02-02"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let say = |who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle("console", who, &text).await.expect("a command") }
+    };
+    let events = || async {
+        let mut conn = t.store.pool().acquire().await.expect("conn");
+        let case = Store::case_by_ref(&mut conn, &r)
+            .await
+            .expect("db")
+            .expect("case");
+        Store::inputs(&mut conn, &case).await.expect("inputs").events
+    };
+    // Validated by the IA-DASEN on Wednesday 11 March 2026.
+    let reply = say("ienio", format!("!etape {r} validation fait 2026-03-11")).await;
+    assert!(reply.contains("faite le mercredi 11 mars 2026"), "{reply}");
+    // An internship from Monday 9 March: refused, nothing written.
+    let reply = say("chef", format!("!date {r} stage_debut 2026-03-09")).await;
+    assert!(
+        reply.contains(
+            "Premier jour du stage (lundi 9 mars 2026) : cette date ne peut pas précéder l'étape « Validation par le DASEN », faite le mercredi 11 mars 2026."
+        ) && reply.contains("« confirme »"),
+        "{reply}"
+    );
+    assert!(!events().await.contains_key("stage_debut"));
+    // From Monday 16 March: accepted.
+    let reply = say("chef", format!("!date {r} stage_debut 2026-03-16")).await;
+    assert!(reply.contains("date enregistrée"), "{reply}");
+    // The other way round: a validation marked after the internship began.
+    t.clock.set(paris_noon(2026, 3, 18));
+    let reply = say("ienio", format!("!etape {r} validation fait 2026-03-17")).await;
+    assert!(reply.contains("ne peut pas précéder"), "{reply}");
+    // A last day before the first: refused, unless confirmed.
+    let reply = say("chef", format!("!date {r} stage_fin 2026-03-13")).await;
+    assert!(
+        reply.contains("ne peut pas précéder la date « premier jour du stage »"),
+        "{reply}"
+    );
+    // The chat's word for it, as the refusal says.
+    let reply = say("chef", format!("!date {r} stage_fin 2026-03-13 confirme")).await;
+    assert!(reply.contains("date enregistrée"), "{reply}");
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(events().await.get("stage_fin"), Some(&d("2026-03-13")));
+    let visit = snap
+        .steps
+        .iter()
+        .find(|s| s.step == "visite_stage")
+        .expect("visit");
+    assert_eq!(visit.state, echeancier::store::StepStatus::Error);
+    let trail = t.store.audit_trail(&r).await.expect("audit");
+    let last = trail.last().expect("entry");
+    assert_eq!(last.action, "evenement");
+    assert!(
+        last.detail["ordre_des_dates_confirme"][0]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Dernier jour du stage (vendredi 13 mars 2026)")),
+        "{:?}",
+        last.detail
+    );
+    // Dates kept on confirmation do not block the other changes.
+    let reply = say("chef", format!("!etape {r} tuteur fait 2026-03-12")).await;
+    assert!(reply.contains("faite le jeudi 12 mars 2026"), "{reply}");
+
+    // PAR: sent Thursday 5 March, received Wednesday 4 March.
+    let par = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![("saisine_envoyee".into(), d("2026-03-05"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let reply = say("dasen", format!("!date {par} saisine_recue 2026-03-04")).await;
+    assert!(
+        reply.contains(
+            "Réception de la saisine par le bureau du DASEN (mercredi 4 mars 2026) : cette date ne peut pas précéder la date « envoi de la saisine par le chef d'établissement », le jeudi 5 mars 2026."
+        ),
+        "{reply}"
+    );
+    let reply = say("dasen", format!("!date {par} saisine_recue 2026-03-05")).await;
+    assert!(reply.contains("date enregistrée"), "{reply}");
+    // Opening with both dates out of order: refused, unless confirmed.
+    let both = || OpenCase {
+        procedure: "par".into(),
+        establishment: Some("0490001K".into()),
+        events: vec![
+            ("saisine_envoyee".into(), d("2026-03-05")),
+            ("saisine_recue".into(), d("2026-03-04")),
+        ],
+        ..Default::default()
+    };
+    let e = t.app.open_case(both(), &who()).await.expect_err("out of order");
+    assert!(e.to_string().contains("ne peut pas précéder"), "{e}");
+    let snap = t
+        .app
+        .open_case_confirmed(both(), &who(), true)
+        .await
+        .expect("confirmed");
+    let entretien = snap.steps.iter().find(|s| s.step == "entretien").expect("step");
+    assert!(
+        entretien
+            .explanation
+            .iter()
+            .any(|l| l.starts_with("⚠ Réception de la saisine par le bureau du DASEN")),
+        "{:?}",
+        entretien.explanation
+    );
+}
+
+/// Seed 001, art. 7 (« renouvelable par tacite reconduction ») and art. 9
+/// (« La résiliation ne prend effet qu’à compter de l’année scolaire qui
+/// suit celle au cours de laquelle la résiliation a été demandée. »): the
+/// last day to send a termination that takes effect at the term is shown
+/// as information, with both readings, and never becomes a late task.
+#[tokio::test]
+async fn the_last_day_for_a_termination_at_the_term_is_information() {
+    use echeancier::scheduler::Scheduler;
+    use echeancier::store::StepStatus;
+
+    let t = app_at(paris_noon(2026, 8, 24)).await;
+    let r = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "convention".into(),
+                departement: Some("049".into()),
+                partners: vec!["prefet".into(), "caf".into()],
+                events: vec![("entree_en_vigueur".into(), d("2024-01-15"))],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("convention")
+        .case
+        .reference;
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!dossier {r}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("Dernier jour pour envoyer une résiliation qui prend effet au terme")
+            && reply.contains("échéance lundi 31 août 2026")
+            && reply.contains(
+                "dernier jour selon l'autre lecture, effet à une rentrée seulement : vendredi 29 mai 2026"
+            )
+            && reply.contains("décision humaine requise"),
+        "{reply}"
+    );
+    let scheduler = Scheduler::new(t.app.clone(), vec![]);
+    for day in [24, 31] {
+        t.clock.set(paris_noon(2026, 8, day));
+        scheduler.tick().await.expect("tick");
+    }
+    for day in [1, 2, 3] {
+        t.clock.set(paris_noon(2026, 9, day));
+        scheduler.tick().await.expect("tick");
+    }
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    let step = snap
+        .steps
+        .iter()
+        .find(|s| s.step == "resiliation_au_terme")
+        .expect("step");
+    assert_eq!(step.state, StepStatus::Waiting);
+    assert_eq!(
+        step.state_detail.as_deref(),
+        Some("date d'information passée le lundi 31 août 2026 : rien n'est en retard")
+    );
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT r.kind FROM reminders r JOIN cases c ON c.id = r.case_id WHERE c.reference = $1 AND r.step = 'resiliation_au_terme' ORDER BY r.id",
+    )
+    .bind(&r)
+    .fetch_all(t.store.pool())
+    .await
+    .expect("reminders");
+    assert!(kinds.iter().any(|k| k == "jour"), "{kinds:?}");
+    assert!(!kinds.iter().any(|k| k.starts_with("retard")), "{kinds:?}");
+}
+
+/// Seed 003: « Il associe l'entreprise ou l'organisme d'accueil si un stage
+/// est mis en place (dans ce cadre, une convention de stage doit être signée
+/// et une visite sur le lieu de stage doit être prévue). » The visit is due
+/// in the middle of the internship; moving it past the internship's last
+/// day of classes needs a confirmation.
+#[tokio::test]
+async fn the_internship_visit_stays_within_the_internship() {
+    let t = app_at(paris_noon(2026, 3, 25)).await;
+    let r = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "parcours".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![
+                    ("ouverture".into(), d("2026-02-02")),
+                    ("stage_debut".into(), d("2026-03-30")),
+                    ("stage_fin".into(), d("2026-04-24")),
+                ],
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let visit = |s: &echeancier::app::Snapshot| {
+        s.steps
+            .iter()
+            .find(|x| x.step == "visite_stage")
+            .cloned()
+            .expect("visit")
+    };
+    // 30 March to 24 April 2026 in the académie de Nantes: 9 days of
+    // classes (spring holidays from Saturday 11 April); the 5th is Friday
+    // 3 April; at the latest Friday 10 April.
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(visit(&snap).due, Some(d("2026-04-03")));
+    assert_eq!(
+        visit(&snap).also,
+        vec![(
+            "dernier jour possible pendant le stage".to_string(),
+            d("2026-04-10")
+        )]
+    );
+    let say = |who: &'static str, text: String| {
+        let app = t.app.clone();
+        async move { app.handle("console", who, &text).await.expect("a command") }
+    };
+    let reply = say(
+        "chef",
+        format!("!report {r} visite_stage 2026-04-13 tuteur absent"),
+    )
+    .await;
+    assert!(reply.contains("dépasse la date légale"), "{reply}");
+    let reply = say(
+        "chef",
+        format!("!report {r} visite_stage 2026-04-08 tuteur absent"),
+    )
+    .await;
+    assert!(reply.contains("reportée au mercredi 8 avril 2026"), "{reply}");
 }

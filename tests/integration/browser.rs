@@ -811,6 +811,9 @@ async fn the_office_in_a_real_browser() {
     );
 
     // The calendar feed: an address, its QR code, and the feed it serves.
+    b.open("/indicateurs", "indicateurs").await;
+    assert_eq!(b.h1().await, "Indicateurs");
+    b.shot("indicateurs.png", DESKTOP).await;
     b.open("/agenda", "agenda (sans adresse)").await;
     b.click(&button("Créer mon adresse d'agenda"), "agenda").await;
     assert_eq!(b.url().await, format!("{base}/agenda"));

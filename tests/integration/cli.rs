@@ -430,8 +430,8 @@ fn bad_input_gives_one_french_line() {
             "mois doit être entre 1 et 12",
         ),
         (&["deadline", "--from", "demain", "--days", "3"], "date invalide"),
-        (&["deadline", "--days", "3"], "il manque --from"),
-        (&["deadline", "--from", "2026-03-01"], "il manque la durée"),
+        (&["deadline", "--days", "3"], "Il manque --from AAAA-MM-JJ."),
+        (&["deadline", "--from", "2026-03-01"], "Il manque la durée"),
         (
             &["deadline", "--from", "2026-03-01", "--days", "-3"],
             "ne peut pas être négative",
@@ -446,7 +446,7 @@ fn bad_input_gives_one_french_line() {
         ),
         (
             &["deadline", "--from", "2026-03-01", "--days", "3", "--months", "1"],
-            "une seule unité",
+            "Une seule unité",
         ),
         (
             &[
@@ -458,7 +458,7 @@ fn bad_input_gives_one_french_line() {
                 "--calendar",
                 "lune",
             ],
-            "calendrier inconnu",
+            "Calendrier inconnu",
         ),
         (
             &[
@@ -470,7 +470,7 @@ fn bad_input_gives_one_french_line() {
                 "--roll",
                 "demain",
             ],
-            "règle de report inconnue",
+            "Règle de report inconnue",
         ),
         (
             &[
@@ -508,7 +508,10 @@ fn bad_input_gives_one_french_line() {
             ],
             "négative",
         ),
-        (&["deadline", "--frm", "2026-03-01"], "option inconnue"),
+        (
+            &["deadline", "--frm", "2026-03-01"],
+            "Option inconnue --frm (vouliez-vous dire --from ?) : voir echeancier deadline --help.",
+        ),
         (
             &["school-year", "2027-08-01"],
             "après les données du calendrier scolaire",
@@ -518,9 +521,9 @@ fn bad_input_gives_one_french_line() {
             &["school-year", "2026-03-05", "--academie", "Atlantide"],
             "ni une académie",
         ),
-        (&["school-year", "05-03-2026"], "date invalide"),
+        (&["school-year", "05-03-2026"], "Date invalide"),
         (&["termination", "--received", "2027-01-10"], "pas encore publiée"),
-        (&["termination"], "il manque --received"),
+        (&["termination"], "Il manque --received"),
         (
             &["termination", "--received", "2026-03-01", "--notice-months", "0"],
             "entre 1 et 120",
@@ -529,7 +532,13 @@ fn bad_input_gives_one_french_line() {
             &["termination", "--received", "2026-03-01", "--notice-months", "-2"],
             "négative",
         ),
-        (&["inconnue"], "commande inconnue"),
+        (&["inconnue"], "Commande inconnue"),
+        (
+            &["case", "show"],
+            "Il manque un argument obligatoire, <REFERENCE> : voir echeancier case show --help.",
+        ),
+        (&["case", "shw"], "(vouliez-vous dire show ?)"),
+        (&["help", "inconnue"], "Commande inconnue « inconnue »"),
     ];
     for (args, needle) in cases {
         let o = run(args);
@@ -537,9 +546,120 @@ fn bad_input_gives_one_french_line() {
         let err = stderr(&o);
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
+        // A full sentence after the program's name: capital, final period.
+        let sentence = err.trim_end().strip_prefix("echeancier : ").unwrap_or_default();
+        assert!(
+            sentence
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
+            "{args:?}: {err}"
+        );
+        assert!(sentence.ends_with('.'), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert!(stdout(&o).is_empty(), "{args:?}");
     }
+}
+
+/// Every command and subcommand, as typed after `echeancier`.
+fn every_command() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        out.push(path.to_vec());
+        for sub in cmd.get_subcommands() {
+            let mut p = path.to_vec();
+            p.push(sub.get_name().to_string());
+            walk(sub, &p, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&echeancier::cli::command(), &[], &mut out);
+    out
+}
+
+/// The help of every command is French: none of clap's English words, a
+/// French "Utilisation :" line, and a help text for every option.
+#[test]
+fn help_is_french_on_every_command() {
+    let commands = every_command();
+    for path in [
+        &["case"][..],
+        &["case", "new"],
+        &["deadline"],
+        &["lien"],
+        &["help"],
+    ] {
+        assert!(
+            commands.iter().any(|c| c == path),
+            "{path:?} missing from {commands:?}"
+        );
+    }
+    let english = [
+        "Usage:",
+        "Print help",
+        "Print version",
+        "Print this message",
+        "Options:",
+        "Arguments:",
+        "Commands:",
+        "[default:",
+        "[env:",
+        "[aliases:",
+        "<COMMAND>",
+    ];
+    for path in &commands {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let help = stdout(&o);
+        for word in english {
+            assert!(!help.contains(word), "{args:?} says « {word} »:\n{help}");
+        }
+        assert!(help.contains("\nUtilisation : echeancier"), "{args:?}:\n{help}");
+        assert!(help.contains("\nOptions :\n"), "{args:?}:\n{help}");
+        // Each option and argument line carries its help after the name.
+        let mut section = "";
+        for line in help.lines() {
+            if line.ends_with(" :") && !line.starts_with(' ') {
+                section = line;
+                continue;
+            }
+            if ["Options :", "Arguments :", "Commandes :"].contains(&section) && !line.trim().is_empty() {
+                let trimmed = line.trim_start();
+                let text = trimmed.split_once("  ").map(|(_, t)| t.trim());
+                assert!(
+                    text.is_some_and(|t| !t.is_empty()),
+                    "{args:?}: no help for « {trimmed} »:\n{help}"
+                );
+            }
+        }
+        // `help COMMAND…` gives the same page; `-h` too.
+        let mut by_word: Vec<&str> = vec!["help"];
+        by_word.extend(path.iter().map(String::as_str).filter(|w| *w != "help"));
+        if path.last().map(String::as_str) != Some("help") {
+            assert_eq!(stdout(&run(&by_word)), help, "{by_word:?}");
+        }
+        args.pop();
+        args.push("-h");
+        assert_eq!(stdout(&run(&args)), help, "{args:?}");
+    }
+    // Every argument of the command line has a help text, hidden ones aside.
+    fn all_args(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            if a.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                out.push(format!("{path} {}", a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            all_args(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    let mut missing = Vec::new();
+    all_args(&echeancier::cli::command(), "echeancier", &mut missing);
+    assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    let o = run(&["--version"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("echeancier "), "{}", stdout(&o));
 }
 
 #[test]
@@ -707,6 +827,25 @@ fn case_administration_from_the_shell() {
 
     let list = stdout(&run(&["--config", c, "case", "list"]));
     assert!(list.contains(&reference) && list.contains("ouvert"), "{list}");
+    // The indicators of the school: counts only, as a table and as CSV.
+    let o = run(&["--config", c, "indicateurs", "--etablissement", "0490001K"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(
+        table.contains("Collège Jean Vilar") && table.contains("Rendez-vous proposés"),
+        "{table}"
+    );
+    assert!(!table.contains(&reference), "{table}");
+    let o = run(&["--config", c, "indicateurs", "--departement", "049", "--csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("indicateur;nombre\nRendez-vous proposés;"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["--config", c, "indicateurs", "--periode", "2026"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("période « 2026 » invalide"), "{}", stderr(&o));
     let o = run(&["--config", c, "case", "close", &reference]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run(&[

@@ -41,6 +41,9 @@ struct Scene {
     smtp: SmtpServer,
     scheduler: Scheduler,
     reference: String,
+    /// What the DASEN office's console received (each message passed the
+    /// chat-privacy scan).
+    console: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
 
 /// A PAR case with a guardian in each of the five languages, its
@@ -48,10 +51,14 @@ struct Scene {
 async fn scene() -> Scene {
     let smtp = SmtpServer::start();
     let mut t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
-    serve_office(&mut t, None, None).await;
+    // The console is the DASEN office's: its messages are chat, scanned.
+    serve_office(&mut t, None, Some("dasen")).await;
     let reference = open_par_from(&t, LANGUAGES.iter().map(|l| guardian(l)).collect(), "2027-01-20").await;
     let mailer = Mailer::new(&smtp.settings(), "dsden49@example.org").expect("mailer");
-    let scheduler = Scheduler::new(t.app.clone(), vec![]).with_sender(Arc::new(mailer));
+    let (tx, console) = tokio::sync::mpsc::unbounded_channel();
+    let scheduler = Scheduler::new(t.app.clone(), vec![])
+        .with_sender(Arc::new(mailer))
+        .with_sender(Arc::new(echeancier::console::ConsoleSender(tx)));
     let reply = t
         .app
         .handle(
@@ -68,6 +75,7 @@ async fn scene() -> Scene {
         smtp,
         scheduler,
         reference,
+        console,
     }
 }
 
@@ -138,7 +146,7 @@ async fn answers(t: &TestApp, reference: &str) -> Vec<serde_json::Value> {
 // language, is that dialogue's first step.
 #[tokio::test]
 async fn parents_answer_from_the_notice_in_their_language() {
-    let s = scene().await;
+    let mut s = scene().await;
     let c = client();
     // What every page says, language by language: the question, the
     // button, and the thanks.
@@ -260,6 +268,14 @@ async fn parents_answer_from_the_notice_in_their_language() {
         !all.contains("Parent") && !all.contains("Jeanne") && !all.contains("@example.org"),
         "{all}"
     );
+    // The same, in chat.
+    let mut chat = Vec::new();
+    while let Ok(m) = s.console.try_recv() {
+        chat.push(m);
+    }
+    let chat = chat.join("\n---\n");
+    assert!(chat.contains("le responsable n° 5 ne peut pas venir"), "{chat}");
+    assert!(chat.contains("Appeler la famille"), "{chat}");
     // A forged or truncated link is refused.
     let forged = format!("{}x", &links(&text)[0]);
     assert_eq!(c.post(&forged).send().await.expect("post").status(), 404);
@@ -417,4 +433,292 @@ async fn appointments_keep_to_families_hours_and_the_legal_date_unless_confirmed
         reply.contains("rendez-vous fixé le lundi 25 janvier 2027 à 8 h"),
         "{reply}"
     );
+}
+
+// Fiche « confiance avec les parents » (seed 002): the attendance at
+// individual meetings is followed; a family that did not come is called
+// back for another date, and the interview is not done without them.
+#[tokio::test]
+async fn an_absent_family_is_called_back_and_the_interview_stays_to_do() {
+    let t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
+    let r = open_par_from(&t, vec![guardian("fr")], "2026-12-08").await;
+    let say = |text: String| {
+        let t = &t;
+        async move { t.app.handle("console", "dasen", &text).await.expect("reply") }
+    };
+    let reply = say(format!("!rdv {r} entretien 2026-12-14 10h")).await;
+    assert!(reply.contains("rendez-vous fixé"), "{reply}");
+    t.clock.set(at("2026-12-14T11:00:00Z"));
+    let reply = say(format!("!bilan-rdv {r} entretien absent")).await;
+    assert!(
+        reply.contains("la famille n'est pas venue") && reply.contains(&format!("!rdv {r} entretien")),
+        "{reply}"
+    );
+    let calls = count(
+        &t,
+        "SELECT COUNT(*) FROM reminders WHERE kind = 'appel-famille' AND payload LIKE '%absent%'",
+    )
+    .await;
+    assert_eq!(calls, 1);
+    let reply = say(format!("!etape {r} entretien fait")).await;
+    assert!(reply.contains("notez d'abord le bilan"), "{reply}");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "bilan_rdv" && e.detail["bilan"] == "absent"),
+        "{trail:?}"
+    );
+    // A new date clears the outcome: the new meeting has its own.
+    let reply = say(format!("!rdv {r} entretien 2026-12-16 10h")).await;
+    assert!(reply.contains("rendez-vous fixé"), "{reply}");
+    t.clock.set(at("2026-12-16T11:00:00Z"));
+    let reply = say(format!("!etape {r} entretien fait")).await;
+    assert!(reply.contains("notez d'abord le bilan"), "{reply}");
+    say(format!("!bilan-rdv {r} entretien venu")).await;
+    let reply = say(format!("!etape {r} entretien fait")).await;
+    assert!(reply.contains("faite le mercredi 16 décembre 2026"), "{reply}");
+    // The chat shows the appointment, without its place.
+    let reply = say(format!("!dossier {r}")).await;
+    assert!(
+        reply.contains("📅") && reply.contains("mercredi 16 décembre 2026 à 10 h"),
+        "{reply}"
+    );
+    assert!(!reply.contains("Dupetit-Thouars"), "{reply}");
+}
+
+// Fiche « confiance avec les parents » (seed 002), its indicators: the
+// attendance at individual meetings, the families reached, the answers;
+// and the deadlines met. Counted from what was recorded, exactly, and
+// masked under 5 where they are shown.
+#[tokio::test]
+async fn indicators_of_a_seeded_term_come_out_exact() {
+    let t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
+    let mut refs = Vec::new();
+    for _ in 0..4 {
+        refs.push(open_par_from(&t, vec![guardian("fr")], "2026-12-08").await);
+    }
+    let say = |text: String| {
+        let t = &t;
+        async move { t.app.handle("console", "dasen", &text).await.expect("reply") }
+    };
+    // Five dates proposed: one case's appointment moves once.
+    for (r, when) in [
+        (&refs[0], "2026-12-14 10h"),
+        (&refs[0], "2026-12-15 10h"),
+        (&refs[1], "2026-12-14 14h"),
+        (&refs[2], "2026-12-14 15h"),
+        (&refs[3], "2026-12-14 16h"),
+    ] {
+        let reply = say(format!("!rdv {r} entretien {when}")).await;
+        assert!(reply.contains("rendez-vous fixé"), "{reply}");
+    }
+    // The first family answers twice (the same answer counts once).
+    let (case_id, guardian_id, sequence): (i64, i64, i64) = sqlx::query_as(
+        "SELECT a.case_id, g.id, a.sequence FROM appointments a JOIN cases c ON c.id = a.case_id
+         JOIN guardians g ON g.case_id = c.id WHERE c.reference = $1",
+    )
+    .bind(&refs[0])
+    .fetch_one(t.store.pool())
+    .await
+    .expect("appointment");
+    let links = t
+        .app
+        .answer_links(case_id, "entretien", guardian_id, sequence)
+        .await
+        .expect("links")
+        .expect("web office on");
+    let token = links.coming.rsplit('/').next().expect("token");
+    for _ in 0..2 {
+        assert!(t.app.record_answer(token).await.expect("answer").is_ok());
+    }
+    // The convocation of the first case is sent on time; the others are late.
+    say(format!("!etape {} convocation fait 2026-12-10", refs[0])).await;
+    // Outcomes after the meetings; one is corrected.
+    t.clock.set(at("2026-12-16T09:00:00Z"));
+    for (r, outcome) in [
+        (&refs[0], "venu"),
+        (&refs[1], "absent"),
+        (&refs[2], "venu-accompagne"),
+        (&refs[3], "absent"),
+        (&refs[3], "excuse"),
+    ] {
+        let reply = say(format!("!bilan-rdv {r} entretien {outcome}")).await;
+        assert!(reply.contains("bilan du rendez-vous"), "{reply}");
+    }
+    // The absent family's call task is done.
+    let task: i64 = sqlx::query_scalar(
+        "SELECT r.id FROM reminders r JOIN cases c ON c.id = r.case_id
+         WHERE c.reference = $1 AND r.kind = 'appel-famille'",
+    )
+    .bind(&refs[1])
+    .fetch_one(t.store.pool())
+    .await
+    .expect("call task");
+    say(format!("!ack {task}")).await;
+
+    let i = t
+        .app
+        .indicators(Some("0490001K"), None, None)
+        .await
+        .expect("indicators");
+    assert_eq!(i.period.to_string(), "année scolaire 2026-2027");
+    assert_eq!(i.from.to_string(), "2026-09-01");
+    let c = &i.counts;
+    assert_eq!(
+        (
+            c.proposed,
+            c.held,
+            c.came,
+            c.came_accompanied,
+            c.missed,
+            c.excused
+        ),
+        (5, 2, 1, 1, 1, 1),
+        "{c:?}"
+    );
+    assert_eq!((c.reached_orally, c.answers), (1, 1), "{c:?}");
+    let par = c
+        .deadlines
+        .iter()
+        .find(|(p, _, _)| p.starts_with("Protocole"))
+        .expect("PAR deadlines");
+    assert_eq!((par.1, par.2), (1, 3), "{:?}", c.deadlines);
+    // Shown masked: no count from 1 to 4 appears as such.
+    let rows = c.rows();
+    assert!(
+        rows.iter().any(|(l, n)| l == "Rendez-vous proposés" && n == "5"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|(l, n)| l == "Familles absentes" && n == "< 5"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|(_, n)| n == "0" || n == "< 5" || n.parse::<u64>().is_ok_and(|v| v >= 5)),
+        "{rows:?}"
+    );
+    // The département's view counts the same cases; another term, none.
+    let dep = t
+        .app
+        .indicators(None, Some("049"), None)
+        .await
+        .expect("département");
+    assert_eq!(dep.counts.proposed, 5);
+    assert_eq!(dep.area, "département 049");
+    let t3 = t
+        .app
+        .indicators(
+            Some("0490001K"),
+            None,
+            Some("2026-2027-T3".parse().expect("period")),
+        )
+        .await
+        .expect("third term");
+    assert_eq!((t3.counts.proposed, t3.counts.held), (0, 0));
+    assert!(
+        t.app
+            .indicators(Some("0490001K"), None, Some("2019-2020".parse().expect("period")))
+            .await
+            .is_ok()
+    );
+}
+
+// Fiche « confiance avec les parents » (seed 002): every family is reached,
+// also one with neither email nor phone: by post.
+#[tokio::test]
+async fn a_family_without_email_or_phone_gets_a_letter_to_post() {
+    let t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
+    // Nobody is unreachable: refused at intake.
+    let nowhere = GuardianInput {
+        name: "Parent Secret".into(),
+        email: None,
+        phone: None,
+        language: "fr".into(),
+        needs_oral: false,
+        address: None,
+    };
+    let refused = t
+        .app
+        .open_case(
+            echeancier::app::OpenCase {
+                procedure: "par".into(),
+                establishment: Some("0490001K".into()),
+                guardians: vec![nowhere.clone()],
+                ..Default::default()
+            },
+            &echeancier::app::Who::cli(),
+        )
+        .await
+        .map(|_| ())
+        .expect_err("unreachable");
+    assert!(
+        refused
+            .to_string()
+            .contains("ne pourrait être joint d'aucune façon"),
+        "{refused}"
+    );
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM cases").await, 0);
+    let by_post = GuardianInput {
+        address: Some("12 rue des Lilas\n49000 Angers".into()),
+        language: "tr".into(),
+        ..nowhere
+    };
+    let r = open_par_from(&t, vec![by_post], "2027-01-20").await;
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!rdv {r} entretien 2027-01-25 10h"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("aucun courriel ne part, 1 courrier à poster"),
+        "{reply}"
+    );
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM reminders WHERE kind = 'courrier'").await,
+        1
+    );
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM reminders WHERE kind = 'appel-famille'").await,
+        0
+    );
+    // The letter: the address block and the notice in Turkish, the French
+    // alongside, the reference and the phone; no link to click on paper.
+    let dasen = t
+        .store
+        .person_by_slug("dasen")
+        .await
+        .expect("directory")
+        .expect("dasen")
+        .0;
+    let actor = t.app.person(dasen).await.expect("person").expect("dasen").actor;
+    let guardian: i64 = sqlx::query_scalar("SELECT id FROM guardians")
+        .fetch_one(t.store.pool())
+        .await
+        .expect("guardian");
+    let letter = t.app.letter(&actor, &r, guardian).await.expect("letter");
+    assert_eq!(letter.address.as_deref(), Some("12 rue des Lilas\n49000 Angers"));
+    assert_eq!(letter.notice.lang, "tr");
+    assert!(
+        letter.notice.text.contains("Merhaba") && letter.notice.text.contains("Bonjour"),
+        "{}",
+        letter.notice.text
+    );
+    assert!(
+        letter.notice.text.contains(&r) && letter.notice.text.contains("02 41 00 00 49"),
+        "{}",
+        letter.notice.text
+    );
+    assert!(!letter.notice.text.contains("http"), "{}", letter.notice.text);
+    // A partner never gets it.
+    let caf = t
+        .store
+        .person_by_slug("caf")
+        .await
+        .expect("directory")
+        .expect("caf")
+        .0;
+    let caf = t.app.person(caf).await.expect("person").expect("caf").actor;
+    assert!(t.app.letter(&caf, &r, guardian).await.is_err());
 }

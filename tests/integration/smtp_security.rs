@@ -85,7 +85,7 @@ async fn a_certificate_that_does_not_verify_is_refused_unless_its_authority_is_c
         let untrusted =
             Mailer::new(&mode(&server, security, None, false), "dsden49@example.org").expect("mailer");
         match untrusted.send(&email("k")).await {
-            Err(SendError::Transient(e)) => {
+            Err(SendError::Transient(e) | SendError::Misconfigured(e)) => {
                 assert!(
                     e.contains("certificat non vérifié") && e.contains("certificat_ac"),
                     "{tls}: {e}"
@@ -144,6 +144,19 @@ async fn a_wrong_password_is_a_clear_french_error_and_the_message_waits() {
         );
     }
     assert!(server.received().is_empty());
+    // However long the password stays wrong, the message is not at fault:
+    // no attempt is used up, nothing fails for good, and it is retried
+    // every five minutes.
+    for pass in 1..=12 {
+        t.clock.set(now + Duration::minutes(6 * pass));
+        let report = s.deliver().await.expect("deliver");
+        assert_eq!((report.failed, report.sent), (0, 0), "{report:?}");
+    }
+    let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM deliveries WHERE channel = 'email'")
+        .fetch_all(t.store.pool())
+        .await
+        .expect("attempts");
+    assert!(attempts.iter().all(|a| *a == 0), "{attempts:?}");
     // The password is fixed: the waiting reminders leave, none lost.
     let right = Mailer::new(
         &mode(&server, SmtpSecurity::StartTls, Some("bon-secret"), true),
@@ -151,7 +164,7 @@ async fn a_wrong_password_is_a_clear_french_error_and_the_message_waits() {
     )
     .expect("mailer");
     let s = Scheduler::new(t.app.clone(), vec![]).with_sender(Arc::new(right));
-    t.clock.set(now + Duration::hours(1));
+    t.clock.set(now + Duration::hours(2));
     let report = s.deliver().await.expect("deliver");
     assert_eq!(report.sent, errors.len(), "{report:?}");
     let received = server.received();

@@ -318,6 +318,7 @@ async fn every_command_works_through_telegram() {
             "reportée au lundi 21 décembre 2026",
         ),
         (format!("/rdv {r} entretien 2026-12-18 10h"), "rendez-vous fixé"),
+        (format!("/bilan-rdv {r} entretien venu"), "n'a pas encore eu lieu"),
         (format!("/communication {conv} Affiche"), "COM-2026-0001"),
         (
             "/recu COM-2026-0001 caf 2026-12-01".into(),

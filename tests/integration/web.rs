@@ -1101,3 +1101,50 @@ async fn signing_in_never_redirects_off_the_office() {
         );
     }
 }
+
+#[tokio::test]
+async fn indicators_show_counts_of_the_person_s_scope_only() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    demo(&t).await;
+    let dasen = signed_in(addr, &t, "dasen").await;
+    let page = get(&dasen, &format!("http://{addr}/indicateurs")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("département 049")
+            && page.body.contains("Rendez-vous proposés")
+            && page.body.contains("<svg"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("PAR-") && !page.body.contains("Fictif"),
+        "{}",
+        page.body
+    );
+    let school = get(
+        &dasen,
+        &format!("http://{addr}/indicateurs?etablissement=0490001K&periode=2026-2027-T1"),
+    )
+    .await;
+    assert_eq!(school.status, 200, "{}", school.body);
+    assert!(school.body.contains("2026-2027, trimestre 1"), "{}", school.body);
+    let bad = get(&dasen, &format!("http://{addr}/indicateurs?periode=2026")).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("période « 2026 » invalide"), "{}", bad.body);
+    // A school's head sees that school, and no other.
+    let chef = signed_in(addr, &t, "chef").await;
+    let own = get(&chef, &format!("http://{addr}/indicateurs")).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("Collège Jean Vilar"), "{}", own.body);
+    let other = get(
+        &chef,
+        &format!("http://{addr}/indicateurs?etablissement=0671234C"),
+    )
+    .await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    // Partners have no indicators of families.
+    let caf = signed_in(addr, &t, "caf").await;
+    let refused = get(&caf, &format!("http://{addr}/indicateurs")).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}

@@ -83,6 +83,9 @@ pub struct EventDef {
     pub roles: Vec<String>,
     /// A receipt (of a referral, of a registered letter): never in the future.
     pub receipt: bool,
+    /// Dates this one never precedes (`apres`): other events
+    /// (`Anchor::Event`) and steps done (`Anchor::StepDone`) only.
+    pub not_before: Vec<Anchor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +115,20 @@ pub enum Anchor {
     School(SchoolAnchor),
     /// Each partner's receipt of the item (convention art. 8).
     PartnerReceipt,
+    /// The middle working day from the first date to the second, both
+    /// included (`milieu(A, B)`; each an event or `ETAPE.fait`).
+    Middle(Box<Anchor>, Box<Anchor>),
+}
+
+impl Anchor {
+    /// Whether the date depends on the event `event`.
+    pub fn uses_event(&self, event: &str) -> bool {
+        match self {
+            Anchor::Event(e) => e == event,
+            Anchor::Middle(a, b) => a.uses_event(event) || b.uses_event(event),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Anchor {
@@ -124,6 +141,7 @@ impl fmt::Display for Anchor {
             Anchor::School(SchoolAnchor::NextRentree) => f.write_str("@rentree_suivante"),
             Anchor::School(SchoolAnchor::SummerStart) => f.write_str("@vacances_ete"),
             Anchor::PartnerReceipt => f.write_str("@reception_partenaire"),
+            Anchor::Middle(a, b) => write!(f, "milieu({a}, {b})"),
         }
     }
 }
@@ -145,6 +163,8 @@ pub struct RuleSpec {
     pub franc: bool,
     pub inclusive: bool,
     pub before: bool,
+    /// The roll also skips the school holidays (`hors_vacances`).
+    pub avoid_holidays: bool,
 }
 
 impl RuleSpec {
@@ -220,12 +240,17 @@ impl Default for ReminderPolicy {
 pub enum Effect {
     /// Art. 9: effective only from the school year after the request.
     AnneeScolaireSuivante,
+    /// Art. 7 and 9: the last day to send a termination that takes effect
+    /// at the term (`depuis = "TERME.echeance"`), under both readings.
+    DernierJourPourLeTerme,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlsoRule {
     pub label: String,
     pub rule: RuleSpec,
+    /// Its own starting point; `None`: the step's.
+    pub anchor: Option<Anchor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,6 +277,9 @@ pub struct StepDef {
     /// Done as soon as this event has a date, on that date (`fait_quand`):
     /// nobody marks it done by hand.
     pub done_by_event: Option<String>,
+    /// An information date (`information = true`): reminded before and on
+    /// the day, never late.
+    pub information: bool,
 }
 
 /// Where parents are received.

@@ -73,6 +73,9 @@ pub(super) struct RawEvent {
     pub(super) roles: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub(super) reception: bool,
+    /// Events and `ETAPE.fait` this date never precedes.
+    #[serde(default)]
+    pub(super) apres: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +110,11 @@ pub(super) struct RawRule {
     pub(super) avant: bool,
     /// Only in `aussi`: the label of the additional date.
     pub(super) nom: Option<String>,
+    /// Only in `aussi`: its own starting point (else the step's `depuis`).
+    pub(super) depuis: Option<Spanned<String>>,
+    /// The roll also skips the school holidays of the case's académie.
+    #[serde(default)]
+    pub(super) hors_vacances: bool,
 }
 
 #[derive(Deserialize)]
@@ -143,4 +151,7 @@ pub(super) struct RawStep {
     pub(super) lieu: Option<Place>,
     /// The event whose date marks the step done.
     pub(super) fait_quand: Option<Spanned<String>>,
+    /// An information date: reminded before, never late.
+    #[serde(default)]
+    pub(super) information: bool,
 }

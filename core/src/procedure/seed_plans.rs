@@ -172,7 +172,7 @@ fn parcours_bilan_etape_six_weeks_after_validation() {
     };
     let p = plans("parcours", &inputs, "2026-03-12");
     assert!(
-        matches!(&step(&p, "bilan_etape").state, StepState::Waiting(w) if w.contains("Validation par l'IA-DASEN")),
+        matches!(&step(&p, "bilan_etape").state, StepState::Waiting(w) if w.contains("Validation par le DASEN")),
         "{:?}",
         step(&p, "bilan_etape").state
     );
@@ -180,10 +180,19 @@ fn parcours_bilan_etape_six_weeks_after_validation() {
     inputs.done.insert("validation".into(), d("2026-03-11"));
     let p = plans("parcours", &inputs, "2026-03-12");
     let b = step(&p, "bilan_etape");
-    // Wednesday 11 March + 42 days = Wednesday 22 April 2026, a working day.
-    // School holidays are not skipped by this rule: 22 April is in the
-    // spring holidays of the académie de Nantes (11–26 April 2026).
-    assert_eq!(b.due, Some(d("2026-04-22")));
+    // Wednesday 11 March + 42 days = Wednesday 22 April 2026, a working
+    // day but in the spring holidays of the académie de Nantes (Saturday
+    // 11 to Sunday 26 April 2026): brought back to the last day of classes
+    // before them, Friday 10 April (`hors_vacances`, the tool's default).
+    assert_eq!(b.due, Some(d("2026-04-10")));
+    assert!(
+        b.explanation.contains(
+            &"Le mercredi 22 avril 2026 n'est pas un jour de classe pour l'académie de Nantes (vacances de printemps) : l'échéance est avancée au vendredi 10 avril 2026."
+                .to_string()
+        ),
+        "{:?}",
+        b.explanation
+    );
     assert_eq!(b.state, StepState::Open);
     assert_eq!(b.role, "referent");
     // The interim review comes before the final one.
@@ -294,7 +303,7 @@ fn par_reception_date_to_enter_reminds_the_dasen_office() {
         assert_eq!(
             step(&p, id).state,
             StepState::Waiting(
-                "date de réception à renseigner : réception de la saisine par la DSDEN".into()
+                "date de réception à renseigner : réception de la saisine par le bureau du DASEN".into()
             ),
             "{id}"
         );
@@ -355,5 +364,383 @@ fn par_reception_date_to_enter_reminds_the_dasen_office() {
     assert_eq!(
         step(&p, "reception_a_renseigner").state,
         StepState::Done(d("2026-03-06"))
+    );
+}
+
+/// As [`plans`], with another school calendar scope (or none).
+fn plans_in(
+    proc: &str,
+    inputs: &CaseInputs,
+    today: &str,
+    school_scope: Option<crate::school::Scope>,
+) -> Vec<StepPlan> {
+    let lib = library();
+    let cal = Calendar::new(CalendarId::Metropole);
+    let school = SchoolCalendar::embedded();
+    plan(
+        lib.get(proc).expect("procedure"),
+        inputs,
+        Env {
+            calendar: &cal,
+            school: &school,
+            school_scope,
+            today: d(today),
+        },
+    )
+}
+
+/// Seed 003: « Il repose sur une organisation qui s'écarte du cadre
+/// réglementaire de droit commun et dispense l'élève d'une partie des
+/// enseignements obligatoires, aussi doit-il être validé par l'IA-DASEN. »
+/// and « Le projet de parcours individualisé dérogatoire peut être rédigé à
+/// tout moment de l'année à l'aide du document pédagogique joint et adressé
+/// à la DSDEN, sous le timbre IEN-IO pour validation par l'IA-DASEN. » The
+/// internship does not start before the validation (`apres`), and its last
+/// day does not precede its first.
+#[test]
+fn parcours_internship_never_starts_before_the_validation() {
+    let lib = library();
+    let parcours = lib.get("parcours").expect("parcours");
+    // Validated Wednesday 11 March 2026, internship from Monday 9 March.
+    let mut inputs = CaseInputs {
+        done: dates(&[("validation", "2026-03-11")]),
+        events: dates(&[("stage_debut", "2026-03-09")]),
+        ..Default::default()
+    };
+    let v = crate::case::order_violations(parcours, &inputs);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].refusal(),
+        "Premier jour du stage (lundi 9 mars 2026) : cette date ne peut pas précéder l'étape « Validation par le DASEN », faite le mercredi 11 mars 2026."
+    );
+    // Kept after a confirmation, the plan says so where it matters.
+    let p = plans("parcours", &inputs, "2026-03-02");
+    assert!(
+        step(&p, "convention_stage").explanation.contains(
+            &"⚠ Premier jour du stage (lundi 9 mars 2026) : cette date précède l'étape « Validation par le DASEN », faite le mercredi 11 mars 2026, ce qui ne devrait pas arriver. Vérifiez ces dates."
+                .to_string()
+        ),
+        "{:?}",
+        step(&p, "convention_stage").explanation
+    );
+
+    // The day of the validation itself is in order.
+    inputs.events = dates(&[("stage_debut", "2026-03-11")]);
+    assert_eq!(crate::case::order_violations(parcours, &inputs), vec![]);
+
+    // A last day before the first day is not.
+    inputs.events = dates(&[("stage_debut", "2026-03-16"), ("stage_fin", "2026-03-13")]);
+    let v = crate::case::order_violations(parcours, &inputs);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].refusal(),
+        "Dernier jour du stage (vendredi 13 mars 2026) : cette date ne peut pas précéder la date « premier jour du stage », le lundi 16 mars 2026."
+    );
+
+    // Not validated yet: accepted, with a warning on the convention de
+    // stage, due the day before: Sunday 15 March → Friday 13 March.
+    let inputs = CaseInputs {
+        events: dates(&[("stage_debut", "2026-03-16")]),
+        ..Default::default()
+    };
+    assert_eq!(crate::case::order_violations(parcours, &inputs), vec![]);
+    let p = plans("parcours", &inputs, "2026-03-02");
+    let c = step(&p, "convention_stage");
+    assert_eq!(c.due, Some(d("2026-03-13")));
+    assert!(
+        c.explanation.contains(
+            &"⚠ Premier jour du stage (lundi 16 mars 2026) : cette date ne peut pas précéder l'étape « Validation par le DASEN », qui n'est pas encore faite."
+                .to_string()
+        ),
+        "{:?}",
+        c.explanation
+    );
+}
+
+/// Seed 000: « Le chef d'établissement accueillant un élève ayant fait
+/// l'objet de deux exclusions définitives au cours de la même année
+/// scolaire peut saisir le directeur académique des services de l'éducation
+/// nationale afin de mettre en œuvre un protocole d'accompagnement et de
+/// responsabilisation des parents (PAR). » The referral is received by the
+/// DSDEN after the head of school sent it, never before.
+#[test]
+fn par_referral_is_received_after_it_is_sent() {
+    let lib = library();
+    let par = lib.get("par").expect("par");
+    let mut inputs = CaseInputs {
+        events: dates(&[("saisine_envoyee", "2026-03-05"), ("saisine_recue", "2026-03-04")]),
+        ..Default::default()
+    };
+    let v = crate::case::order_violations(par, &inputs);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].refusal(),
+        "Réception de la saisine par le bureau du DASEN (mercredi 4 mars 2026) : cette date ne peut pas précéder la date « envoi de la saisine par le chef d'établissement », le jeudi 5 mars 2026."
+    );
+    // Received the day it was sent, or later: in order.
+    inputs.events.insert("saisine_recue".into(), d("2026-03-05"));
+    assert_eq!(crate::case::order_violations(par, &inputs), vec![]);
+    // The receipt alone: nothing to compare.
+    inputs.events.remove("saisine_envoyee");
+    assert_eq!(crate::case::order_violations(par, &inputs), vec![]);
+}
+
+/// Seed 003: « Il associe l'entreprise ou l'organisme d'accueil si un stage
+/// est mis en place (dans ce cadre, une convention de stage doit être signée
+/// et une visite sur le lieu de stage doit être prévue). » The visit is due
+/// on the middle day with classes of the internship (the tool's default,
+/// leaving time for the unexpected), never in the school holidays of the
+/// académie de Nantes, and at the latest on the internship's last day with
+/// classes.
+#[test]
+fn parcours_visit_in_the_middle_of_the_internship() {
+    let visit = |first: &str, last: &str| {
+        let inputs = CaseInputs {
+            done: dates(&[("validation", "2026-03-02")]),
+            events: dates(&[("stage_debut", first), ("stage_fin", last)]),
+            ..Default::default()
+        };
+        step(&plans("parcours", &inputs, "2026-03-02"), "visite_stage").clone()
+    };
+    let latest = "dernier jour possible pendant le stage".to_string();
+
+    // Monday 9 to Friday 20 March 2026: 10 days of classes, the 5th is
+    // Friday 13 March.
+    let v = visit("2026-03-09", "2026-03-20");
+    assert_eq!(v.due, Some(d("2026-03-13")));
+    assert_eq!(v.state, StepState::Open);
+    assert_eq!(v.also, vec![(latest.clone(), d("2026-03-20"))]);
+
+    // Monday 30 March to Friday 24 April 2026: Easter Monday 6 April and
+    // the spring holidays (Saturday 11 to Sunday 26 April) leave 9 days of
+    // classes (30 March to 3 April, 7 to 10 April); the 5th is Friday
+    // 3 April. The last day, 24 April, is in the holidays: at the latest
+    // Friday 10 April.
+    let v = visit("2026-03-30", "2026-04-24");
+    assert_eq!(v.due, Some(d("2026-04-03")));
+    assert_eq!(v.also, vec![(latest.clone(), d("2026-04-10"))]);
+    assert_eq!(v.legal_date(), Some(d("2026-04-10")));
+    assert!(
+        v.explanation.contains(
+            &"Du lundi 30 mars 2026 au vendredi 24 avril 2026 : 9 jours de classe, hors week-ends, jours fériés et vacances scolaires. Le jour du milieu est le 5e, le vendredi 3 avril 2026."
+                .to_string()
+        ),
+        "{:?}",
+        v.explanation
+    );
+    assert!(
+        v.explanation.contains(
+            &"Le vendredi 24 avril 2026 n'est pas un jour de classe pour l'académie de Nantes (vacances de printemps) : l'échéance est avancée au vendredi 10 avril 2026."
+                .to_string()
+        ),
+        "{:?}",
+        v.explanation
+    );
+
+    // Monday 11 to Friday 22 May 2026: Ascension (Thursday 14) and the
+    // bridge (Friday 15) leave 8 days; the 4th is Monday 18 May.
+    let v = visit("2026-05-11", "2026-05-22");
+    assert_eq!(v.due, Some(d("2026-05-18")));
+    assert_eq!(v.also, vec![(latest, d("2026-05-22"))]);
+
+    // Monday 13 to Friday 24 April 2026, all in the spring holidays.
+    let v = visit("2026-04-13", "2026-04-24");
+    assert_eq!(
+        v.state,
+        StepState::Error(
+            "aucun jour de classe entre le lundi 13 avril 2026 et le vendredi 24 avril 2026".into()
+        )
+    );
+
+    // A last day before the first: no date, never guessed.
+    let v = visit("2026-03-20", "2026-03-09");
+    assert!(
+        matches!(&v.state, StepState::Error(e) if e.contains("précède son début")),
+        "{:?}",
+        v.state
+    );
+}
+
+/// Seed 004: « Calendrier précisant : √ les phases de diagnostic, √ le
+/// rythme des ateliers, √ la concertation et les moments de régulation, √ le
+/// bilan. » The regulation points are team meetings: never in the school
+/// holidays of the académie (`hors_vacances`), carried to the next day of
+/// classes.
+#[test]
+fn ap_regulation_points_avoid_school_holidays() {
+    // 2025-2026, rentrée Monday 1 September 2025.
+    let inputs = CaseInputs {
+        opened: Some(d("2025-11-10")),
+        ..Default::default()
+    };
+    let p = plans("accompagnement", &inputs, "2025-11-10");
+    // + 12 weeks: Monday 24 November 2025, a day of classes.
+    assert_eq!(step(&p, "regulation_1").due, Some(d("2025-11-24")));
+    // + 24 weeks: Monday 16 February 2026, in the winter holidays of the
+    // académie de Nantes (Saturday 14 February to Sunday 1 March): Monday
+    // 2 March.
+    let r2 = step(&p, "regulation_2");
+    assert_eq!(r2.due, Some(d("2026-03-02")));
+    assert_eq!(r2.computed_due, Some(d("2026-03-02")));
+    assert!(
+        r2.explanation.contains(
+            &"Le lundi 16 février 2026 n'est pas un jour de classe pour l'académie de Nantes (vacances d'hiver) : l'échéance passe au lundi 2 mars 2026."
+                .to_string()
+        ),
+        "{:?}",
+        r2.explanation
+    );
+    // In zone A (winter holidays 7 to 22 February 2026): Monday 23 February.
+    let p = plans_in(
+        "accompagnement",
+        &inputs,
+        "2025-11-10",
+        Some(crate::school::Zone::A.into()),
+    );
+    assert_eq!(step(&p, "regulation_2").due, Some(d("2026-02-23")));
+
+    // 2026-2027, rentrée Tuesday 1 September 2026: + 12 weeks = Tuesday
+    // 24 November 2026; + 24 weeks = Tuesday 16 February 2027, before the
+    // winter holidays of Nantes (from Saturday 20 February 2027).
+    let inputs = CaseInputs {
+        opened: Some(d("2026-11-23")),
+        ..Default::default()
+    };
+    let p = plans("accompagnement", &inputs, "2026-11-23");
+    assert_eq!(step(&p, "regulation_1").due, Some(d("2026-11-24")));
+    assert_eq!(step(&p, "regulation_2").due, Some(d("2027-02-16")));
+
+    // Without the school's académie, the holidays are not known: refused.
+    let p = plans_in("accompagnement", &inputs, "2026-11-23", None);
+    assert!(
+        matches!(&step(&p, "regulation_2").state, StepState::Error(e) if e.starts_with("zone scolaire de l'établissement non renseignée")),
+        "{:?}",
+        step(&p, "regulation_2").state
+    );
+    // A rule without hors_vacances is unaffected: + 4 weeks, Tuesday
+    // 29 September 2026.
+    assert_eq!(step(&p, "diagnostic").due, Some(d("2026-09-29")));
+}
+
+/// Seed 001: « Article 7 - DURÉE La présente convention est conclue pour une
+/// période de … ans, renouvelable par tacite reconduction. » and « La
+/// convention peut être résiliée avant son terme à la demande écrite de
+/// l’une des parties, sous réserve d’un préavis de trois mois. La partie
+/// qui prend l’initiative doit en aviser par lettre recommandée les autres
+/// parties dans ce délai. La résiliation ne prend effet qu’à compter de
+/// l’année scolaire qui suit celle au cours de laquelle la résiliation a
+/// été demandée. » The last day to send a termination that takes effect at
+/// the term, under both readings, is an information date (domain.md §9).
+#[test]
+fn convention_last_day_for_a_termination_at_the_term() {
+    let entry = |on: &str| CaseInputs {
+        events: dates(&[("entree_en_vigueur", on)]),
+        ..Default::default()
+    };
+    // In force from Monday 15 January 2024 for 3 years: until Thursday
+    // 14 January 2027. Term minus 3 months would say 14 October 2026, but a
+    // letter of October 2026 is a request of 2026-2027, effective from the
+    // 2027 rentrée only. The request must be made by Monday 31 August 2026;
+    // the other reading (effect at a rentrée only) needs the notice to end
+    // before the rentrée of Tuesday 1 September 2026: received by Sunday
+    // 31 May 2026, brought back to Friday 29 May.
+    let inputs = entry("2024-01-15");
+    let p = plans("convention", &inputs, "2026-03-01");
+    assert_eq!(step(&p, "terme").due, Some(d("2027-01-14")));
+    let r = step(&p, "resiliation_au_terme");
+    assert_eq!(r.due, Some(d("2026-08-31")));
+    assert_eq!(r.state, StepState::Open);
+    assert!(r.needs_decision);
+    assert_eq!(
+        r.also,
+        vec![(
+            "dernier jour selon l'autre lecture, effet à une rentrée seulement".to_string(),
+            d("2026-05-29")
+        )]
+    );
+    for line in [
+        "Fin de la période en cours : jeudi 14 janvier 2027. Pour que la convention ne soit pas reconduite, la résiliation doit prendre effet au plus tard le vendredi 15 janvier 2027.",
+        "Ce jour fait partie de l'année scolaire 2026-2027, qui commence à la rentrée du mardi 1er septembre 2026. La résiliation ne prend effet que l'année scolaire qui suit sa demande : il faut donc la demander au plus tard le lundi 31 août 2026.",
+        "Le dimanche 31 mai 2026 n'est pas un jour ouvré : ce dernier jour est avancé au vendredi 29 mai 2026.",
+        "Les deux lectures divergent : décision humaine requise.",
+        "Cette date est une information : des rappels sont envoyés avant, mais l'étape n'est jamais en retard.",
+    ] {
+        assert!(
+            r.explanation.contains(&line.to_string()),
+            "{line}\n{:?}",
+            r.explanation
+        );
+    }
+    // Past that day it is never a late task.
+    let p = plans("convention", &inputs, "2026-09-15");
+    let r = step(&p, "resiliation_au_terme");
+    assert_eq!(r.due, Some(d("2026-08-31")));
+    assert_eq!(
+        r.state,
+        StepState::Waiting("date d'information passée le lundi 31 août 2026 : rien n'est en retard".into())
+    );
+
+    // Reminded 40, 20 and 5 working days before and on the day, never late.
+    let lib = library();
+    let def = lib
+        .get("convention")
+        .and_then(|p| p.step("resiliation_au_terme"))
+        .expect("step");
+    assert!(def.information);
+    let cal = Calendar::new(CalendarId::Metropole);
+    let intents = reminder::intents(
+        &PendingStep {
+            case_ref: "CONV-2024-0001",
+            step: &def.id,
+            role: &def.role,
+            due: d("2026-08-31"),
+            policy: &def.reminders,
+        },
+        &cal,
+        &WorkingHours::default(),
+        d("2026-12-31"),
+    );
+    let got: Vec<(Kind, chrono::NaiveDate)> = intents.iter().map(|i| (i.kind, i.day)).collect();
+    assert_eq!(
+        got,
+        vec![
+            // 14 July is a holiday: 40 working days before is Friday 3 July.
+            (Kind::Before(40), d("2026-07-03")),
+            (Kind::Before(20), d("2026-08-03")),
+            (Kind::Before(5), d("2026-08-24")),
+            (Kind::OnDay, d("2026-08-31")),
+        ]
+    );
+
+    // In force from Monday 4 September 2023: until Thursday 3 September
+    // 2026; the notice must end by then: received by Wednesday 3 June 2026
+    // (the other reading: Friday 29 May).
+    let p = plans("convention", &entry("2023-09-04"), "2026-01-10");
+    let r = step(&p, "resiliation_au_terme");
+    assert_eq!(r.due, Some(d("2026-06-03")));
+    assert!(r.needs_decision);
+
+    // From Friday 1 September 2023: until Monday 31 August 2026, the eve of
+    // the rentrée; both readings: received by Sunday 31 May 2026 → Friday
+    // 29 May.
+    let p = plans("convention", &entry("2023-09-01"), "2026-01-10");
+    let r = step(&p, "resiliation_au_terme");
+    assert_eq!(r.due, Some(d("2026-05-29")));
+    assert!(r.also.is_empty());
+    assert!(!r.needs_decision);
+
+    // From Friday 1 December 2023: until Monday 30 November 2026.
+    // 31 August + 3 months is 30 November (no 31 November): the request
+    // limit and the receipt limit are both Monday 31 August 2026.
+    let p = plans("convention", &entry("2023-12-01"), "2026-01-10");
+    assert_eq!(step(&p, "resiliation_au_terme").due, Some(d("2026-08-31")));
+
+    // From Monday 2 September 2024: until Wednesday 1 September 2027; the
+    // rentrée 2027 is not published: refused, never guessed.
+    let p = plans("convention", &entry("2024-09-02"), "2026-03-01");
+    assert!(
+        matches!(&step(&p, "resiliation_au_terme").state, StepState::Error(e) if e.contains("calendrier scolaire")),
+        "{:?}",
+        step(&p, "resiliation_au_terme").state
     );
 }

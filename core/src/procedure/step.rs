@@ -23,6 +23,8 @@ pub(super) struct Known<'a> {
     pub(super) events: &'a [EventDef],
     pub(super) params: &'a [ParamDef],
     pub(super) steps: &'a BTreeSet<&'a str>,
+    /// The steps renewed tacitly (`renouvellement_tacite`).
+    pub(super) renewing: &'a BTreeSet<&'a str>,
     pub(super) audience: Audience,
 }
 
@@ -31,8 +33,9 @@ pub(super) struct Known<'a> {
 pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Option<StepDef> {
     check_role(ctx, known.roles, &s.role);
     let anchor = parse_anchor(ctx, &s.depuis, known.events, known.steps, known.audience);
-    if let Some(Anchor::StepDone(t) | Anchor::StepDue(t)) = &anchor
-        && t == s.id.get_ref()
+    if anchor
+        .as_ref()
+        .is_some_and(|a| starts_from_step(a, s.id.get_ref()))
     {
         ctx.err(
             &s.depuis,
@@ -46,12 +49,51 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         .iter()
         .filter_map(|a| {
             let rule = parse_rule(ctx, a, known.params, true)?;
+            let anchor = match &a.get_ref().depuis {
+                None => None,
+                Some(from) => Some(also_anchor(ctx, from, known)?),
+            };
             Some(AlsoRule {
                 label: a.get_ref().nom.clone().unwrap_or_default(),
                 rule,
+                anchor,
             })
         })
         .collect();
+    if s.effet.is_some()
+        && let Some(r) = &rule
+        && r.avoid_holidays
+    {
+        ctx.err(
+            &s.delai,
+            "hors_vacances ne se combine pas avec effet : cette date découle du texte",
+            "retirer hors_vacances",
+        );
+    }
+    if let (Some(Effect::DernierJourPourLeTerme), Some(r)) = (s.effet, &rule) {
+        if r.unit != Unit::Months || !r.before || r.roll == Roll::Forward || r.franc || r.inclusive {
+            ctx.err(
+                &s.delai,
+                "l'effet « dernier_jour_pour_le_terme » demande un préavis en mois, avant le terme, avancé ou jamais reporté",
+                "écrire delai = { mois = 3, avant = true, report = \"backward\" }",
+            );
+        }
+        let term = s.depuis.get_ref().strip_suffix(".echeance");
+        if !term.is_some_and(|t| known.renewing.contains(t)) {
+            ctx.err(
+                &s.depuis,
+                "l'effet « dernier_jour_pour_le_terme » part du terme d'une étape renouvelée tacitement",
+                "écrire depuis = \"ETAPE.echeance\", où ETAPE a renouvellement_tacite = true",
+            );
+        }
+        if !s.information {
+            ctx.err(
+                &s.delai,
+                "cette date est une information : ajouter information = true",
+                "ajouter information = true à l'étape",
+            );
+        }
+    }
     if let (Some(Effect::AnneeScolaireSuivante), Some(r)) = (s.effet, &rule)
         && (r.roll != Roll::None || r.unit != Unit::Months || r.before)
     {
@@ -93,7 +135,31 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
             "écrire par exemple ans = \"duree_ans\"",
         );
     }
-    let reminders = parse_reminders(ctx, s.rappels.as_ref(), known.roles);
+    let mut reminders = parse_reminders(ctx, s.rappels.as_ref(), known.roles);
+    if s.information {
+        let raw = s.rappels.as_ref();
+        let late = raw.is_some_and(|r| {
+            r.retard_chaque_jour_ouvre == Some(true)
+                || r.escalade_apres_jours_ouvres.is_some()
+                || r.escalade_vers.is_some()
+                || r.si_en_retard == Some(LatePolicy::Escalader)
+        });
+        if late {
+            ctx.err(
+                &s.id,
+                "une date d'information n'est jamais en retard : pas de rappel de retard ni d'escalade",
+                "retirer retard_chaque_jour_ouvre, escalade_apres_jours_ouvres, escalade_vers et si_en_retard de rappels",
+            );
+        }
+        reminders.overdue_daily = false;
+        if matches!(anchor, Some(Anchor::PartnerReceipt)) {
+            ctx.err(
+                &s.id,
+                "une étape par partenaire se conclut par les réponses des partenaires : elle n'est pas une date d'information",
+                "retirer information",
+            );
+        }
+    }
     let parent_notice = s.avis_parents.as_ref().and_then(|n| {
         let ok = !n.get_ref().is_empty()
             && n.get_ref()
@@ -155,7 +221,46 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         parent_notice,
         place: s.lieu,
         done_by_event,
+        information: s.information,
     })
+}
+
+/// Whether `anchor` runs from the step `id` (done or due).
+fn starts_from_step(anchor: &Anchor, id: &str) -> bool {
+    match anchor {
+        Anchor::StepDone(t) | Anchor::StepDue(t) => t == id,
+        Anchor::Middle(a, b) => starts_from_step(a, id) || starts_from_step(b, id),
+        _ => false,
+    }
+}
+
+/// An event or `ETAPE.fait`: the dates `apres` and `milieu(A, B)` take.
+pub(super) fn parse_date_ref(s: &str, events: &[&str], steps: &BTreeSet<&str>) -> Option<Anchor> {
+    match s.split_once('.') {
+        Some((step, "fait")) if steps.contains(step) => Some(Anchor::StepDone(step.to_string())),
+        Some(_) => None,
+        None if events.contains(&s) => Some(Anchor::Event(s.to_string())),
+        None => None,
+    }
+}
+
+/// The starting point of an `aussi` date: as `depuis`, but never a due
+/// date (the order of due dates is checked on the steps' own `depuis`) nor
+/// the partners' receipts.
+fn also_anchor(ctx: &mut Findings<'_>, at: &Spanned<String>, known: &Known<'_>) -> Option<Anchor> {
+    let anchor = parse_anchor(ctx, at, known.events, known.steps, known.audience)?;
+    if matches!(anchor, Anchor::StepDue(_) | Anchor::PartnerReceipt) {
+        ctx.err(
+            at,
+            format!(
+                "« {} » ne peut pas être le point de départ d'une date supplémentaire",
+                at.get_ref()
+            ),
+            "un événement, ETAPE.fait, milieu(A, B), @rentree, @rentree_suivante ou @vacances_ete",
+        );
+        return None;
+    }
+    Some(anchor)
 }
 
 fn parse_anchor(
@@ -166,6 +271,33 @@ fn parse_anchor(
     audience: Audience,
 ) -> Option<Anchor> {
     let s = at.get_ref().as_str();
+    let event_ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    if let Some(args) = s.strip_prefix("milieu(") {
+        let parts: Option<Vec<Anchor>> = args.strip_suffix(')').and_then(|inner| {
+            let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+            if parts.len() != 2 {
+                return None;
+            }
+            parts
+                .iter()
+                .map(|p| parse_date_ref(p, &event_ids, steps))
+                .collect()
+        });
+        return match parts.as_deref() {
+            Some([a, b]) => Some(Anchor::Middle(Box::new(a.clone()), Box::new(b.clone()))),
+            _ => {
+                ctx.err(
+                    at,
+                    format!("point de départ « {s} » invalide"),
+                    format!(
+                        "milieu(A, B) avec deux dates, chacune un événement déclaré ({}) ou ETAPE.fait, par exemple milieu(stage_debut, stage_fin)",
+                        event_ids.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+    }
     let anchor = match s {
         "@rentree" => Some(Anchor::School(SchoolAnchor::Rentree)),
         "@rentree_suivante" => Some(Anchor::School(SchoolAnchor::NextRentree)),
@@ -200,13 +332,12 @@ fn parse_anchor(
         }
     };
     if anchor.is_none() {
-        let evs: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
         ctx.err(
             at,
             format!("point de départ « {s} » inconnu"),
             format!(
-                "un événement déclaré ({}), ETAPE.fait, ETAPE.echeance, @rentree, @rentree_suivante, @vacances_ete ou @reception_partenaire",
-                evs.join(", ")
+                "un événement déclaré ({}), ETAPE.fait, ETAPE.echeance, milieu(A, B), @rentree, @rentree_suivante, @vacances_ete ou @reception_partenaire",
+                event_ids.join(", ")
             ),
         );
     }
@@ -289,6 +420,22 @@ fn parse_rule(
             "retirer nom du délai principal",
         );
     }
+    if let Some(from) = &raw.depuis
+        && !is_also
+    {
+        ctx.err(
+            from,
+            "la clé depuis d'un délai n'a de sens que dans aussi",
+            "le point de départ du délai principal est la clé depuis de l'étape",
+        );
+    }
+    if raw.hors_vacances && roll == Roll::None {
+        ctx.err(
+            &raw.report,
+            "hors_vacances demande report = \"forward\" ou \"backward\"",
+            "choisir le sens dans lequel l'échéance sort des vacances scolaires",
+        );
+    }
     if is_also && raw.nom.as_deref().unwrap_or("").is_empty() {
         ctx.err(
             at,
@@ -304,6 +451,7 @@ fn parse_rule(
         franc: raw.franc,
         inclusive: raw.inclusif,
         before: raw.avant,
+        avoid_holidays: raw.hors_vacances,
     };
     // A fixed rule can be checked whole now.
     if let Amount::Fixed(_) = spec.amount
@@ -389,6 +537,7 @@ fn parse_reminders(ctx: &mut Findings<'_>, raw: Option<&RawReminders>, roles: &R
 
 #[cfg(test)]
 mod tests {
+    use crate::procedure::Anchor;
     use crate::testing::{PAR, procedure_errors as errors};
 
     #[test]
@@ -453,5 +602,168 @@ mod tests {
     fn partner_receipt_only_for_partnerships() {
         let e = errors(&PAR.replace("depuis = \"saisine_recue\"", "depuis = \"@reception_partenaire\""));
         assert!(e[0].message.contains("partenariat"), "{e:?}");
+    }
+
+    #[test]
+    fn middle_takes_two_events_or_steps_done() {
+        let at = |depuis: &str| PAR.replace("depuis = \"saisine_recue\"", &format!("depuis = \"{depuis}\""));
+        let ok = crate::testing::procedure(&at("milieu(saisine_recue, saisine_recue)"));
+        assert_eq!(
+            ok.steps[0].anchor,
+            Anchor::Middle(
+                Box::new(Anchor::Event("saisine_recue".into())),
+                Box::new(Anchor::Event("saisine_recue".into()))
+            )
+        );
+        assert_eq!(
+            ok.steps[0].anchor.to_string(),
+            "milieu(saisine_recue, saisine_recue)"
+        );
+        // Not from the step itself.
+        let e = errors(&at("milieu(saisine_recue, entretien.fait)"));
+        assert!(e.iter().any(|e| e.message.contains("elle-même")), "{e:?}");
+        for bad in [
+            "milieu(saisine_recue)",
+            "milieu(saisine_recue, autre.echeance)",
+            "milieu(@rentree, saisine_recue)",
+            "milieu(saisine_recue, saisine_recue, saisine_recue)",
+            "milieu(saisine_recue, saisine_recue",
+        ] {
+            let e = errors(&at(bad));
+            assert!(
+                e.iter()
+                    .any(|e| e.line == 17 && e.hint.contains("milieu(A, B) avec deux dates")),
+                "{bad}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_additional_date_may_have_its_own_start() {
+        let src = PAR.replace(
+            "aussi = [{ nom = \"date légale\", jours = 10, report = \"forward\" }]",
+            "aussi = [{ nom = \"date légale\", depuis = \"saisine_recue\", jours = 10, report = \"forward\", hors_vacances = true }]",
+        );
+        let ok = crate::testing::procedure(&src);
+        assert_eq!(
+            ok.steps[0].also[0].anchor,
+            Some(Anchor::Event("saisine_recue".into()))
+        );
+        assert!(ok.steps[0].also[0].rule.avoid_holidays);
+        // Never from a due date (its order is checked on the steps' own
+        // depuis), nor in the main rule.
+        let e = errors(&src.replace(
+            "depuis = \"saisine_recue\", jours",
+            "depuis = \"entretien.echeance\", jours",
+        ));
+        assert!(
+            e.iter()
+                .any(|e| e.line == 19 && e.message.contains("date supplémentaire")),
+            "{e:?}"
+        );
+        let e = errors(&PAR.replace(
+            "delai = { jours = 10, report = \"backward\" }",
+            "delai = { jours = 10, report = \"backward\", depuis = \"saisine_recue\" }",
+        ));
+        assert!(
+            e.iter()
+                .any(|e| e.line == 18 && e.message.contains("que dans aussi")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn avoiding_school_holidays_needs_a_direction() {
+        let e = errors(&PAR.replace(
+            "delai = { jours = 10, report = \"backward\" }",
+            "delai = { jours = 10, report = \"none\", hors_vacances = true }",
+        ));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].line, 18, "{e:?}");
+        assert!(e[0].message.contains("hors_vacances demande report"), "{e:?}");
+        let ok = crate::testing::procedure(&PAR.replace(
+            "delai = { jours = 10, report = \"backward\" }",
+            "delai = { jours = 10, report = \"backward\", hors_vacances = true }",
+        ));
+        assert!(ok.steps[0].rule.avoid_holidays);
+    }
+
+    #[test]
+    fn an_information_date_is_never_late() {
+        // The fixture escalates: refused for an information date.
+        let e = errors(&PAR.replace("id = \"entretien\"\n", "id = \"entretien\"\ninformation = true\n"));
+        assert!(e.iter().any(|e| e.message.contains("jamais en retard")), "{e:?}");
+        let src = PAR
+            .replace("id = \"entretien\"\n", "id = \"entretien\"\ninformation = true\n")
+            .replace(
+                ", escalade_apres_jours_ouvres = 1, escalade_vers = \"chef_etablissement\"",
+                "",
+            );
+        let ok = crate::testing::procedure(&src);
+        assert!(ok.steps[0].information);
+        assert!(!ok.steps[0].reminders.overdue_daily);
+        let e = errors(&src.replace("[2, 5]", "[2, 5], retard_chaque_jour_ouvre = true"));
+        assert!(e.iter().any(|e| e.message.contains("jamais en retard")), "{e:?}");
+    }
+
+    /// A convention: a renewing term and the last day for a termination.
+    const TERM: &str = r#"
+id = "conv"
+nom = "Convention"
+prefixe = "CONV"
+public = "partenariat"
+
+[[evenements]]
+id = "entree_en_vigueur"
+nom = "entrée en vigueur"
+roles = ["dasen"]
+
+[[etapes]]
+id = "terme"
+nom = "Terme"
+role = "dasen"
+depuis = "entree_en_vigueur"
+delai = { ans = 3, inclusif = true, report = "none" }
+renouvellement_tacite = true
+
+[[etapes]]
+id = "au_terme"
+nom = "Dernier jour"
+role = "dasen"
+depuis = "terme.echeance"
+delai = { mois = 3, avant = true, report = "backward" }
+effet = "dernier_jour_pour_le_terme"
+information = true
+"#;
+
+    #[test]
+    fn the_last_day_for_the_term_runs_from_a_renewing_term() {
+        let ok = crate::testing::procedure(TERM);
+        assert_eq!(
+            ok.steps[1].effect,
+            Some(crate::procedure::Effect::DernierJourPourLeTerme)
+        );
+        let e = errors(&TERM.replace("information = true\n", ""));
+        assert!(
+            e.iter().any(|e| e.message.contains("ajouter information = true")),
+            "{e:?}"
+        );
+        let e = errors(&TERM.replace("renouvellement_tacite = true\n", ""));
+        assert!(
+            e.iter()
+                .any(|e| e.line == 23 && e.message.contains("renouvelée tacitement")),
+            "{e:?}"
+        );
+        let e = errors(&TERM.replace("mois = 3, avant = true", "mois = 3"));
+        assert!(e.iter().any(|e| e.message.contains("avant le terme")), "{e:?}");
+        let e = errors(&TERM.replace(
+            "report = \"backward\" }\neffet",
+            "report = \"backward\", hors_vacances = true }\neffet",
+        ));
+        assert!(
+            e.iter()
+                .any(|e| e.message.contains("ne se combine pas avec effet")),
+            "{e:?}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use toml::Spanned;
 
 use super::raw::{self, RawProcedure};
-use super::step::{Known, step};
+use super::step::{Known, parse_date_ref, step};
 use super::{Anchor, Audience, EventDef, ParamDef, Procedure, Roles, StepDef};
 use crate::located::{FileError, Findings};
 
@@ -133,6 +133,14 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
             }
         }
     }
+    let step_ids: BTreeSet<&str> = raw.etapes.iter().map(|s| s.id.get_ref().as_str()).collect();
+    let renewing: BTreeSet<&str> = raw
+        .etapes
+        .iter()
+        .filter(|s| s.renouvellement_tacite)
+        .map(|s| s.id.get_ref().as_str())
+        .collect();
+    let event_ids: Vec<&str> = raw.evenements.iter().map(|e| e.id.get_ref().as_str()).collect();
     let events: Vec<EventDef> = raw
         .evenements
         .iter()
@@ -145,6 +153,29 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
                 .map(|l| l.get_ref().iter().map(|r| r.get_ref().clone()).collect())
                 .unwrap_or_default(),
             receipt: e.reception,
+            not_before: e
+                .apres
+                .iter()
+                .filter_map(|a| {
+                    let found = parse_date_ref(a.get_ref(), &event_ids, &step_ids)
+                        .filter(|r| *r != Anchor::Event(e.id.get_ref().clone()));
+                    if found.is_none() {
+                        ctx.err(
+                            a,
+                            format!(
+                                "« {} » ne peut pas servir dans apres de l'événement « {} »",
+                                a.get_ref(),
+                                e.id.get_ref()
+                            ),
+                            format!(
+                                "apres accepte un autre événement déclaré ({}) ou ETAPE.fait",
+                                event_ids.join(", ")
+                            ),
+                        );
+                    }
+                    found
+                })
+                .collect(),
         })
         .collect();
     let mut params = Vec::new();
@@ -163,12 +194,12 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
             default,
         });
     }
-    let step_ids: BTreeSet<&str> = raw.etapes.iter().map(|s| s.id.get_ref().as_str()).collect();
     let known = Known {
         roles,
         events: &events,
         params: &params,
         steps: &step_ids,
+        renewing: &renewing,
         audience,
     };
     let steps: Vec<StepDef> = raw.etapes.iter().filter_map(|s| step(ctx, s, &known)).collect();
@@ -299,5 +330,30 @@ delai = { jours = 1, report = "none" }
 "#;
         let e = errors(src);
         assert!(e.iter().any(|e| e.message.contains("circulaire")), "{e:?}");
+    }
+
+    #[test]
+    fn event_order_names_another_event_or_a_step_done() {
+        let with = |apres: &str| {
+            PAR.replace(
+                "reception = true\n",
+                &format!("reception = true\napres = [{apres}]\n"),
+            )
+        };
+        let p = procedure(&with("\"entretien.fait\""));
+        let e = p.event("saisine_recue").expect("event");
+        assert_eq!(e.not_before, vec![Anchor::StepDone("entretien".into())]);
+        for bad in [
+            "\"entretien.echeance\"",
+            "\"saisine_recue\"",
+            "\"inconnu\"",
+            "\"@rentree\"",
+        ] {
+            let e = errors(&with(bad));
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert_eq!(e[0].line, 12, "{bad}: {e:?}");
+            assert!(e[0].message.contains("ne peut pas servir dans apres"), "{e:?}");
+            assert!(e[0].hint.contains("ETAPE.fait"), "{e:?}");
+        }
     }
 }

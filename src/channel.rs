@@ -85,6 +85,28 @@ pub enum SendError {
     RateLimited(std::time::Duration),
 }
 
+/// What marks a library's error inside a [`SendError`]'s text.
+pub const TECHNICAL: &str = "erreur technique";
+
+/// A library's error (matrix-sdk, teloxide, lettre, the system) as the
+/// text of a [`SendError`]: marked, so that staff alerts say "erreur
+/// technique" while the details, often in English, stay in the server's
+/// log and the delivery's record. Our own texts are French sentences and
+/// go without it.
+pub fn technical(what: &str, e: impl std::fmt::Display) -> String {
+    format!("{TECHNICAL} {what} : {e}")
+}
+
+/// A failure's text as a staff alert shows it: ours as is; a library's
+/// error (from the [`TECHNICAL`] mark on) only as "erreur technique (voir
+/// le journal du serveur)".
+pub fn for_staff(error: &str) -> String {
+    match error.find(TECHNICAL) {
+        Some(at) => format!("{}{TECHNICAL} (voir le journal du serveur)", &error[..at]),
+        None => error.to_string(),
+    }
+}
+
 /// A message rendered once for every channel: each sender takes what its
 /// platform shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,5 +169,24 @@ mod tests {
             assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
         }
         assert!("sms".parse::<Channel>().is_err());
+    }
+
+    #[test]
+    fn staff_read_our_errors_and_not_a_library_s() {
+        let ours = SendError::Permanent("refus définitif du serveur de courriel (code 550)".into());
+        assert_eq!(for_staff(&ours.to_string()), ours.to_string());
+        let theirs = SendError::Transient(technical(
+            "du serveur Matrix",
+            "the server returned an error: M_UNKNOWN",
+        ));
+        let text = format!("10 essais sans succès : {theirs}");
+        assert_eq!(
+            for_staff(&text),
+            "10 essais sans succès : échec temporaire : erreur technique (voir le journal du serveur)"
+        );
+        assert!(
+            text.contains("M_UNKNOWN"),
+            "the details stay in the record: {text}"
+        );
     }
 }

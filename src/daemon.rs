@@ -43,7 +43,8 @@ pub fn sqlite_file(url: &str) -> Option<&Path> {
 }
 
 /// Opens the store (creating a SQLite file private to this user), builds
-/// the application on the system clock and syncs the directory.
+/// the application on the system clock, syncs the directory and records
+/// the procedure versions of cases opened before they were recorded.
 pub async fn open_app(settings: &Settings, lib: Library) -> Result<App, Error> {
     open_app_with(settings, lib, Arc::new(SystemClock)).await
 }
@@ -69,6 +70,12 @@ pub async fn open_app_with(settings: &Settings, lib: Library, clock: Arc<dyn Clo
     let app =
         App::new(store, lib, clock).with_options(crate::app::Options::from_settings(settings, templates));
     app.sync_directory(settings).await?;
+    // Cases opened before versions were recorded follow the files loaded
+    // at this start from now on (`app::versions`).
+    let adopted = app.adopt_unversioned().await?;
+    if adopted > 0 {
+        tracing::info!(cases = adopted, "procedure versions recorded for earlier cases");
+    }
     Ok(app)
 }
 

@@ -28,6 +28,52 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
     };
     let proc: Option<&Procedure> = case.as_ref().and_then(|c| app.library.get(&c.procedure));
     match r.kind {
+        MessageKind::ParentNotice if r.payload["annulation"].as_bool() == Some(true) => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            // Set again since: the new notice says so, this one is moot.
+            let Some(a) = Store::cancelled_appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            let guardian_id = r.payload["responsable"].as_i64().unwrap_or_default();
+            let Some(g) = Store::guardian(&mut conn, guardian_id).await? else {
+                return Ok(None);
+            };
+            if g.restricted {
+                return Ok(None);
+            }
+            let args = notice_args(app, &mut conn, case, step, &a, None).await?;
+            let rendered = app
+                .options
+                .templates
+                .render_cancellation(&g.language, &args)
+                .map_err(|e| AppError::Runtime(e.to_string()))?;
+            let calendar = App::calendar(&mut conn, case).await?;
+            let start = notice::local_to_utc(a.starts_at, calendar.id.time_zone()).unwrap_or(now);
+            let uid = notice::event_uid(&format!("{}/{step}", case.reference), &app.options.email_from);
+            let ics = notice::invitation(
+                &notice::Invitation {
+                    uid: &uid,
+                    summary: &rendered.subject,
+                    place: &a.place,
+                    start,
+                    minutes: a.minutes,
+                    sequence: a.sequence,
+                    organiser: &app.options.email_from,
+                    cancelled: true,
+                },
+                now,
+            );
+            Ok(Some(Rendered {
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                lang: rendered.lang,
+                ics: Some(ics),
+                buttons: None,
+            }))
+        }
         MessageKind::ParentNotice => {
             let (Some(case), Some(step)) = (&case, &r.step) else {
                 return Ok(None);
@@ -62,6 +108,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                     minutes: appointment.minutes,
                     sequence: appointment.sequence,
                     organiser: &app.options.email_from,
+                    cancelled: false,
                 },
                 now,
             );
@@ -150,7 +197,13 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 &[
                     format!("🚨 Alerte n° {} — {reference}", r.id),
                     format!("Impossible d'envoyer {what} par {channel}. {fix}"),
-                    format!("Cause : {}.", r.payload["erreur"].as_str().unwrap_or("inconnue")),
+                    // A library's error, maybe in English, stays in the log.
+                    format!(
+                        "Cause : {}.",
+                        r.payload["erreur"]
+                            .as_str()
+                            .map_or_else(|| "inconnue".to_string(), crate::channel::for_staff)
+                    ),
                 ],
             ))))
         }
@@ -193,6 +246,34 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                     contacts,
                     format!("Quand c'est fait : !ack {}", r.id),
                 ],
+            ))))
+        }
+        MessageKind::AppointmentSet => {
+            let (Some(case), Some(step)) = (&case, &r.step) else {
+                return Ok(None);
+            };
+            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
+                return Ok(None);
+            };
+            // A moved appointment has its own message.
+            if Some(a.starts_at.date()) != r.due_on {
+                return Ok(None);
+            }
+            let name = proc
+                .and_then(|p| p.step(step))
+                .map_or(step.as_str(), |d| d.name.as_str());
+            let mut line = format!(
+                "📅 {} : rendez-vous « {name} » fixé le {} à {}.",
+                case.reference,
+                long_date(a.starts_at.date()),
+                echeancier_core::french::time(a.starts_at.time())
+            );
+            if r.payload["present"].as_bool() == Some(true) {
+                line.push_str(" Votre présence est attendue.");
+            }
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("{} : rendez-vous fixé", case.reference),
+                &[line],
             ))))
         }
         MessageKind::Letter => {
@@ -277,8 +358,9 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             let Some(row) = rows.iter().find(|s| &s.step == step) else {
                 return Ok(None);
             };
-            // Done, rescheduled, or silenced by an acknowledgement: nothing to say.
-            let pending = row.state.is_pending();
+            // Done, rescheduled, or silenced by an acknowledgement: nothing to
+            // say. An information date has no late reminder.
+            let pending = row.state.is_reminded() && (row.state.is_pending() || kind.by_the_day());
             if !case.open || !pending || row.due != Some(due) {
                 return Ok(None);
             }
@@ -301,7 +383,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 working_days_left: calendar.working_days_between(today, due),
                 planned: r
                     .late
-                    .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).date_naive()),
+                    .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).naive_local()),
             });
             let mut m = staff(StaffMessage::from_lines(
                 format!("{} : {} — {}", case.reference, def.name, long_date(due)),
@@ -338,6 +420,29 @@ pub(crate) async fn notice_text(
     notice_id: &str,
     links: bool,
 ) -> Result<echeancier_core::template::Rendered, AppError> {
+    let answers = if links {
+        app.answer_links(case.id, step, g.id, appointment.sequence)
+            .await?
+    } else {
+        None
+    };
+    let args = notice_args(app, conn, case, step, appointment, answers).await?;
+    app.options
+        .templates
+        .render(notice_id, &g.language, &args)
+        .map_err(|e| AppError::Runtime(e.to_string()))
+}
+
+/// What a family's notice says besides its text: the school, the signing
+/// office, the reference, what it replaces, and the answer links.
+async fn notice_args(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    case: &crate::store::CaseRow,
+    step: &str,
+    appointment: &crate::store::Appointment,
+    answers: Option<echeancier_core::template::AnswerLinks>,
+) -> Result<NoticeArgs, AppError> {
     let school = match &case.establishment {
         Some(uai) => Store::establishment(conn, uai).await?.map(|e| e.name),
         None => None,
@@ -357,13 +462,7 @@ pub(crate) async fn notice_text(
         (Some(o), _) => format!("{}, {o}", echeancier_core::french::capitalize(role)),
         (None, _) => echeancier_core::french::capitalize(role),
     };
-    let answers = if links {
-        app.answer_links(case.id, step, g.id, appointment.sequence)
-            .await?
-    } else {
-        None
-    };
-    let args = NoticeArgs {
+    Ok(NoticeArgs {
         at: appointment.starts_at,
         place: appointment.place.clone(),
         phone: appointment.phone.clone(),
@@ -372,9 +471,5 @@ pub(crate) async fn notice_text(
         signer,
         previous: appointment.previous,
         answers,
-    };
-    app.options
-        .templates
-        .render(notice_id, &g.language, &args)
-        .map_err(|e| AppError::Runtime(e.to_string()))
+    })
 }

@@ -84,6 +84,11 @@ impl Templates {
         self.0.has(notice)
     }
 
+    /// The notice that an appointment is cancelled.
+    pub fn render_cancellation(&self, lang: &str, a: &NoticeArgs) -> Result<Rendered, NoticeError> {
+        self.0.render_cancellation(lang, a)
+    }
+
     /// A text of the families' answer page, in `lang` (French if missing).
     pub fn page_text(&self, lang: &str, id: &str, at: chrono::NaiveDateTime) -> Result<String, NoticeError> {
         self.0.page_text(lang, id, at)
@@ -102,6 +107,8 @@ pub struct Invitation<'a> {
     pub sequence: i64,
     /// The office's mailbox, which the event names as its organiser.
     pub organiser: &'a str,
+    /// The appointment is cancelled: the event is removed from calendars.
+    pub cancelled: bool,
 }
 
 /// The UID of an appointment's calendar event: stable for the appointment
@@ -133,14 +140,22 @@ pub fn invitation(i: &Invitation<'_>, now: DateTime<Utc>) -> String {
         .ends(i.start + Duration::minutes(i.minutes))
         .timestamp(now)
         .sequence(u32::try_from(i.sequence).unwrap_or_default())
-        .status(icalendar::EventStatus::Confirmed)
+        .status(if i.cancelled {
+            icalendar::EventStatus::Cancelled
+        } else {
+            icalendar::EventStatus::Confirmed
+        })
         .append_property(icalendar::Property::new(
             "ORGANIZER",
             format!("mailto:{}", i.organiser),
         ))
         .done();
     let mut cal = Calendar::new();
-    cal.append_property(icalendar::Property::new("METHOD", "PUBLISH"));
+    // A cancelled event is withdrawn with CANCEL, same UID, higher SEQUENCE.
+    cal.append_property(icalendar::Property::new(
+        "METHOD",
+        if i.cancelled { "CANCEL" } else { "PUBLISH" },
+    ));
     cal.push(event);
     cal.done().to_string()
 }
@@ -238,6 +253,7 @@ mod tests {
                 minutes: 60,
                 sequence: 2,
                 organiser: "dsden@example.org",
+                cancelled: false,
             },
             start,
         );

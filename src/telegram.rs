@@ -18,7 +18,7 @@ use teloxide::{ApiError, Bot, RequestError};
 
 use crate::app::commands::{ButtonAction, ButtonOutcome};
 use crate::app::{App, AppError};
-use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent, technical};
 use echeancier_core::authz::Place;
 
 const OFFSET_KEY: &str = "telegram.offset";
@@ -85,16 +85,22 @@ fn classify(e: RequestError) -> SendError {
         RequestError::RetryAfter(s) => {
             SendError::RateLimited(std::time::Duration::from_secs(u64::from(s.seconds())))
         }
-        RequestError::Network(e) => SendError::Transient(format!("réseau : {e}")),
-        RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated) => {
-            SendError::Permanent(e.to_string())
+        RequestError::Network(e) => SendError::Transient(technical("du réseau vers Telegram", e)),
+        RequestError::Api(ApiError::BotBlocked) => {
+            SendError::Permanent("le destinataire a bloqué le robot Telegram".into())
+        }
+        RequestError::Api(ApiError::ChatNotFound) => {
+            SendError::Permanent("conversation Telegram introuvable".into())
+        }
+        RequestError::Api(ApiError::UserDeactivated) => {
+            SendError::Permanent("compte Telegram désactivé".into())
         }
         RequestError::Api(ApiError::Unknown(ref text))
             if text.contains("Bad Request") || text.contains("Forbidden") =>
         {
-            SendError::Permanent(e.to_string())
+            SendError::Permanent(technical("de l'API Telegram", &e))
         }
-        other => SendError::Transient(other.to_string()),
+        other => SendError::Transient(technical("de l'API Telegram", other)),
     }
 }
 

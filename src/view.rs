@@ -2,8 +2,8 @@
 //! receive only what a chat room may see (opaque reference, kind of
 //! deadline, date, role): they have no access to pupils or guardians.
 
-use chrono::NaiveDate;
-use echeancier_core::french::long_date;
+use chrono::{NaiveDate, NaiveDateTime};
+use echeancier_core::french::{capitalize, long_date};
 use echeancier_core::procedure::{Audience, Procedure, Roles};
 // One HTML escape for staff messages and parent notices alike.
 pub use echeancier_core::template::escape_html;
@@ -21,7 +21,8 @@ pub fn shown_state(step: &StepRow, today: NaiveDate) -> &'static str {
         StepStatus::Approved => "approuvé",
         StepStatus::ApprovedTacit => "approuvé tacitement",
         StepStatus::Blocked => "objection",
-        StepStatus::Error => "incalculable",
+        StepStatus::Error => "date impossible à calculer",
+        StepStatus::Info => "pour information",
     }
 }
 
@@ -39,7 +40,7 @@ pub fn case(case: &CaseRow, proc: &Procedure, roles: &Roles, steps: &[StepRow], 
         out.push_str(&format!("\nDocument : {title}"));
     }
     if case.needs_decision {
-        out.push_str("\n⚠ Deux lectures du texte donnent des dates différentes : décision humaine requise.");
+        out.push_str("\n⚠ Les deux lectures du texte donnent des dates différentes : à trancher par vous.");
     }
     for s in steps {
         let name = proc.step(&s.step).map(|d| d.name.as_str()).unwrap_or(&s.step);
@@ -60,7 +61,7 @@ pub fn case(case: &CaseRow, proc: &Procedure, roles: &Roles, steps: &[StepRow], 
             roles.name(&s.role)
         ));
         for (label, d) in &s.also {
-            out.push_str(&format!("\n    {label} : {}", long_date(*d)));
+            out.push_str(&format!("\n    {} : {}", capitalize(label), long_date(*d)));
         }
         for line in &s.explanation {
             out.push_str(&format!("\n    ↳ {line}"));
@@ -96,8 +97,13 @@ pub fn deadline_line(case: &CaseRow, step: &StepRow, proc: Option<&Procedure>, r
         .map(|d| d.name.as_str())
         .unwrap_or(&step.step);
     let due = step.due.map(long_date).unwrap_or_default();
+    let info = if step.state == StepStatus::Info {
+        ", pour information"
+    } else {
+        ""
+    };
     format!(
-        "• {} — {name} — {} — {due}",
+        "• {} — {name} — {} — {due}{info}",
         case.reference,
         roles.name(&step.role)
     )
@@ -150,8 +156,8 @@ pub struct ReminderView<'a> {
     pub due: NaiveDate,
     /// Working days from today to the due date (negative when late).
     pub working_days_left: i64,
-    /// Set when the reminder leaves after its planned time.
-    pub planned: Option<NaiveDate>,
+    /// Set when the reminder leaves after its planned time (local).
+    pub planned: Option<NaiveDateTime>,
 }
 
 /// The lines of a staff reminder. Opaque reference, kind of deadline, date
@@ -162,7 +168,11 @@ pub fn reminder_lines(r: &ReminderView<'_>) -> Vec<String> {
         _ => format!("⏰ Rappel n° {} — {}", r.id, r.case_ref),
     };
     let head = match r.planned {
-        Some(day) => format!("{head} (en retard : prévu le {})", long_date(day)),
+        Some(at) => format!(
+            "{head} (en retard : prévu le {} à {})",
+            long_date(at.date()),
+            echeancier_core::french::time(at.time())
+        ),
         None => head,
     };
     let when = match r.working_days_left {

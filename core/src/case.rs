@@ -42,6 +42,9 @@ pub struct CaseInputs {
     pub rescheduled: BTreeMap<String, Reschedule>,
     /// Partners the item was submitted to (partnership items).
     pub partners: Vec<String>,
+    /// Their names, by id, for explanations; a partner without one is
+    /// named by its id.
+    pub partner_names: BTreeMap<String, String>,
     pub receipts: BTreeMap<String, NaiveDate>,
     pub answers: BTreeMap<String, PartnerAnswer>,
 }
@@ -59,8 +62,7 @@ pub struct Env<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepState {
-    /// Cannot be dated yet: an input is missing. Also an information date
-    /// (`information = true`) once passed: nothing is late, nothing to do.
+    /// Cannot be dated yet: an input is missing.
     Waiting(String),
     Open,
     Overdue,
@@ -74,12 +76,21 @@ pub enum StepState {
     Blocked(String),
     /// The rule cannot be computed (e.g. beyond the school-calendar data).
     Error(String),
+    /// A dated information step (`information = true`): reminded before
+    /// and on its day, never late, before or after that day.
+    Info,
 }
 
 impl StepState {
     /// Still expects someone to act.
     pub fn is_pending(&self) -> bool {
         matches!(self, StepState::Open | StepState::Overdue)
+    }
+
+    /// Has reminders: a step to do, or an information date (which has
+    /// only those before and on its day).
+    pub fn is_reminded(&self) -> bool {
+        self.is_pending() || *self == StepState::Info
     }
 }
 
@@ -121,7 +132,7 @@ pub struct OrderViolation {
     pub before_on: NaiveDate,
     /// "Premier jour du stage (lundi 9 mars 2026)".
     subject: String,
-    /// "l'étape « Validation par l'IA-DASEN », faite le mercredi 11 mars 2026".
+    /// "l'étape « Validation par le DASEN », faite le mercredi 11 mars 2026".
     other: String,
 }
 
@@ -283,11 +294,24 @@ impl Planner<'_> {
                     Some(s) => school.rentree_in(y, s),
                     None => school.rentree(y),
                 };
-                let r = match which {
-                    SchoolAnchor::Rentree => rentree(year),
-                    SchoolAnchor::NextRentree => rentree(SchoolYear(year.0 + 1)),
+                let label = |y: SchoolYear| scope.map_or_else(|| y.to_string(), |s| s.year_label(y));
+                let (r, what) = match which {
+                    SchoolAnchor::Rentree => (
+                        rentree(year),
+                        format!("Rentrée de l'année scolaire {}", label(year)),
+                    ),
+                    SchoolAnchor::NextRentree => {
+                        let next = SchoolYear(year.0 + 1);
+                        (
+                            rentree(next),
+                            format!("Rentrée de l'année scolaire {}", label(next)),
+                        )
+                    }
                     SchoolAnchor::SummerStart => match scope {
-                        Some(s) => school.summer_start_in(year, s),
+                        Some(s) => (
+                            school.summer_start_in(year, s),
+                            format!("Début des vacances d'été de l'année scolaire {}", label(year)),
+                        ),
                         None => {
                             return Resolved::Failed(
                                 "zone scolaire de l'établissement non renseignée".into(),
@@ -296,10 +320,7 @@ impl Planner<'_> {
                     },
                 };
                 match r {
-                    Ok(d) => Resolved::Date(
-                        d,
-                        vec![format!("Date du calendrier scolaire {year} : {}.", long_date(d))],
-                    ),
+                    Ok(d) => Resolved::Date(d, vec![format!("{what} : {}.", long_date(d))]),
                     Err(e) => Resolved::Failed(e.to_string()),
                 }
             }
@@ -458,7 +479,7 @@ impl Planner<'_> {
         };
         // Validation forbids cycles; the depth bound keeps a bad input harmless.
         if depth > 64 {
-            plan.state = StepState::Error("dépendances trop profondes".into());
+            plan.state = StepState::Error("étapes trop imbriquées : vérifiez la procédure".into());
             return plan;
         }
         if def.per_partner() {
@@ -486,8 +507,63 @@ impl Planner<'_> {
         {
             plan.state = StepState::Done(*done);
         }
+        if let (Some(repeat), StepState::Done(done)) = (&def.repeat, plan.state.clone()) {
+            self.next_occurrence(def, repeat, done, &mut plan, depth);
+        }
         self.memo.insert(def.id.clone(), plan.clone());
         plan
+    }
+
+    /// A recurring step done on `done` is due again `repeat.weeks` later
+    /// (the working day before, if that day is not one), until its end
+    /// date in the school year; past it, the step is done for the year.
+    fn next_occurrence(
+        &mut self,
+        def: &StepDef,
+        repeat: &crate::procedure::Repeat,
+        done: NaiveDate,
+        plan: &mut StepPlan,
+        depth: usize,
+    ) {
+        let until = match self.anchor(&Anchor::School(repeat.until), depth + 1, false) {
+            Resolved::Date(d, _) => d,
+            // Without the school calendar's end date, the step stays done.
+            _ => return,
+        };
+        let rule = crate::deadline::Rule::new(
+            crate::deadline::Period::weeks(repeat.weeks),
+            crate::deadline::Roll::Backward,
+        );
+        let Ok(next) = deadline::compute(done, &rule, self.env.calendar) else {
+            return;
+        };
+        let every = match repeat.weeks {
+            1 => "chaque semaine".to_string(),
+            n => format!("toutes les {n} semaines"),
+        };
+        if next.end >= until {
+            plan.explanation.push(format!(
+                "Fait le {} ; revient {every} jusqu'au {} : pas d'autre date cette année.",
+                long_date(done),
+                long_date(until)
+            ));
+            return;
+        }
+        plan.start = Some(done);
+        plan.due = Some(next.end);
+        plan.computed_due = Some(next.end);
+        plan.explanation = vec![format!(
+            "« {} » revient {every} jusqu'au {} : la dernière fois le {}.",
+            def.name,
+            long_date(until),
+            long_date(done)
+        )];
+        plan.explanation.extend(next.explanation());
+        plan.state = if next.end < self.env.today {
+            StepState::Overdue
+        } else {
+            StepState::Open
+        };
     }
 
     fn dated_step(&mut self, def: &StepDef, plan: &mut StepPlan, depth: usize) {
@@ -618,10 +694,7 @@ impl Planner<'_> {
         }
         plan.explanation = lines;
         plan.state = match plan.due {
-            Some(due) if due < self.env.today && def.information => StepState::Waiting(format!(
-                "date d'information passée le {} : rien n'est en retard",
-                long_date(due)
-            )),
+            Some(_) if def.information => StepState::Info,
             Some(due) if due < self.env.today => StepState::Overdue,
             _ => StepState::Open,
         };
@@ -735,9 +808,17 @@ impl Planner<'_> {
             plan.state = StepState::Waiting("paramètre du dossier à renseigner".into());
             return;
         };
+        let name = |id: &str| {
+            inputs
+                .partner_names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        };
         let mut lines = vec![format!(
-            "Règle : {} à compter de la réception par chaque partenaire ; le silence vaut approbation.",
-            rule.describe()
+            "Règle : {} à compter de la réception par chaque partenaire, {} ; sans réponse, le document est approuvé.",
+            rule.describe_period(),
+            rule.roll.describe()
         )];
         let mut missing = Vec::new();
         let mut latest: Option<NaiveDate> = None;
@@ -747,16 +828,18 @@ impl Planner<'_> {
                 // The reason is free text: kept in the case file only.
                 Some(PartnerAnswer::Objection { on, .. }) => {
                     lines.push(format!(
-                        "{partner} : objection le {} (motif enregistré au dossier).",
+                        "{} : objection le {} (motif enregistré au dossier).",
+                        name(partner),
                         long_date(*on)
                     ));
                     plan.explanation = lines;
-                    plan.state = StepState::Blocked(format!("objection de {partner}"));
+                    plan.state = StepState::Blocked(format!("objection de {}", name(partner)));
                     return;
                 }
                 Some(PartnerAnswer::Approved(on)) => {
                     lines.push(format!(
-                        "{partner} : approbation explicite le {}.",
+                        "{} : approbation explicite le {}.",
+                        name(partner),
                         long_date(*on)
                     ));
                     approvals.push(*on);
@@ -765,16 +848,17 @@ impl Planner<'_> {
                 None => {}
             }
             match inputs.receipts.get(partner) {
-                None => missing.push(partner.clone()),
+                None => missing.push(name(partner)),
                 Some(received) => match deadline::compute(*received, &rule, self.env.calendar) {
                     Ok(dl) => {
                         let rolled = if dl.skipped.is_empty() {
                             String::new()
                         } else {
-                            format!(", reporté du {}", long_date(dl.raw_end))
+                            format!(" (dernier jour reporté du {}, non ouvré)", long_date(dl.raw_end))
                         };
                         lines.push(format!(
-                            "{partner} : reçu le {}, silence jusqu'au {}{rolled}.",
+                            "{} : reçu le {} ; sans réponse, approuvé à la fin du {}{rolled}.",
+                            name(partner),
                             long_date(*received),
                             long_date(dl.end)
                         ));
@@ -808,7 +892,7 @@ impl Planner<'_> {
             return;
         };
         lines.push(format!(
-            "Approbation tacite à 24 h le {}, dernier jour du partenaire le plus tardif, sauf objection.",
+            "Sans objection, le document est approuvé le {} à 24 h, dernier jour du partenaire qui l'a reçu le plus tard.",
             long_date(due)
         ));
         plan.due = Some(due);
@@ -1243,5 +1327,118 @@ delai = { jours = 10, report = "backward", hors_vacances = true }
         assert!(matches!(&plans[0].state, StepState::Error(e) if e.contains("précède son début")));
         // A step that runs from the first day only carries no warning.
         assert!(!plans[2].explanation.iter().any(|l| l.starts_with('⚠')));
+    }
+
+    /// A date given for information: never late, before or after its day.
+    const INFO: &str = r#"
+id = "info"
+nom = "Information"
+prefixe = "INF"
+public = "dossier"
+[[evenements]]
+id = "debut"
+nom = "Début"
+roles = ["dasen"]
+[[etapes]]
+id = "repere"
+nom = "Repère"
+role = "dasen"
+depuis = "debut"
+delai = { jours = 10, report = "forward" }
+information = true
+rappels = { avant_jours_ouvres = [2], le_jour = true, retard_chaque_jour_ouvre = false }
+"#;
+
+    #[test]
+    fn an_information_step_is_never_late() {
+        let p = proc(INFO);
+        let mut inputs = CaseInputs::default();
+        assert!(matches!(
+            run(&p, &inputs, "2026-12-01")[0].state,
+            StepState::Waiting(_)
+        ));
+        inputs.events.insert("debut".into(), d("2026-12-09"));
+        for today in ["2026-12-01", "2026-12-21", "2027-02-01"] {
+            let plans = run(&p, &inputs, today);
+            assert_eq!(plans[0].due, Some(d("2026-12-21")), "{today}");
+            assert_eq!(plans[0].state, StepState::Info, "{today}");
+            assert!(!plans[0].state.is_pending() && plans[0].state.is_reminded());
+        }
+        inputs.done.insert("repere".into(), d("2026-12-15"));
+        assert_eq!(
+            run(&p, &inputs, "2027-02-01")[0].state,
+            StepState::Done(d("2026-12-15"))
+        );
+    }
+
+    #[test]
+    fn partners_are_named_in_explanations() {
+        let p = proc(COMM);
+        let mut inputs = comm_inputs();
+        inputs
+            .partner_names
+            .insert("caf".into(), "Caisse d'allocations familiales".into());
+        let plans = run(&p, &inputs, "2026-07-01");
+        // The préfet has no name: named by its id.
+        assert_eq!(
+            plans[0].state,
+            StepState::Waiting("réception à renseigner pour Caisse d'allocations familiales, prefet".into())
+        );
+        inputs.receipts.insert("caf".into(), d("2026-06-29"));
+        inputs.receipts.insert("prefet".into(), d("2026-06-25"));
+        let plans = run(&p, &inputs, "2026-07-01");
+        for line in [
+            "Règle : 15 jours à compter de la réception par chaque partenaire, report au jour ouvré suivant ; sans réponse, le document est approuvé.",
+            "Caisse d'allocations familiales : reçu le lundi 29 juin 2026 ; sans réponse, approuvé à la fin du mercredi 15 juillet 2026 (dernier jour reporté du mardi 14 juillet 2026, non ouvré).",
+            "prefet : reçu le jeudi 25 juin 2026 ; sans réponse, approuvé à la fin du vendredi 10 juillet 2026.",
+            "Sans objection, le document est approuvé le mercredi 15 juillet 2026 à 24 h, dernier jour du partenaire qui l'a reçu le plus tard.",
+        ] {
+            assert!(
+                plans[0].explanation.contains(&line.to_string()),
+                "{line}\n{:?}",
+                plans[0].explanation
+            );
+        }
+        inputs.answers.insert(
+            "caf".into(),
+            PartnerAnswer::Objection {
+                on: d("2026-07-02"),
+                reason: "logo absent".into(),
+            },
+        );
+        assert_eq!(
+            run(&p, &inputs, "2026-07-03")[0].state,
+            StepState::Blocked("objection de Caisse d'allocations familiales".into())
+        );
+    }
+
+    #[test]
+    fn a_school_date_is_named() {
+        let p = proc(
+            r#"
+id = "ecole"
+nom = "École"
+prefixe = "ECO"
+public = "dossier"
+[[etapes]]
+id = "bilan"
+nom = "Bilan"
+role = "dasen"
+depuis = "@rentree_suivante"
+delai = { jours = 0, report = "forward" }
+"#,
+        );
+        let inputs = CaseInputs {
+            opened: Some(d("2025-11-03")),
+            ..Default::default()
+        };
+        let plans = run(&p, &inputs, "2025-11-03");
+        assert!(
+            plans[0]
+                .explanation
+                .contains(&"Rentrée de l'année scolaire 2026-2027 : mardi 1er septembre 2026.".to_string()),
+            "{:?}",
+            plans[0].explanation
+        );
     }
 }

@@ -122,11 +122,20 @@ pub enum Command {
         /// the families' hours (recorded in the audit).
         confirmed: bool,
     },
+    /// `!rdv REF ETAPE annuler`
+    CancelAppointment { case: CaseRef, step: String },
     /// `!bilan-rdv REF ETAPE venu|venu-accompagne|absent|excuse`
     Outcome {
         case: CaseRef,
         step: String,
         outcome: MeetingOutcome,
+    },
+    /// `!simuler REF EVENEMENT DATE`: how the case's dates would move if
+    /// the event had that date; nothing is written.
+    Simulate {
+        case: CaseRef,
+        event: String,
+        on: NaiveDate,
     },
     /// `!ack ID`
     Ack(i64),
@@ -214,7 +223,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         name: "rdv",
         aliases: &["rendez-vous", "appointment"],
-        usage: "!rdv REF ETAPE DATE HEURE [MINUTES] [confirme]",
+        usage: "!rdv REF ETAPE DATE HEURE [MINUTES] [confirme], ou !rdv REF ETAPE annuler",
         purpose: "fixe le rendez-vous d'une étape ; les parents reçoivent l'avis dans leur langue",
     },
     Verb {
@@ -222,6 +231,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["bilan"],
         usage: "!bilan-rdv REF ETAPE venu|venu-accompagne|absent|excuse",
         purpose: "note ce qu'a donné le rendez-vous avec la famille ; « absent » demande un nouveau rendez-vous",
+    },
+    Verb {
+        name: "simuler",
+        aliases: &["simulation", "simulate"],
+        usage: "!simuler REF EVENEMENT DATE",
+        purpose: "montre comment les dates d'un dossier changeraient si un événement avait cette date, sans rien enregistrer",
     },
     Verb {
         name: "ack",
@@ -239,7 +254,7 @@ pub const VERBS: &[Verb] = &[
         name: "communication",
         aliases: &["comm"],
         usage: "!communication CONVENTION titre",
-        purpose: "soumet un document aux partenaires de la convention (art. 8)",
+        purpose: "soumet un document aux partenaires de la convention (article 8)",
     },
     Verb {
         name: "recu",
@@ -263,7 +278,7 @@ pub const VERBS: &[Verb] = &[
         name: "resiliation",
         aliases: &["terminate"],
         usage: "!resiliation CONVENTION DATE_RECEPTION [DATE_DEMANDE]",
-        purpose: "calcule et enregistre la résiliation d'une convention (art. 9)",
+        purpose: "calcule et enregistre la résiliation d'une convention (article 9)",
     },
     Verb {
         name: "connexion",
@@ -458,6 +473,18 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 confirmed,
             })
         }
+        "rdv"
+            if args.len() == 3
+                && matches!(
+                    args[2].to_lowercase().as_str(),
+                    "annuler" | "annule" | "annulé" | "cancel"
+                ) =>
+        {
+            Ok(Command::CancelAppointment {
+                case: case_ref(args[0])?,
+                step: ident(args[1], "Nom d'étape")?,
+            })
+        }
         "rdv" => {
             exact(4..=6)?;
             let confirmed = args.len() > 4 && is_confirm(args[args.len() - 1]);
@@ -485,6 +512,14 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 at: on.and_time(time),
                 minutes,
                 confirmed,
+            })
+        }
+        "simuler" => {
+            exact(3..=3)?;
+            Ok(Command::Simulate {
+                case: case_ref(args[0])?,
+                event: ident(args[1], "Nom d'événement")?,
+                on: date(args[2])?,
             })
         }
         "bilan-rdv" => {
@@ -755,6 +790,29 @@ mod tests {
             }
         );
         assert!(err("!date PDI-2026-0002 stage_debut 2026-03-02 peut-etre").contains("seul « confirme »"));
+        assert_eq!(
+            ok("!simuler par-2026-0014 saisine_recue 14/12/2026"),
+            Command::Simulate {
+                case: r("PAR-2026-0014"),
+                event: "saisine_recue".into(),
+                on: d("2026-12-14")
+            }
+        );
+        assert_eq!(
+            ok("/simulate PAR-2026-0014 saisine_recue 2026-12-14"),
+            Command::Simulate {
+                case: r("PAR-2026-0014"),
+                event: "saisine_recue".into(),
+                on: d("2026-12-14")
+            }
+        );
+        let e = err("!simuler PAR-2026-0014 M.Dupont 2026-12-14");
+        assert!(
+            e.contains("Nom d'événement invalide") && !e.contains("Dupont"),
+            "{e}"
+        );
+        assert!(err("!simuler PAR-2026-0014 saisine_recue").contains("Il manque"));
+        assert!(err("!simuler PAR-2026-0014 saisine_recue 2026-02-30").contains("Date invalide"));
         assert_eq!(
             ok("!bilan-rdv PAR-2026-0014 entretien venu-accompagne"),
             Command::Outcome {

@@ -32,7 +32,7 @@ impl Roll {
 
     /// The policy in words, without parentheses: rule descriptions are
     /// quoted inside other sentences and parentheses.
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Roll::Forward => "report au jour ouvré suivant",
             Roll::None => "jamais prolongé",
@@ -220,6 +220,15 @@ impl Rule {
 
     /// The rule in words, in French.
     pub fn describe(&self) -> String {
+        let mut s = self.describe_period();
+        s.push_str(", ");
+        s.push_str(self.roll.describe());
+        s
+    }
+
+    /// The rule in words without its roll policy ("15 jours", "3 mois,
+    /// délai franc"): [`Roll::describe`] says that.
+    pub fn describe_period(&self) -> String {
         let mut s = match self.direction {
             Direction::After => self.period.to_string(),
             Direction::Before if self.period.is_zero() => self.period.to_string(),
@@ -231,8 +240,6 @@ impl Rule {
         if self.inclusive {
             s.push_str(", jour de départ compris");
         }
-        s.push_str(", ");
-        s.push_str(self.roll.describe());
         s
     }
 }

@@ -120,6 +120,8 @@ pub struct Counts {
     pub reached_orally: u64,
     /// Answers to a notice ("je viendrai", "rappelez-moi").
     pub answers: u64,
+    /// Regular follow-up meetings held (steps that come back).
+    pub follow_ups: u64,
     /// Per procedure (its name): steps done by their date, and late.
     pub deadlines: Vec<(String, u64, u64)>,
 }
@@ -142,6 +144,10 @@ impl Counts {
                 masked(self.reached_orally),
             ),
             ("Réponses reçues aux avis".to_string(), masked(self.answers)),
+            (
+                "Points de suivi réguliers tenus".to_string(),
+                masked(self.follow_ups),
+            ),
         ];
         for (procedure, met, late) in &self.deadlines {
             rows.push((format!("{procedure} : échéances tenues"), masked(*met)));

@@ -65,6 +65,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Sent before or on the last day: the only reminders an information
+    /// date has (it is never late).
+    pub fn by_the_day(&self) -> bool {
+        matches!(self, Kind::Before(_) | Kind::OnDay)
+    }
+
     pub fn code(&self) -> String {
         match self {
             Kind::Before(n) => format!("avant-{n}"),

@@ -351,7 +351,9 @@ impl Scope {
         self.place()
     }
 
-    fn year_label(self, year: SchoolYear) -> String {
+    /// The school year as the scope names it ("2025-2026", or "2026" where
+    /// the school year is the calendar year).
+    pub fn year_label(self, year: SchoolYear) -> String {
         match self {
             Scope::Academie(a) => a.zone().year_label(year),
             Scope::Zone(z) => z.year_label(year),
@@ -532,6 +534,12 @@ impl SchoolCalendar {
         &self.as_of
     }
 
+    /// The day of the snapshot as a sentence says it ("jeudi 29 janvier
+    /// 2026"); as given when it is not a date.
+    fn as_of_words(&self) -> String {
+        crate::french::parse_date(&self.as_of).map_or_else(|_| self.as_of.clone(), long_date)
+    }
+
     pub fn periods(&self) -> &[Period] {
         &self.periods
     }
@@ -596,7 +604,7 @@ impl SchoolCalendar {
             year,
             label: scope.year_label(year),
             place: scope.place(),
-            as_of: self.as_of.clone(),
+            as_of: self.as_of_words(),
         }
     }
 
@@ -613,7 +621,7 @@ impl SchoolCalendar {
         let Some((_, first)) = rentrees.first_key_value() else {
             return Err(SchoolError::NoData {
                 place: scope.place(),
-                as_of: self.as_of.clone(),
+                as_of: self.as_of_words(),
             });
         };
         if date < *first {
@@ -626,7 +634,7 @@ impl SchoolCalendar {
         let Some((year, rentree)) = rentrees.iter().rev().find(|(_, r)| **r <= date) else {
             return Err(SchoolError::NoData {
                 place: scope.place(),
-                as_of: self.as_of.clone(),
+                as_of: self.as_of_words(),
             });
         };
         match rentrees.get(&SchoolYear(year.0 + 1)) {
@@ -640,7 +648,7 @@ impl SchoolCalendar {
             _ => Err(SchoolError::BeyondData {
                 date: long_date(date),
                 last: long_date(*rentree),
-                as_of: self.as_of.clone(),
+                as_of: self.as_of_words(),
                 place: scope.place(),
             }),
         }
@@ -656,7 +664,7 @@ impl SchoolCalendar {
                 year,
                 label: scope.year_label(year),
                 place: scope.place(),
-                as_of: self.as_of.clone(),
+                as_of: self.as_of_words(),
             })
     }
 
@@ -768,7 +776,7 @@ impl SchoolCalendar {
         }
         answer.ok_or_else(|| SchoolError::NoData {
             place: METROPOLE.into(),
-            as_of: self.as_of.clone(),
+            as_of: self.as_of_words(),
         })
     }
 

@@ -73,6 +73,8 @@ const FRAME: &[&str] = &[
     "reponse-rappel",
     "reference",
     "signature",
+    "annule-titre",
+    "annule",
 ];
 
 /// A notice ready to send.
@@ -267,11 +269,38 @@ impl Templates {
         text(self.language_for(lang)).or_else(|_| text("fr"))
     }
 
+    /// The cancellation of an appointment: what is cancelled, the
+    /// reference and who signs.
+    fn cancellation(&self, lang: &str, a: &NoticeArgs) -> Result<(String, String), NoticeError> {
+        let args = self.args(lang, a)?;
+        let body = format!(
+            "{}\n{}\n{}",
+            self.format(lang, "annule", &args)?,
+            self.format(lang, "reference", &args)?,
+            self.format(lang, "signature", &args)?
+        );
+        Ok((self.format(lang, "annule-titre", &args)?, body))
+    }
+
+    /// The notice that an appointment is cancelled, in `lang` with the
+    /// French alongside.
+    pub fn render_cancellation(&self, lang: &str, a: &NoticeArgs) -> Result<Rendered, NoticeError> {
+        self.render_with(lang, |l| self.cancellation(l, a))
+    }
+
     /// Renders `notice` for a reader of `lang`; a translation keeps the
     /// French text alongside.
     pub fn render(&self, notice: &str, lang: &str, a: &NoticeArgs) -> Result<Rendered, NoticeError> {
+        self.render_with(lang, |l| self.one(l, notice, a))
+    }
+
+    fn render_with(
+        &self,
+        lang: &str,
+        one: impl Fn(&str) -> Result<(String, String), NoticeError>,
+    ) -> Result<Rendered, NoticeError> {
         let lang = self.language_for(lang);
-        let (fr_subject, fr_body) = self.one("fr", notice, a)?;
+        let (fr_subject, fr_body) = one("fr")?;
         if lang == "fr" {
             return Ok(Rendered {
                 lang: "fr".into(),
@@ -280,7 +309,7 @@ impl Templates {
                 text: fr_body,
             });
         }
-        let (subject, body) = self.one(lang, notice, a)?;
+        let (subject, body) = one(lang)?;
         let heading = self.format(lang, "version-francaise", &FluentArgs::new())?;
         Ok(Rendered {
             lang: lang.to_string(),
@@ -495,6 +524,8 @@ reponse-oui = Je viendrai
 reponse-rappel = Rappelez-moi
 reference = Dossier { $reference }.
 signature = { $signataire }, { $telephone }.
+annule-titre = Annulé : { $date }
+annule = Le rendez-vous du { $date } à { $heure } est annulé.
 ";
 
     const AR: &str = "\
@@ -511,6 +542,8 @@ reponse-oui = سأحضر
 reponse-rappel = اتصلوا بي
 reference = { $reference }
 signature = { $signataire } { $telephone }
+annule-titre = ألغي { $date }
+annule = ألغي { $date } { $heure }
 ";
 
     fn args() -> NoticeArgs {

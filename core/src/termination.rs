@@ -10,6 +10,9 @@ use crate::deadline::{self, Deadline, DeadlineError, Period, Roll, Rule};
 use crate::french::long_date;
 use crate::school::{SchoolCalendar, SchoolError, SchoolYear, Scope};
 
+/// What an explanation says when the two readings of art. 9 differ.
+pub const DIVERGE: &str = "Les deux lectures donnent des dates différentes : c'est à vous de trancher.";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TerminationError {
     #[error(transparent)]
@@ -42,21 +45,21 @@ impl Termination {
             long_date(self.next_rentree)
         ));
         lines.push(format!(
-            "Lecture retenue : la plus tardive du lendemain du préavis ({}) et de cette rentrée, soit {}.",
+            "Lecture retenue : la résiliation prend effet à la plus tardive de deux dates, le lendemain de la fin du préavis ({}) ou cette rentrée : {}.",
             long_date(after_notice),
             long_date(self.effective)
         ));
         match &self.effective_at_rentree {
             Ok(d) => lines.push(format!(
-                "Autre lecture (effet à une rentrée seulement) : {}.",
+                "Autre lecture, où la résiliation ne prend effet qu'à une rentrée : {}.",
                 long_date(*d)
             )),
             Err(e) => lines.push(format!(
-                "Autre lecture (effet à une rentrée seulement) : non calculable, {e}."
+                "Autre lecture, où la résiliation ne prend effet qu'à une rentrée : date impossible à calculer, {e}."
             )),
         }
         if self.diverge {
-            lines.push("Les deux lectures divergent : décision humaine requise.".to_string());
+            lines.push(DIVERGE.to_string());
         }
         lines
     }
@@ -196,7 +199,7 @@ impl TermDeadline {
             ),
         ];
         if self.diverge {
-            lines.push("Les deux lectures divergent : décision humaine requise.".to_string());
+            lines.push(DIVERGE.to_string());
         }
         lines
     }
@@ -282,7 +285,7 @@ mod tests {
         assert_eq!(t.effective, d("2025-10-16"));
         assert_eq!(t.effective_at_rentree, Ok(d("2026-09-01")));
         assert!(t.diverge);
-        assert!(t.explanation().join(" ").contains("décision humaine"));
+        assert!(t.explanation().contains(&DIVERGE.to_string()));
     }
 
     #[test]

@@ -46,6 +46,9 @@ reponse-rappel = I cannot come, call me back
 reference = On the phone, give this case number: { $reference }.
 signature = { $signataire }. Phone: { $telephone }.
 
+annule-titre = Meeting cancelled: { $date }
+annule = The meeting on { $date } at { $heure } is cancelled. You do not need to come. We will call you to find another date. A question? Call { $telephone }.
+
 ## The page where the family answers
 page-titre = Your answer for the meeting
 page-oui = You will come to the meeting on { $date } at { $heure }? Confirm with the button.

@@ -55,6 +55,9 @@ reponse-rappel = Je ne peux pas venir, rappelez-moi
 reference = Au téléphone, donnez ce numéro de dossier : { $reference }.
 signature = { $signataire }. Téléphone : { $telephone }.
 
+annule-titre = Rendez-vous annulé : { $date }
+annule = Le rendez-vous du { $date } à { $heure } est annulé. Vous n'avez pas à venir. Nous vous appelons pour trouver une autre date. Une question ? Appelez le { $telephone }.
+
 ## La page où la famille répond
 page-titre = Votre réponse pour le rendez-vous
 page-oui = Vous viendrez au rendez-vous du { $date } à { $heure } ? Confirmez avec le bouton.

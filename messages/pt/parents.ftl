@@ -46,6 +46,9 @@ reponse-rappel = Não posso ir, liguem-me
 reference = Ao telefone, indique este número de processo: { $reference }.
 signature = { $signataire }. Telefone: { $telephone }.
 
+annule-titre = Reunião cancelada: { $date }
+annule = A reunião de { $date } às { $heure } foi cancelada. Não precisa de vir. Vamos ligar-lhe para encontrar outra data. Alguma pergunta? Ligue para { $telephone }.
+
 ## A página onde a família responde
 page-titre = A sua resposta para a reunião
 page-oui = Vem à reunião de { $date } às { $heure }? Confirme com o botão.

@@ -46,6 +46,9 @@ reponse-rappel = Gelemiyorum, beni arayın
 reference = Telefonda bu dosya numarasını söyleyin: { $reference }.
 signature = { $signataire }. Telefon: { $telephone }.
 
+annule-titre = Görüşme iptal edildi: { $date }
+annule = { $date }, saat { $heure } görüşmesi iptal edildi. Gelmenize gerek yok. Başka bir tarih bulmak için sizi arayacağız. Bir sorunuz mu var? { $telephone } numarasını arayın.
+
 ## Ailenin yanıt verdiği sayfa
 page-titre = Görüşme için yanıtınız
 page-oui = { $date }, saat { $heure } görüşmesine gelecek misiniz? Düğmeyle onaylayın.

@@ -5,6 +5,9 @@ ALTER TABLE appointments ADD COLUMN sequence BIGINT NOT NULL DEFAULT 0;
 -- What came of it (venu, venu_accompagne, absent, excuse), once held.
 ALTER TABLE appointments ADD COLUMN outcome TEXT;
 ALTER TABLE appointments ADD COLUMN outcome_on TEXT COLLATE "C";
+-- Cancelled: the row stays for the cancellation notice (same event,
+-- higher SEQUENCE, METHOD:CANCEL); every list ignores it.
+ALTER TABLE appointments ADD COLUMN cancelled_at TEXT COLLATE "C";
 ALTER TABLE appointments ADD COLUMN previous_at TEXT COLLATE "C";
 
 -- A family's answer to a notice ("je viendrai", "rappelez-moi"), one per

@@ -5,6 +5,9 @@ ALTER TABLE appointments ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
 -- What came of it (venu, venu_accompagne, absent, excuse), once held.
 ALTER TABLE appointments ADD COLUMN outcome TEXT;
 ALTER TABLE appointments ADD COLUMN outcome_on TEXT;
+-- Cancelled: the row stays for the cancellation notice (same event,
+-- higher SEQUENCE, METHOD:CANCEL); every list ignores it.
+ALTER TABLE appointments ADD COLUMN cancelled_at TEXT;
 ALTER TABLE appointments ADD COLUMN previous_at TEXT;
 
 -- A family's answer to a notice ("je viendrai", "rappelez-moi"), one per

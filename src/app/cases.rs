@@ -76,17 +76,24 @@ impl App {
         Ok(cal)
     }
 
-    /// Recomputes and stores the plan of a case, inside `conn`'s transaction.
+    /// Recomputes and stores the plan of a case, inside `conn`'s
+    /// transaction, with the rules it was planned with (`app::versions`):
+    /// a procedure file changed since moves none of its dates.
     pub(super) async fn replan(&self, conn: &mut AnyConnection, case: &CaseRow) -> Result<Vec<StepPlan>> {
-        let proc = self.procedure(&case.procedure)?;
-        let (plans, calendar) = self.plan_of(conn, case).await?;
+        let rules = self.case_rules(conn, case).await?;
+        if rules.recorded.is_none() {
+            self.record_rules(conn, case).await?;
+        }
+        let proc = &*rules.proc;
+        let inputs = Store::inputs(conn, case).await?;
+        let (plans, calendar) = self.plan_with(conn, case, proc, &inputs).await?;
         // When the scheduler should look at each step: its first reminder;
         // the scheduler then walks forward from there.
         let next: Vec<_> = plans
             .iter()
             .map(|p| {
                 let def = proc.step(&p.step)?;
-                let due = p.due.filter(|_| p.state.is_pending())?;
+                let due = p.due.filter(|_| p.state.is_reminded())?;
                 let pending = PendingStep {
                     case_ref: &case.reference,
                     step: &p.step,
@@ -95,8 +102,10 @@ impl App {
                     policy: &def.reminders,
                 };
                 let until = due + Duration::days(400);
+                // An information date has no late reminder.
                 reminder::intents(&pending, &calendar, &self.options.hours, until)
-                    .first()
+                    .into_iter()
+                    .find(|i| p.state.is_pending() || i.kind.by_the_day())
                     .map(|i| i.send_at)
             })
             .collect();
@@ -104,19 +113,31 @@ impl App {
         Ok(plans)
     }
 
-    /// The plan of a case as its stored inputs give it, without saving.
+    /// The plan of a case as its stored inputs give it, with its own
+    /// rules, without saving.
     pub(super) async fn plan_of(
         &self,
         conn: &mut AnyConnection,
         case: &CaseRow,
     ) -> Result<(Vec<StepPlan>, Calendar)> {
-        let proc = self.procedure(&case.procedure)?;
+        let rules = self.case_rules(conn, case).await?;
         let inputs = Store::inputs(conn, case).await?;
+        self.plan_with(conn, case, &rules.proc, &inputs).await
+    }
+
+    /// The plan of `case` with `proc` and `inputs`, without saving.
+    pub(super) async fn plan_with(
+        &self,
+        conn: &mut AnyConnection,
+        case: &CaseRow,
+        proc: &Procedure,
+        inputs: &case::CaseInputs,
+    ) -> Result<(Vec<StepPlan>, Calendar)> {
         let calendar = Self::calendar(conn, case).await?;
         let school_scope = school_scope(&case.departement, case.zone.as_deref());
         let plans = case::plan(
             proc,
-            &inputs,
+            inputs,
             Env {
                 calendar: &calendar,
                 school: &self.school,
@@ -429,7 +450,9 @@ impl App {
         let case = Store::case_by_ref(&mut tx, reference)
             .await?
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
-        let proc = self.procedure(&case.procedure)?.clone();
+        // The rules the case was planned with, even if its file changed
+        // since (`app::versions`): they check and compute the changes.
+        let proc = self.case_rules(&mut tx, &case).await?.proc;
         let today = self.today();
         // Dates already out of order (kept on an earlier confirmation) do
         // not block other changes.

@@ -207,6 +207,9 @@ impl App {
                 on,
                 confirmed,
             } => self.cmd_set_event(&c, case, event, on, confirmed).await,
+            Command::Simulate { case, event, on } => {
+                self.simulate(c.place, &c.actor, &case, &event, on).await
+            }
             Command::Ack(id) => self.ack(c.place, &c.actor, id, &c.who).await,
             Command::Link(code) => self.link(channel, external_id, &code).await,
             Command::Appointment {
@@ -216,6 +219,12 @@ impl App {
                 minutes,
                 confirmed,
             } => self.cmd_appointment(&c, case, step, at, minutes, confirmed).await,
+            Command::CancelAppointment { case, step } => {
+                let row = self.visible_case(c.place, &case).await?;
+                self.scope_check(Some(&c.actor), &row, Action::Step(&step))
+                    .await?;
+                self.cancel_appointment(case.as_str(), &step, &c.who).await
+            }
             Command::Outcome { case, step, outcome } => {
                 let row = self.visible_case(c.place, &case).await?;
                 self.scope_check(Some(&c.actor), &row, Action::Step(&step))
@@ -585,12 +594,15 @@ impl App {
             }
             for (label, d) in &s.also {
                 text.push_str(&format!(
-                    "\n{label} : {}.",
+                    "\n{} : {}.",
+                    echeancier_core::french::capitalize(label),
                     echeancier_core::french::long_date(*d)
                 ));
             }
             if s.needs_decision {
-                text.push_str("\n⚠ Les deux lectures de l'article 9 divergent : décision humaine requise.");
+                text.push_str(
+                    "\n⚠ Les deux lectures de l'article 9 donnent des dates différentes : c'est à vous de trancher.",
+                );
             }
             if s.state == crate::store::StepStatus::Error {
                 text.push_str(&format!("\n{}", s.state_detail.clone().unwrap_or_default()));
@@ -779,7 +791,20 @@ impl App {
     ) -> Result<String> {
         let until = today + Duration::days(horizon.days() as i64);
         let mut hidden = 0usize;
-        let rows = self.store.pending_steps_until(until).await?;
+        let mut rows = self.store.pending_steps_until(until).await?;
+        // Information dates to come, among the others: never late.
+        let procedures = self.information_procedures();
+        let info = self
+            .store
+            .info_steps(&crate::store::web::InfoQuery {
+                procedures: &procedures,
+                from: today,
+                until,
+                within: None,
+                limit: 1000,
+            })
+            .await?;
+        super::office::merge_by_date(&mut rows, info);
         let mut late = Vec::new();
         let mut coming = Vec::new();
         for (case, step) in rows {

@@ -86,6 +86,8 @@ enum Entry {
         role: String,
         due: NaiveDate,
         late: bool,
+        /// A date given for information (never late).
+        information: bool,
     },
     Appointment {
         reference: String,
@@ -136,10 +138,19 @@ fn event(entry: &Entry, web_url: Option<&str>, now: DateTime<Utc>) -> icalendar:
             role,
             due,
             late,
+            information,
         } => {
             let uid_local = format!("{reference}.{step}.{due}");
-            let summary = format!("{reference} : {step_name} ({role})");
-            let what = if *late {
+            let summary = if *information {
+                format!("{reference} : {step_name} ({role}), pour information")
+            } else {
+                format!("{reference} : {step_name} ({role})")
+            };
+            let what = if *information {
+                format!(
+                    "Date donnée pour information, jamais en retard : étape « {step_name} » du dossier {reference}"
+                )
+            } else if *late {
                 format!("Échéance dépassée de l'étape « {step_name} » du dossier {reference}")
             } else {
                 format!("Échéance de l'étape « {step_name} » du dossier {reference}")
@@ -310,6 +321,7 @@ impl App {
                     role: one_line(self.library.roles.name(&step.role)),
                     due,
                     late,
+                    information: step.state == crate::store::StepStatus::Info,
                 });
             }
         }
@@ -418,6 +430,7 @@ mod tests {
                 role: "Chef d'établissement".into(),
                 due: NaiveDate::from_ymd_opt(2026, 3, 5).expect("date"),
                 late: false,
+                information: false,
             },
             Entry::Appointment {
                 reference: "PAR-2026-0003".into(),

@@ -93,7 +93,7 @@ impl App {
         // A corrected outcome or a changed answer counts once: the last.
         let mut outcomes: BTreeMap<(String, String, String), String> = BTreeMap::new();
         let mut answers: BTreeMap<(String, String, String, String), ()> = BTreeMap::new();
-        for (case, action, detail) in &data.audit {
+        for (case, procedure, action, detail) in &data.audit {
             let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
             let field = |k: &str| {
                 d[k].as_str()
@@ -107,6 +107,16 @@ impl App {
                         (case.clone(), field("etape"), field("rendez_vous")),
                         field("bilan"),
                     );
+                }
+                // A recurring meeting (`repetition`) held.
+                "etape_faite"
+                    if self
+                        .library
+                        .get(procedure)
+                        .and_then(|p| p.step(&field("etape")))
+                        .is_some_and(|s| s.repeat.is_some()) =>
+                {
+                    counts.follow_ups += 1;
                 }
                 "reponse_famille" => {
                     answers.insert(

@@ -32,6 +32,7 @@ mod links;
 mod notices;
 pub mod office;
 mod status;
+pub mod versions;
 
 /// Who made a change, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +299,9 @@ pub struct App {
     pub(crate) options: Arc<Options>,
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     link_attempts: Arc<LinkLimiter>,
+    /// The procedure files loaded and their digests, and the earlier
+    /// versions some cases still follow.
+    versions: Arc<versions::Versions>,
 }
 
 /// Five attempts, then one more every twelve minutes: a 40-bit code
@@ -326,6 +330,7 @@ const MAX_TEXT: usize = 500;
 impl App {
     pub fn new(store: Store, library: Library, clock: Arc<dyn Clock>) -> App {
         App {
+            versions: Arc::new(versions::Versions::new(&library)),
             store,
             library: Arc::new(library),
             school: Arc::new(SchoolCalendar::embedded()),

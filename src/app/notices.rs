@@ -321,6 +321,46 @@ impl App {
             }
         }
         record(&mut tx, who, now, Some(case.reference.clone()), "rendez_vous", json!({"etape": step, "debut": at.to_string(), "minutes": minutes, "avis": notices, "appels": calls, "courriers": letters, "confirme": confirmed && (outside || late), "au_dela_date_legale": late, "hors_heures_familles": outside})).await?;
+        // Setting this appointment is convoking: the steps it completes
+        // are done today (`rendez_vous_termine`).
+        let today = self.clock.today(calendar.id);
+        let done = Store::steps(&mut tx, case.id).await?;
+        for other in &def.appointment_completes {
+            let pending = done.iter().any(|s| &s.step == other && s.state.is_pending());
+            if pending {
+                Store::set_done(&mut tx, case.id, other, today).await?;
+                record(
+                    &mut tx,
+                    who,
+                    now,
+                    Some(case.reference.clone()),
+                    "etape_faite",
+                    json!({"etape": other, "date": today.to_string(), "par": "rendez_vous"}),
+                )
+                .await?;
+            }
+        }
+        if !def.appointment_completes.is_empty() {
+            self.replan(&mut tx, &case).await?;
+        }
+        // Who attends is told the date (`presents`); the step's own role
+        // is the one setting it.
+        for role in def.present_roles.iter().filter(|r| **r != def.role) {
+            let r = NewReminder {
+                key: format!("{}/{step}/rdv-{stamp}/fixe-{role}", case.reference),
+                case_id: Some(case.id),
+                step: Some(step.to_string()),
+                due_on: Some(at.date()),
+                kind: MessageKind::AppointmentSet,
+                role: Some(role.clone()),
+                send_at: not_before,
+                late: false,
+                payload: json!({"present": def.present_roles.contains(role)}),
+            };
+            // News, not a task: it waits for working hours.
+            let to = self.destinations(&mut tx, &case, role).await?;
+            Store::decide(&mut tx, &r, &to, not_before, None, now).await?;
+        }
         tx.commit().await?;
         Ok(Decided {
             emails: notices,
@@ -457,5 +497,88 @@ impl App {
         Err(AppError::Invalid(
             "Aucun rendez-vous n'est fixé : il n'y a pas encore d'avis à poster.".into(),
         ))
+    }
+}
+
+impl App {
+    /// Cancels a step's appointment: each family reached by email gets the
+    /// cancellation in their language, with the calendar event withdrawn
+    /// (same UID, higher SEQUENCE, METHOD:CANCEL). Returns the reply.
+    pub async fn cancel_appointment(&self, reference: &str, step: &str, who: &Who) -> Result<String> {
+        let mut tx = self.store.begin().await?;
+        let (case, def) = self.open_step(&mut tx, reference, step).await?;
+        let Some(a) = Store::appointment(&mut tx, case.id, step).await? else {
+            return Err(AppError::Invalid(format!(
+                "Aucun rendez-vous n'est fixé pour l'étape « {} ».",
+                def.name
+            )));
+        };
+        let now = self.clock.now();
+        let calendar = Self::calendar(&mut tx, &case).await?;
+        if crate::notice::local_to_utc(a.starts_at, calendar.id.time_zone()).is_some_and(|s| s <= now) {
+            return Err(AppError::Invalid(
+                "Ce rendez-vous a déjà eu lieu : notez plutôt son bilan (!bilan-rdv).".into(),
+            ));
+        }
+        Store::cancel_appointment(&mut tx, case.id, step, now).await?;
+        let not_before = self.options.hours.next_open(&calendar, now).unwrap_or(now);
+        let stamp = a.starts_at.format("%Y-%m-%dT%H%M");
+        let (mut emails, mut by_phone) = (0, 0);
+        for g in Store::guardians(&mut tx, case.id).await? {
+            if g.restricted {
+                continue;
+            }
+            let Some(email) = g.email.clone() else {
+                by_phone += 1;
+                continue;
+            };
+            let r = NewReminder {
+                key: format!("{}/{step}/rdv-{stamp}/annulation-{}", case.reference, g.id),
+                case_id: Some(case.id),
+                step: Some(step.to_string()),
+                due_on: Some(a.starts_at.date()),
+                kind: MessageKind::ParentNotice,
+                role: None,
+                send_at: not_before,
+                late: false,
+                payload: json!({"responsable": g.id, "annulation": true}),
+            };
+            let to = [Destination::new(Channel::Email, email)];
+            if Store::decide(&mut tx, &r, &to, not_before, None, now)
+                .await?
+                .is_some()
+            {
+                emails += 1;
+            }
+        }
+        record(
+            &mut tx,
+            who,
+            now,
+            Some(case.reference.clone()),
+            "rendez_vous_annule",
+            json!({"etape": step, "debut": a.starts_at.to_string(), "avis": emails}),
+        )
+        .await?;
+        tx.commit().await?;
+        let mut reply = format!(
+            "❌ {} : rendez-vous du {} à {} annulé ; {}.",
+            case.reference,
+            echeancier_core::french::long_date(a.starts_at.date()),
+            echeancier_core::french::time(a.starts_at.time()),
+            echeancier_core::french::count_or(
+                emails,
+                "aucun courriel ne part",
+                "courriel part",
+                "courriels partent"
+            )
+        );
+        if by_phone > 0 {
+            reply.push_str(&format!(
+                " {} sans courriel : prévenez par téléphone ou par courrier.",
+                echeancier_core::french::count(by_phone, "responsable", "responsables")
+            ));
+        }
+        Ok(reply)
     }
 }

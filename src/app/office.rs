@@ -11,7 +11,7 @@ use sha2::Digest;
 
 use crate::channel::Channel;
 use crate::store::outbox::{Destination, MessageKind, NewReminder};
-use crate::store::web::{AppointmentLine, CaseLine, CaseQuery};
+use crate::store::web::{AppointmentLine, CaseLine, CaseQuery, InfoQuery};
 use crate::store::{Appointment, AuditEntry, CaseRow, Guardian, StepRow, Store};
 
 use super::{App, AppError, Change, Result, Who, record};
@@ -69,6 +69,16 @@ pub struct Deadlines {
     pub appointments: Vec<AppointmentLine>,
     /// More rows matched than a page shows.
     pub truncated: bool,
+}
+
+/// `rows` and `more`, both by date then reference, as one list in that
+/// order (the steps of one case and day keep their order).
+pub(crate) fn merge_by_date(rows: &mut Vec<(CaseRow, StepRow)>, more: Vec<(CaseRow, StepRow)>) {
+    if more.is_empty() {
+        return;
+    }
+    rows.extend(more);
+    rows.sort_by(|(a, x), (b, y)| (x.due, &a.reference).cmp(&(y.due, &b.reference)));
 }
 
 /// The digest under which a token is stored: a copy of the database
@@ -174,6 +184,17 @@ impl App {
         Ok(self.store.case_lines(&q).await?)
     }
 
+    /// The id and reference prefix of each procedure with information
+    /// steps (`information = true`), for [`Store::info_steps`].
+    pub(crate) fn information_procedures(&self) -> Vec<(String, String)> {
+        self.library
+            .procedures
+            .values()
+            .filter(|p| p.steps.iter().any(|s| s.information))
+            .map(|p| (p.id.clone(), p.prefix.clone()))
+            .collect()
+    }
+
     /// Late steps, then those due within `weeks`, then appointments, of the
     /// cases in scope: only the steps the person may act on.
     pub async fn my_deadlines(
@@ -209,10 +230,23 @@ impl App {
         }
         roles.sort();
         roles.dedup();
-        let rows = self
+        let mut rows = self
             .store
             .scoped_pending_steps(&scopes, &roles, establishment, until, (MAX + 1) as i64)
             .await?;
+        // Information dates to come, among the others: never late.
+        let procedures = self.information_procedures();
+        let info = self
+            .store
+            .info_steps(&InfoQuery {
+                procedures: &procedures,
+                from: today,
+                until,
+                within: Some((&scopes, &roles, establishment)),
+                limit: (MAX + 1) as i64,
+            })
+            .await?;
+        merge_by_date(&mut rows, info);
         let mut out = Deadlines::default();
         for (case, step) in rows {
             let Some(proc) = self.library.get(&case.procedure) else {
@@ -756,7 +790,8 @@ impl App {
     }
 
     /// A reminder's case, step and due date while the step is still to do
-    /// (the one-click links of an email are valid that long).
+    /// or an information date (the one-click links of an email are valid
+    /// that long).
     pub async fn open_reminder_step(&self, reminder: i64) -> Result<Option<(String, String, NaiveDate)>> {
         let mut conn = self.store.pool().acquire().await?;
         let Some(r) = Store::reminder(&mut conn, reminder).await? else {
@@ -770,7 +805,7 @@ impl App {
         };
         let row = Store::step(&mut conn, case_id, &step).await?;
         Ok(match row {
-            Some(s) if case.open && s.state.is_pending() => s.due.map(|d| (case.reference, step, d)),
+            Some(s) if case.open && s.state.is_reminded() => s.due.map(|d| (case.reference, step, d)),
             _ => None,
         })
     }

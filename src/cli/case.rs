@@ -220,6 +220,39 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                 println!("{r}");
             }
         }
+        CaseCommand::ApplyProcedure { reference, tous } => {
+            let references = match reference {
+                Some(r) => vec![r.to_uppercase()],
+                None => {
+                    debug_assert!(*tous);
+                    app.pending_versions()
+                        .await?
+                        .into_iter()
+                        .map(|p| p.reference)
+                        .collect()
+                }
+            };
+            if references.is_empty() {
+                println!("Tous les dossiers ouverts suivent déjà la version actuelle de leur procédure.");
+            }
+            for r in references {
+                let applied = app.apply_procedure(&r, &who).await?;
+                let from = applied.from.as_ref().map_or_else(
+                    || "version non enregistrée".to_string(),
+                    |f| format!("version {}", f.version),
+                );
+                println!(
+                    "{} : {from} → version {} de la procédure {}.",
+                    applied.snapshot.case.reference, applied.to.version, applied.snapshot.case.procedure
+                );
+                if applied.moves.is_empty() {
+                    println!("  Aucune date ne change.");
+                }
+                for m in &applied.moves {
+                    println!("  • {}", m.line());
+                }
+            }
+        }
         CaseCommand::Close { reference } => {
             let snap = app
                 .apply(&reference.to_uppercase(), vec![Change::Close], &who)

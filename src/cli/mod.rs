@@ -244,6 +244,15 @@ pub enum CaseCommand {
     },
     /// Purge les dossiers clos dont la durée de conservation est échue
     Purge,
+    /// Applique à un dossier la version actuelle du fichier de sa procédure : ses dates sont recalculées avec les nouvelles règles, et le journal garde les deux versions (echeancier check --config liste les dossiers concernés)
+    ApplyProcedure {
+        /// Référence du dossier (par exemple PAR-2026-0001)
+        #[arg(value_name = "REFERENCE", required_unless_present = "tous")]
+        reference: Option<String>,
+        /// Applique la version actuelle à tous les dossiers ouverts qui suivent une version précédente
+        #[arg(long, conflicts_with = "reference")]
+        tous: bool,
+    },
 }
 
 #[derive(Debug, Args)]

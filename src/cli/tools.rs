@@ -12,8 +12,15 @@ use serde_json::json;
 use super::{
     DeadlineArgs, Failure, Outcome, TerminationArgs, amount_arg, calendar_arg, date_arg, input, print_json,
 };
+use std::sync::Arc;
+
+use echeancier_core::procedure::Library;
+
+use crate::app::App;
+use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::library;
+use crate::store::Store;
 
 pub fn deadline(a: &DeadlineArgs) -> Outcome {
     let start = date_arg(a.from.as_deref(), "from")?;
@@ -256,6 +263,8 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
                     println!("avertissement : {w}");
                 }
                 println!("{} : configuration valide.", path.display());
+                let explicit = procedures.map(|d| (lib.clone(), d.display().to_string()));
+                report_versions(&s, explicit)?;
             }
             Err(errors) => {
                 for e in &errors {
@@ -269,6 +278,99 @@ pub fn check(procedures: Option<&Path>, config: Option<&Path>) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The open cases of the configuration's database whose procedure file
+/// changed since they were planned, and how their dates would move with
+/// the file loaded: old date → new date, with both explanations. The
+/// procedures compared are `--procedures` when given (to try a folder
+/// before it is deployed), else those the daemon loads. Changes nothing.
+fn report_versions(settings: &Settings, explicit: Option<(Library, String)>) -> Outcome {
+    let (lib, where_) = match explicit {
+        Some(given) => given,
+        None => match &settings.procedures_dir {
+            Some(dir) => (
+                library::from_dir(dir).map_err(|e| input(e.to_string()))?,
+                dir.display().to_string(),
+            ),
+            None => (
+                library::embedded().map_err(|e| input(e.to_string()))?,
+                "procédures intégrées".to_string(),
+            ),
+        },
+    };
+    if let Some(db) = crate::daemon::sqlite_file(&settings.database_url)
+        && !db.exists()
+    {
+        println!("Dossiers : pas encore de base de données, rien à comparer aux procédures.");
+        return Ok(());
+    }
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure::Runtime(e.into()))?;
+    rt.block_on(async {
+        let store = match Store::open(&settings.database_url).await {
+            Ok(s) => s,
+            Err(e) => {
+                println!(
+                    "avertissement : base de données injoignable, les dossiers ne sont pas comparés aux procédures ({e})."
+                );
+                return Ok(());
+            }
+        };
+        let app = App::new(store, lib, Arc::new(SystemClock));
+        let pending = app.pending_versions().await?;
+        if pending.is_empty() {
+            println!("Dossiers : tous les dossiers ouverts suivent la version actuelle de leur procédure ({where_}).");
+            return Ok(());
+        }
+        let mut same_version: Vec<(&str, u32)> = pending
+            .iter()
+            .filter(|p| p.from.version == p.to.version)
+            .map(|p| (p.procedure.as_str(), p.to.version))
+            .collect();
+        same_version.dedup();
+        for (procedure, version) in same_version {
+            println!(
+                "avertissement : le fichier de la procédure {procedure} a changé sans que sa version change (version {version}) : augmentez version dans le fichier, pour que le journal des dossiers distingue les deux."
+            );
+        }
+        let (moving, still): (Vec<_>, Vec<_>) = pending
+            .iter()
+            .partition(|p| !p.moves.is_empty() || p.unreadable.is_some());
+        if !moving.is_empty() {
+            println!("Dossiers ouverts dont les dates changeraient avec les procédures actuelles ({where_}) :");
+        }
+        for p in &moving {
+            println!(
+                "{} — {}, version {} → version {} :",
+                p.reference, p.procedure, p.from.version, p.to.version
+            );
+            if p.unreadable.is_some() {
+                println!(
+                    "  ⚠ la version enregistrée ne se relit plus : ce dossier refuse toute modification tant que la nouvelle version ne lui est pas appliquée."
+                );
+            }
+            for m in &p.moves {
+                println!("  • {}", m.line());
+                for (label, lines) in [("avant", &m.explanation_before), ("après", &m.explanation_after)] {
+                    if lines.is_empty() {
+                        continue;
+                    }
+                    println!("    {label} :");
+                    for line in lines.iter() {
+                        println!("      {line}");
+                    }
+                }
+            }
+            println!("  Pour appliquer : echeancier case apply-procedure {}", p.reference);
+        }
+        if !still.is_empty() {
+            println!(
+                "{} une version précédente de leur procédure sans qu'aucune date ne change : echeancier case apply-procedure --tous les met à jour.",
+                echeancier_core::french::count(still.len(), "dossier suit", "dossiers suivent")
+            );
+        }
+        Ok(())
+    })
 }
 
 /// The data folder, the SQLite database and the folder of `.eml` files

@@ -16,7 +16,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
-use crate::channel::{Channel, Delivery, SendError, Sender, Sent};
+use crate::channel::{Channel, Delivery, SendError, Sender, Sent, technical};
 use crate::config::{EmailMode, SmtpSecurity};
 
 /// The TLS parameters for `host`: the public authorities (webpki's), and
@@ -248,7 +248,7 @@ impl Mailer {
             None => builder.multipart(body),
             Some(ics) => {
                 let calendar = ContentType::parse("text/calendar; method=REQUEST; charset=utf-8")
-                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                    .map_err(|e| SendError::Permanent(technical("à la préparation de l'invitation", e)))?;
                 let attachment: SinglePart =
                     Attachment::new("invitation.ics".into()).body(ics.clone(), calendar);
                 builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
@@ -269,10 +269,18 @@ impl Mailer {
                 // Parents' names and appointments: for this user only.
                 crate::files::write_private_async(&tmp, &message.formatted())
                     .await
-                    .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", tmp.display())))?;
-                tokio::fs::rename(&tmp, &path)
-                    .await
-                    .map_err(|e| SendError::Transient(format!("écriture de {} : {e}", path.display())))?;
+                    .map_err(|e| {
+                        SendError::Transient(technical(
+                            "à l'écriture du courriel",
+                            format!("{} : {e}", tmp.display()),
+                        ))
+                    })?;
+                tokio::fs::rename(&tmp, &path).await.map_err(|e| {
+                    SendError::Transient(technical(
+                        "à l'écriture du courriel",
+                        format!("{} : {e}", path.display()),
+                    ))
+                })?;
                 Ok(())
             }
             Transport::Smtp(pool) => match pool.send(message.envelope(), &message.formatted()).await {

@@ -613,7 +613,7 @@ fn send_failure(e: &matrix_sdk::Error) -> SendError {
                 None => std::time::Duration::from_secs(5),
             })
         }
-        _ => SendError::Transient(e.to_string()),
+        _ => SendError::Transient(crate::channel::technical("du serveur Matrix", e)),
     }
 }
 

@@ -23,7 +23,8 @@ impl Scheduler {
         let now = self.now();
         let today = self.app.clock.today(CalendarId::Metropole);
         let mut report = TickReport::default();
-        let last = match self.app.store.last_tick().await? {
+        let stored = self.app.store.last_tick().await?;
+        let last = match stored {
             Some(t) => t,
             // First start: today's reminders still go out, older ones never will.
             None => CalendarId::Metropole
@@ -33,8 +34,19 @@ impl Scheduler {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now),
         };
+        // Late means missed while the service was down. Before the first
+        // start nothing was missed: today's reminders leave on time.
+        let window = Window {
+            last,
+            now,
+            first_start: stored.is_none(),
+        };
+        // A case that cannot be recomputed (its procedure's earlier version
+        // no longer reads) is tried once a tick, not once a batch.
+        let mut tried = std::collections::BTreeSet::new();
         for _ in 0..20 {
             let refs = self.app.store.cases_to_refresh(today, 500).await?;
+            let refs: Vec<String> = refs.into_iter().filter(|r| tried.insert(r.clone())).collect();
             if refs.is_empty() {
                 break;
             }
@@ -56,7 +68,7 @@ impl Scheduler {
             let mut tx = self.app.store.begin().await?;
             for (case_id, step) in steps {
                 let (decided, late) = self
-                    .decide_step(&mut tx, &mut cache, case_id, &step, last, now)
+                    .decide_step(&mut tx, &mut cache, case_id, &step, window)
                     .await?;
                 report.decided += decided;
                 report.late += late;
@@ -64,7 +76,7 @@ impl Scheduler {
             tx.commit().await?;
         }
         self.app.metrics.reminders_decided.inc_by(report.decided as u64);
-        report.digests = self.decide_digests(last, now).await?;
+        report.digests = self.decide_digests(window).await?;
         // Retention, once a day.
         let day = today.to_string();
         if self.app.store.chat_state("retention.last").await?.as_deref() != Some(day.as_str()) {
@@ -84,9 +96,9 @@ impl Scheduler {
         cache: &mut Cache,
         case_id: i64,
         step: &str,
-        last: DateTime<Utc>,
-        now: DateTime<Utc>,
+        window: Window,
     ) -> Result<(usize, usize), AppError> {
+        let Window { last, now, .. } = window;
         let Some(case) = Store::case_by_id(tx, case_id).await? else {
             return Ok((0, 0));
         };
@@ -97,7 +109,7 @@ impl Scheduler {
             Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };
-        let Some(due) = row.due.filter(|_| row.state.is_pending()) else {
+        let Some(due) = row.due.filter(|_| row.state.is_reminded()) else {
             Store::set_next_reminder(tx, case_id, step, None).await?;
             return Ok((0, 0));
         };
@@ -117,12 +129,16 @@ impl Scheduler {
             due,
             policy: &def.reminders,
         };
-        let all = reminder::intents(
+        let mut all = reminder::intents(
             &pending,
             &calendar,
             &self.app.options.hours,
             due + Duration::days(400),
         );
+        // An information date is never late: no overdue reminder, no escalation.
+        if !row.state.is_pending() {
+            all.retain(|i| i.kind.by_the_day());
+        }
         let acked = Store::step_acknowledged(tx, case_id, step, due).await?;
         let fresh: Vec<_> = all
             .iter()
@@ -141,7 +157,7 @@ impl Scheduler {
             if acked && matches!(intent.kind, Kind::Overdue(_)) {
                 continue;
             }
-            let late = now - intent.send_at > GRACE;
+            let late = window.late(intent.send_at);
             let mut role = intent.role.clone();
             let mut skipped: Option<&str> = None;
             if matches!(intent.kind, Kind::Overdue(_)) && late && Some(intent.kind) != last_overdue {
@@ -231,7 +247,8 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn decide_digests(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize, AppError> {
+    async fn decide_digests(&self, window: Window) -> Result<usize, AppError> {
+        let Window { last, now, .. } = window;
         let tz = CalendarId::Metropole.time_zone();
         let mut count = 0;
         for d in &self.digests {
@@ -267,7 +284,7 @@ impl Scheduler {
                     kind: MessageKind::Digest,
                     role: None,
                     send_at: at,
-                    late: now - at > GRACE,
+                    late: window.late(at),
                     payload: json!({"personne": person, "mois": d.month}),
                 };
                 if Store::decide(&mut conn, &r, &[to], now, None, now)
@@ -279,6 +296,24 @@ impl Scheduler {
             }
         }
         Ok(count)
+    }
+}
+
+/// What one tick decides: what fell due after `last`, up to `now`.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    last: DateTime<Utc>,
+    now: DateTime<Utc>,
+    /// No tick was ever stored: `last` is the start of today, and nothing
+    /// was missed.
+    first_start: bool,
+}
+
+impl Window {
+    /// Whether a message planned at `at` leaves late: after the grace
+    /// period, and not on the first start (which is no downtime).
+    fn late(&self, at: DateTime<Utc>) -> bool {
+        !self.first_start && self.now - at > GRACE
     }
 }
 

@@ -117,7 +117,8 @@ impl Scheduler {
                 }
                 Err(e) => {
                     tracing::error!(key = %job.key, error = %e, "rendering failed");
-                    self.fail(&job, &format!("rendu impossible : {e}"), now).await?;
+                    let error = crate::channel::technical("au rendu du message", &e);
+                    self.fail(&job, &error, now).await?;
                     report.failed += 1;
                 }
             }

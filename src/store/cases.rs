@@ -214,8 +214,9 @@ impl Store {
             }
         }
         for r in sqlx::query(
-            "SELECT partner_id, received_on, answer, answered_on, answer_reason FROM case_partners
-             WHERE case_id = $1 ORDER BY partner_id",
+            "SELECT cp.partner_id, p.name, cp.received_on, cp.answer, cp.answered_on, cp.answer_reason
+             FROM case_partners cp LEFT JOIN partners p ON p.id = cp.partner_id
+             WHERE cp.case_id = $1 ORDER BY cp.partner_id",
         )
         .bind(case.id)
         .fetch_all(&mut *conn)
@@ -223,6 +224,9 @@ impl Store {
         {
             let partner: String = r.get("partner_id");
             inputs.partners.push(partner.clone());
+            if let Some(name) = r.get::<Option<String>, _>("name") {
+                inputs.partner_names.insert(partner.clone(), name);
+            }
             if let Some(on) = date(r.get("received_on"))? {
                 inputs.receipts.insert(partner.clone(), on);
             }
@@ -554,10 +558,13 @@ pub enum StepStatus {
     ApprovedTacit,
     Blocked,
     Error,
+    /// A date given for information: reminded before and on its day,
+    /// never late.
+    Info,
 }
 
 impl StepStatus {
-    const CODES: [(StepStatus, &'static str); 8] = [
+    const CODES: [(StepStatus, &'static str); 9] = [
         (StepStatus::Waiting, "waiting"),
         (StepStatus::Open, "open"),
         (StepStatus::Overdue, "overdue"),
@@ -566,6 +573,7 @@ impl StepStatus {
         (StepStatus::ApprovedTacit, "approved_tacit"),
         (StepStatus::Blocked, "blocked"),
         (StepStatus::Error, "error"),
+        (StepStatus::Info, "info"),
     ];
 
     /// The stored code (the partial indexes of `steps` name `open` and
@@ -589,6 +597,12 @@ impl StepStatus {
     pub fn is_pending(self) -> bool {
         matches!(self, StepStatus::Open | StepStatus::Overdue)
     }
+
+    /// Has reminders: a step to do, or an information date (reminded
+    /// before and on its day only).
+    pub fn is_reminded(self) -> bool {
+        self.is_pending() || self == StepStatus::Info
+    }
 }
 
 /// How a step state is stored: a short code and an optional detail.
@@ -602,6 +616,7 @@ pub fn state_columns(state: &StepState) -> (&'static str, Option<String>) {
         StepState::Approved { on, tacit: false } => (StepStatus::Approved, Some(on.to_string())),
         StepState::Blocked(why) => (StepStatus::Blocked, Some(why.clone())),
         StepState::Error(why) => (StepStatus::Error, Some(why.clone())),
+        StepState::Info => (StepStatus::Info, None),
     };
     (status.code(), detail)
 }

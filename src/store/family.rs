@@ -104,14 +104,16 @@ impl Store {
             "INSERT INTO appointments (case_id, step, starts_at, minutes, place, phone) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT(case_id, step) DO UPDATE SET starts_at = excluded.starts_at, minutes = excluded.minutes,
                place = excluded.place, phone = excluded.phone,
-               sequence = CASE WHEN appointments.starts_at <> excluded.starts_at
+               sequence = CASE WHEN appointments.starts_at <> excluded.starts_at OR appointments.cancelled_at IS NOT NULL
                                THEN appointments.sequence + 1 ELSE appointments.sequence END,
-               previous_at = CASE WHEN appointments.starts_at <> excluded.starts_at
+               previous_at = CASE WHEN appointments.cancelled_at IS NOT NULL THEN NULL
+                                  WHEN appointments.starts_at <> excluded.starts_at
                                   THEN appointments.starts_at ELSE appointments.previous_at END,
-               outcome = CASE WHEN appointments.starts_at <> excluded.starts_at
+               outcome = CASE WHEN appointments.starts_at <> excluded.starts_at OR appointments.cancelled_at IS NOT NULL
                               THEN NULL ELSE appointments.outcome END,
-               outcome_on = CASE WHEN appointments.starts_at <> excluded.starts_at
-                                 THEN NULL ELSE appointments.outcome_on END",
+               outcome_on = CASE WHEN appointments.starts_at <> excluded.starts_at OR appointments.cancelled_at IS NOT NULL
+                                 THEN NULL ELSE appointments.outcome_on END,
+               cancelled_at = NULL",
         )
         .bind(case_id)
         .bind(step)
@@ -130,7 +132,8 @@ impl Store {
         step: &str,
     ) -> Result<Option<Appointment>> {
         let row = sqlx::query(
-            "SELECT starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments WHERE case_id = $1 AND step = $2",
+            "SELECT starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments
+             WHERE case_id = $1 AND step = $2 AND cancelled_at IS NULL",
         )
         .bind(case_id)
         .bind(step)
@@ -175,6 +178,43 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(r.rows_affected() > 0)
+    }
+
+    /// Cancels an appointment: its revision goes up (the calendar event is
+    /// cancelled with a higher SEQUENCE), and every list ignores it.
+    pub async fn cancel_appointment(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE appointments SET cancelled_at = $1, sequence = sequence + 1
+             WHERE case_id = $2 AND step = $3 AND cancelled_at IS NULL",
+        )
+        .bind(super::ts(at))
+        .bind(case_id)
+        .bind(step)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// A cancelled appointment, for its cancellation notice.
+    pub async fn cancelled_appointment(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        step: &str,
+    ) -> Result<Option<Appointment>> {
+        let row = sqlx::query(
+            "SELECT starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments
+             WHERE case_id = $1 AND step = $2 AND cancelled_at IS NOT NULL",
+        )
+        .bind(case_id)
+        .bind(step)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(appointment_from_row).transpose()
     }
 
     /// Records what came of an appointment.
@@ -242,7 +282,8 @@ impl Store {
     /// Every appointment of a case, by start.
     pub async fn appointments(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(String, Appointment)>> {
         let rows = sqlx::query(
-            "SELECT step, starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments WHERE case_id = $1 ORDER BY starts_at",
+            "SELECT step, starts_at, minutes, place, phone, sequence, previous_at, outcome FROM appointments
+             WHERE case_id = $1 AND cancelled_at IS NULL ORDER BY starts_at",
         )
         .bind(case_id)
         .fetch_all(&mut *conn)

@@ -10,8 +10,9 @@ use super::{Result, Store};
 /// The raw material of one period's indicators.
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorData {
-    /// (case reference, action, detail as JSON text), oldest first.
-    pub audit: Vec<(String, String, String)>,
+    /// (case reference, procedure, action, detail as JSON text), oldest
+    /// first.
+    pub audit: Vec<(String, String, String, String)>,
     /// Call tasks to families marked done.
     pub calls_done: i64,
     /// (procedure, due, done on) of the steps due in the period.
@@ -43,9 +44,9 @@ impl Store {
         };
         let only = area.establishment.unwrap_or_default();
         let audit_sql = format!(
-            "SELECT a.case_ref, a.action, a.detail FROM audit a JOIN cases c ON c.reference = a.case_ref
+            "SELECT a.case_ref, c.procedure, a.action, a.detail FROM audit a JOIN cases c ON c.reference = a.case_ref
              WHERE c.departement = $1 AND a.at >= $2 AND a.at < $3{school}
-               AND a.action IN ('rendez_vous', 'bilan_rdv', 'reponse_famille')
+               AND a.action IN ('rendez_vous', 'bilan_rdv', 'reponse_famille', 'etape_faite')
              ORDER BY a.id"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(audit_sql.as_str()))
@@ -59,7 +60,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| (r.get("case_ref"), r.get("action"), r.get("detail")))
+            .map(|r| {
+                (
+                    r.get("case_ref"),
+                    r.get("procedure"),
+                    r.get("action"),
+                    r.get("detail"),
+                )
+            })
             .collect();
         let calls_sql = format!(
             "SELECT COUNT(*) FROM reminders r JOIN cases c ON c.id = r.case_id

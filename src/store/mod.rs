@@ -6,8 +6,9 @@
 //! identities, partners), `cases` (cases, their inputs and step plans),
 //! `family` (personal data, in separate tables), `audit` (the append-only
 //! trail and case notes), `chat` (front-ends' state), `outbox` (reminders
-//! and deliveries), `leader` (leaderships between instances) and `web`
-//! (the web office's sessions, links, feeds and scoped lists).
+//! and deliveries), `leader` (leaderships between instances), `procedures`
+//! (the procedure file each case was planned with) and `web` (the web
+//! office's sessions, links, feeds and scoped lists).
 //!
 //! Functions that belong to a larger change take a `&mut AnyConnection`
 //! so the caller can run them inside one transaction.
@@ -31,12 +32,14 @@ mod family;
 pub mod indicators;
 pub mod leader;
 pub mod outbox;
+mod procedures;
 pub mod web;
 
 pub use audit::{AuditEntry, NOTE_PURGED};
 pub use cases::{CaseRow, NewCase, StepRow, StepStatus, state_columns};
 pub use directory::{Departement, Establishment};
 pub use family::{Appointment, Guardian};
+pub use procedures::{PlannedWith, ProcedureFile};
 
 /// Instants are stored as fixed-width RFC 3339 in UTC, so that text order
 /// is time order.

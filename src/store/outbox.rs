@@ -45,6 +45,9 @@ pub enum MessageKind {
     /// A staff task: print and post a notice to a family with neither
     /// email nor phone.
     Letter,
+    /// An appointment with a family was set: its role and those who
+    /// attend are told the date.
+    AppointmentSet,
 }
 
 impl MessageKind {
@@ -60,6 +63,7 @@ impl MessageKind {
             MessageKind::WebLink => "lien-web".into(),
             MessageKind::FamilyAnswer => "reponse-famille".into(),
             MessageKind::Letter => "courrier".into(),
+            MessageKind::AppointmentSet => "rendez-vous-fixe".into(),
         }
     }
 
@@ -73,6 +77,7 @@ impl MessageKind {
             "lien-web" => MessageKind::WebLink,
             "reponse-famille" => MessageKind::FamilyAnswer,
             "courrier" => MessageKind::Letter,
+            "rendez-vous-fixe" => MessageKind::AppointmentSet,
             other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
         })
     }

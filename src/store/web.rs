@@ -61,6 +61,19 @@ pub struct AppointmentLine {
     pub appointment: super::Appointment,
 }
 
+/// Which information dates to list (see [`Store::info_steps`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InfoQuery<'a> {
+    /// The id and reference prefix of each procedure with information steps.
+    pub procedures: &'a [(String, String)],
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    /// In these scopes, of these roles, in this establishment if any;
+    /// `None`: every open case, which the caller checks one by one.
+    pub within: Option<(&'a [Visible], &'a [String], Option<&'a str>)>,
+    pub limit: i64,
+}
+
 /// SQL text and its parameters, built together so they cannot drift.
 struct Filter {
     sql: String,
@@ -380,9 +393,82 @@ impl Store {
             let p = f.param(u);
             f.sql.push_str(&format!(" AND c.establishment = {p}"));
         }
+        // By due date alone, the index's own order: the query stops at the
+        // limit (a tie-break on the reference made SQLite sort every step
+        // of each due date, thousands with a département's cases); the
+        // page's rows are ordered here.
+        f.sql
+            .push_str(&format!(" ORDER BY s.due LIMIT {}", limit.clamp(1, 5000)));
+        let mut conn = self.pool.acquire().await?;
+        let rows = f.query_owned(&mut conn).await?;
+        let mut found = rows
+            .iter()
+            .map(|r| {
+                let case = Self::case_from_columns(r, "case_id", "case_needs_decision")?;
+                Ok((case, Self::step_from_row(r)?))
+            })
+            .collect::<Result<Vec<(CaseRow, StepRow)>>>()?;
+        found.sort_by(|(ca, sa), (cb, sb)| (sa.due, &ca.reference).cmp(&(sb.due, &cb.reference)));
+        Ok(found)
+    }
+
+    /// Information steps (state `info`) of open cases dated from `from`
+    /// to `until`, by date, at most `limit`. Never late, they are listed
+    /// until their day only. The partial index of due dates holds the
+    /// steps to do alone: on SQLite, the cases are reached through the
+    /// index of references, from the prefixes of the procedures that have
+    /// such steps (`PREFIX-YEAR-NNNN`); `c.procedure` keeps the answer
+    /// exact whatever the collation.
+    pub async fn info_steps(&self, q: &InfoQuery<'_>) -> Result<Vec<(CaseRow, StepRow)>> {
+        if q.procedures.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut f = Filter::new();
+        let from = f.param(&q.from.to_string());
+        let until = f.param(&q.until.to_string());
+        let ids: Vec<String> = q.procedures.iter().map(|(id, _)| f.param(id)).collect();
+        let mut by_reference = String::new();
+        if self.backend == super::Backend::Sqlite {
+            let ranges: Vec<String> = q
+                .procedures
+                .iter()
+                .map(|(_, prefix)| {
+                    let low = f.param(&format!("{prefix}-"));
+                    let high = f.param(&format!("{prefix}."));
+                    format!("(reference >= {low} AND reference < {high})")
+                })
+                .collect();
+            by_reference = format!(
+                " AND c.id IN (SELECT id FROM cases WHERE {})",
+                ranges.join(" OR ")
+            );
+        }
+        f.sql = format!(
+            "SELECT s.case_id, c.reference, s.step, s.role, s.state, s.state_detail, s.due, s.computed_due,
+                    s.explanation, s.also, s.needs_decision, c.procedure, c.establishment, c.departement,
+                    c.parent_id, c.title, c.calendar, c.zone, c.status, c.opened_on, c.closed_on,
+                    c.needs_decision AS case_needs_decision
+             FROM cases c JOIN steps s ON s.case_id = c.id
+             WHERE s.state = 'info' AND s.due >= {from} AND s.due <= {until} AND c.status = 'open'
+               AND c.procedure IN ({}){by_reference}",
+            ids.join(", ")
+        );
+        if let Some((scopes, roles, establishment)) = q.within {
+            f.scopes(scopes);
+            let roles: Vec<String> = roles.iter().map(|r| f.param(r)).collect();
+            if roles.is_empty() {
+                f.sql.push_str(" AND 1 = 0");
+            } else {
+                f.sql.push_str(&format!(" AND s.role IN ({})", roles.join(", ")));
+            }
+            if let Some(u) = establishment {
+                let p = f.param(u);
+                f.sql.push_str(&format!(" AND c.establishment = {p}"));
+            }
+        }
         f.sql.push_str(&format!(
             " ORDER BY s.due, c.reference, s.position LIMIT {}",
-            limit.clamp(1, 5000)
+            q.limit.clamp(1, 5000)
         ));
         let mut conn = self.pool.acquire().await?;
         let rows = f.query_owned(&mut conn).await?;
@@ -408,7 +494,7 @@ impl Store {
         f.sql = format!(
             "SELECT c.reference, c.procedure, c.establishment, a.step, a.starts_at, a.minutes, a.place, a.phone, a.sequence, a.previous_at, a.outcome
              FROM appointments a JOIN cases c ON c.id = a.case_id
-             WHERE c.status = 'open' AND a.starts_at >= {a} AND a.starts_at <= {b}"
+             WHERE c.status = 'open' AND a.cancelled_at IS NULL AND a.starts_at >= {a} AND a.starts_at <= {b}"
         );
         f.scopes(scopes);
         if let Some(u) = establishment {

@@ -31,8 +31,28 @@ fn state_badge(state: StepStatus) -> Markup {
         StepStatus::ApprovedTacit => ("fr-badge--success", "approuvé tacitement"),
         StepStatus::Blocked => ("fr-badge--warning", "bloqué"),
         StepStatus::Error => ("fr-badge--warning", "à vérifier"),
+        StepStatus::Info => ("fr-badge--info", "pour information"),
     };
     html! { span class=(format!("fr-badge fr-badge--sm {class}")) { (text) } }
+}
+
+/// When an audit entry was made, in Paris time: "mardi 15 décembre 2026
+/// à 14 h 30".
+fn audit_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at
+        .with_timezone(&echeancier_core::calendar::CalendarId::Metropole.time_zone())
+        .naive_local();
+    format!(
+        "{} à {}",
+        long_date(local.date()),
+        echeancier_core::french::time(local.time())
+    )
+}
+
+/// A date recorded with an audit entry, in words when it is one.
+fn audit_date(d: &str) -> String {
+    d.parse::<chrono::NaiveDate>()
+        .map_or_else(|_| d.to_string(), long_date)
 }
 
 /// What an audit action is called on the page.
@@ -214,7 +234,7 @@ async fn render(
                             // shows above the title.
                             @if !s.explanation.is_empty() || !s.also.is_empty() {
                                 div class="fr-card__end" {
-                                    @for (label, d) in &s.also { p class="fr-text--sm fr-mb-1w" { (label) " : " (long_date(*d)) } }
+                                    @for (label, d) in &s.also { p class="fr-text--sm fr-mb-1w" { (echeancier_core::french::capitalize(label)) " : " (long_date(*d)) } }
                                     @if !s.explanation.is_empty() {
                                         details {
                                             summary { "Comment cette date est calculée" }
@@ -334,8 +354,8 @@ async fn render(
                 tbody {
                     @for e in &view.audit {
                         tr {
-                            td { (e.at.with_timezone(&echeancier_core::calendar::CalendarId::Metropole.time_zone()).format("%d/%m/%Y %H:%M")) }
-                            td { (action_name(&e.action)) @if let Some(step) = e.detail["etape"].as_str() { " — " (step_name(office, &view.case.procedure, step)) } @if let Some(d) = e.detail["date"].as_str() { " — " (d) } }
+                            td { (audit_time(e.at)) }
+                            td { (action_name(&e.action)) @if let Some(step) = e.detail["etape"].as_str() { " — " (step_name(office, &view.case.procedure, step)) } @if let Some(d) = e.detail["date"].as_str() { " — " (audit_date(d)) } }
                             td { (audit_actor(&e.actor, &e.channel)) }
                         }
                     }

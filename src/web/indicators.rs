@@ -125,7 +125,7 @@ pub async fn page(State(office): State<Office>, staff: Staff, Query(q): Query<In
                 }
             }
         }
-        (chart(&rows[..8]))
+        (chart(&rows[..9]))
         div class="fr-table" {
             table tabindex="0" {
                 caption { "Indicateurs de la relation avec les familles" }

@@ -116,6 +116,7 @@ fn step_rows(office: &Office, rows: &[(CaseRow, StepRow)], late: bool) -> Markup
                             td {
                                 @if let Some(d) = step.due { (short_date(d)) }
                                 @if late { " " span class="fr-badge fr-badge--error fr-badge--sm" { "en retard" } }
+                                @else if step.state == crate::store::StepStatus::Info { " " span class="fr-badge fr-badge--info fr-badge--sm" { "pour information" } }
                             }
                             td { a href=(format!("/dossiers/{}", case.reference)) { (case.reference) } br; span class="fr-text--sm" { (procedure_name(office, &case.procedure)) } }
                             td { (step_name(office, &case.procedure, &step.step)) }

@@ -140,6 +140,8 @@ async fn changing_a_date_recomputes_dependents_in_one_transaction() {
             "ouverture",
             "evenement",
             "rendez_vous",
+            // The appointment convokes: the convocation is done with it.
+            "etape_faite",
             "bilan_rdv",
             "etape_faite"
         ]
@@ -406,7 +408,12 @@ async fn termination_by_command_flags_divergence() {
         .expect("reply");
     assert!(reply.contains("Prise d'effet : jeudi 16 octobre 2025"), "{reply}");
     assert!(reply.contains("mardi 1er septembre 2026"), "{reply}");
-    assert!(reply.contains("décision humaine"), "{reply}");
+    assert!(
+        reply.contains(
+            "Les deux lectures de l'article 9 donnent des dates différentes : c'est à vous de trancher."
+        ),
+        "{reply}"
+    );
     let snap = t.app.snapshot(&r).await.expect("snapshot");
     assert!(snap.case.needs_decision);
     let reply = t
@@ -1180,31 +1187,112 @@ async fn the_last_day_for_a_termination_at_the_term_is_information() {
         reply.contains("Dernier jour pour envoyer une résiliation qui prend effet au terme")
             && reply.contains("échéance lundi 31 août 2026")
             && reply.contains(
-                "dernier jour selon l'autre lecture, effet à une rentrée seulement : vendredi 29 mai 2026"
+                "Dernier jour selon l'autre lecture, effet à une rentrée seulement : vendredi 29 mai 2026"
             )
-            && reply.contains("décision humaine requise"),
+            && reply
+                .contains("Les deux lectures du texte donnent des dates différentes : à trancher par vous.")
+            && reply.contains("c'est à vous de trancher")
+            && reply.contains("pour information, échéance lundi 31 août 2026"),
         "{reply}"
     );
-    let scheduler = Scheduler::new(t.app.clone(), vec![]);
+    // Among the coming deadlines and in the calendar feed, as information.
+    let line = "Dernier jour pour envoyer une résiliation qui prend effet au terme — coordination des partenariats de la DSDEN — lundi 31 août 2026, pour information";
+    let list = t
+        .app
+        .handle("console", "dasen", "!echeances mois")
+        .await
+        .expect("reply");
+    let coming = list.split("À venir").nth(1).unwrap_or_default();
+    assert!(coming.contains(&format!("{r} — {line}")), "{list}");
+    let actor = t
+        .app
+        .actor("console", "dasen")
+        .await
+        .expect("actor")
+        .expect("dasen");
+    let d = t.app.my_deadlines(&actor, None, 4).await.expect("deadlines");
+    assert!(d.late.iter().all(|(c, _)| c.reference != r), "{:?}", d.late);
+    assert!(
+        d.coming.iter().any(|(c, s)| c.reference == r
+            && s.step == "resiliation_au_terme"
+            && s.state == StepStatus::Info),
+        "{:?}",
+        d.coming
+    );
+    let ics = t
+        .app
+        .feed_ics(actor.person_id)
+        .await
+        .expect("feed")
+        .replace("\r\n ", "");
+    assert!(
+        ics.contains(&format!("SUMMARY:{r} : Dernier jour pour envoyer une résiliation qui prend effet au terme (coordination des partenariats de la DSDEN)\\, pour information")),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("Date donnée pour information\\, jamais en retard"),
+        "{ics}"
+    );
+
+    let mail = tempfile::tempdir().expect("dir");
+    let mailer = echeancier::email::Mailer::new(
+        &echeancier::config::EmailMode::Files(mail.path().into()),
+        "x@example.org",
+    )
+    .expect("mailer");
+    let scheduler = Scheduler::new(t.app.clone(), vec![]).with_sender(std::sync::Arc::new(mailer));
     for day in [24, 31] {
         t.clock.set(paris_noon(2026, 8, day));
         scheduler.tick().await.expect("tick");
+        scheduler.deliver().await.expect("deliver");
     }
     for day in [1, 2, 3] {
         t.clock.set(paris_noon(2026, 9, day));
         scheduler.tick().await.expect("tick");
+        scheduler.deliver().await.expect("deliver");
     }
+    // The reminders of an information date leave (none is dropped as having
+    // no more purpose).
+    let states: Vec<String> = sqlx::query_scalar(
+        "SELECT d.state FROM deliveries d JOIN reminders r ON r.id = d.reminder_id JOIN cases c ON c.id = r.case_id
+         WHERE c.reference = $1 AND r.step = 'resiliation_au_terme' AND d.channel = 'email'",
+    )
+    .bind(&r)
+    .fetch_all(t.store.pool())
+    .await
+    .expect("deliveries");
+    assert!(
+        !states.is_empty() && states.iter().all(|s| s == "sent"),
+        "{states:?}"
+    );
+    // Past its day: neither late nor coming.
+    let list = t
+        .app
+        .handle("console", "dasen", "!echeances mois")
+        .await
+        .expect("reply");
+    assert!(
+        !list.contains("Dernier jour pour envoyer une résiliation"),
+        "{list}"
+    );
+    let d = t.app.my_deadlines(&actor, None, 4).await.expect("deadlines");
+    assert!(
+        d.late
+            .iter()
+            .chain(&d.coming)
+            .all(|(_, s)| s.step != "resiliation_au_terme"),
+        "{d:?}"
+    );
+    let (_, overdue) = t.app.case_gauges().await.expect("gauges");
+    assert_eq!(overdue, 0);
     let snap = t.app.snapshot(&r).await.expect("snapshot");
     let step = snap
         .steps
         .iter()
         .find(|s| s.step == "resiliation_au_terme")
         .expect("step");
-    assert_eq!(step.state, StepStatus::Waiting);
-    assert_eq!(
-        step.state_detail.as_deref(),
-        Some("date d'information passée le lundi 31 août 2026 : rien n'est en retard")
-    );
+    assert_eq!(step.state, StepStatus::Info);
+    assert_eq!(step.state_detail, None);
     let kinds: Vec<String> = sqlx::query_scalar(
         "SELECT r.kind FROM reminders r JOIN cases c ON c.id = r.case_id WHERE c.reference = $1 AND r.step = 'resiliation_au_terme' ORDER BY r.id",
     )
@@ -1278,4 +1366,340 @@ async fn the_internship_visit_stays_within_the_internship() {
     )
     .await;
     assert!(reply.contains("reportée au mercredi 8 avril 2026"), "{reply}");
+}
+
+/// The shipped procedures copied to a folder of their own, `par.toml`
+/// changed by `edit`: a procedure file changed on disk.
+fn procedures_with(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+    for entry in std::fs::read_dir(&src).expect("procedures") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, dir.path().join(p.file_name().expect("name"))).expect("copy");
+    }
+    let par = dir.path().join("par.toml");
+    let text = std::fs::read_to_string(&par).expect("read");
+    let changed = edit(&text);
+    assert_ne!(changed, text, "the edit changes the file");
+    std::fs::write(&par, changed).expect("write");
+    dir
+}
+
+/// Version 2 of the PAR: the convocation leaves within 6 days, not 3.
+fn par_version_2(text: &str) -> String {
+    text.replace("version = 1", "version = 2")
+        .replace("defaut = 3", "defaut = 6")
+}
+
+/// The app of `t` (same database, same clock) restarted on the
+/// procedures of `dir`.
+fn restarted_on(t: &crate::util::TestApp, dir: &std::path::Path) -> echeancier::app::App {
+    let lib = echeancier::library::from_dir(dir).expect("procedures");
+    let settings = echeancier::config::Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&lib))
+        .expect("demo config");
+    let options = echeancier::app::Options::from_settings(
+        &settings,
+        echeancier::notice::Templates::embedded().expect("templates"),
+    );
+    let clock: std::sync::Arc<dyn echeancier::clock::Clock> = t.clock.clone();
+    echeancier::app::App::new(t.store.clone(), lib, clock).with_options(options)
+}
+
+async fn planned_with(t: &crate::util::TestApp, reference: &str) -> (i64, String) {
+    sqlx::query_as("SELECT procedure_version, procedure_hash FROM cases WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(t.store.pool())
+        .await
+        .expect("case")
+}
+
+fn due_of(s: &echeancier::app::Snapshot, step: &str) -> Option<NaiveDate> {
+    s.steps.iter().find(|x| x.step == step).and_then(|x| x.due)
+}
+
+/// A procedure file changed on disk moves no date of an open case: the
+/// case keeps the rules it was planned with (a recomputation, the
+/// scheduler's refresh and its own changes use them) until an operator
+/// applies the new version, which moves its dates in one audited step.
+#[tokio::test]
+async fn a_changed_procedure_moves_no_date_until_it_is_applied() {
+    use echeancier::scheduler::Scheduler;
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = open(&t, "2026-12-09").await;
+    let shipped = t.app.library().get("par").expect("par").text.clone();
+    assert_eq!(
+        planned_with(&t, &r).await,
+        (1, echeancier::app::versions::digest(&shipped)),
+        "the version and the SHA-256 of the file are recorded at opening"
+    );
+    // 9 December + 3 days is a Saturday: Friday 11 December.
+    let snap = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(due_of(&snap, "convocation"), Some(d("2026-12-11")));
+
+    let dir = procedures_with(par_version_2);
+    let app = restarted_on(&t, dir.path());
+    let snap = app
+        .apply(&r, vec![Change::Recompute], &who())
+        .await
+        .expect("recompute");
+    assert_eq!(
+        due_of(&snap, "convocation"),
+        Some(d("2026-12-11")),
+        "no silent move"
+    );
+    assert_eq!(planned_with(&t, &r).await.0, 1);
+    // Its own changes are computed with its own rules: received Monday 7
+    // December, the convocation is due Thursday 10 (3 days; 6 would give
+    // Friday 11).
+    let snap = app
+        .apply(
+            &r,
+            vec![Change::Event {
+                event: "saisine_recue".into(),
+                on: d("2026-12-07"),
+            }],
+            &who(),
+        )
+        .await
+        .expect("its own change");
+    assert_eq!(due_of(&snap, "convocation"), Some(d("2026-12-10")));
+    assert_eq!(due_of(&snap, "entretien"), Some(d("2026-12-17")));
+    // The scheduler's refresh turns it late, on the same date.
+    t.clock.set(paris_noon(2026, 12, 14));
+    let report = Scheduler::new(app.clone(), vec![]).tick().await.expect("tick");
+    assert!(report.refreshed >= 1, "{report:?}");
+    let snap = app.snapshot(&r).await.expect("snapshot");
+    let convocation = snap.steps.iter().find(|s| s.step == "convocation").expect("step");
+    assert_eq!(convocation.due, Some(d("2026-12-10")));
+    assert_eq!(convocation.state, echeancier::store::StepStatus::Overdue);
+    // A simulation uses the case's rules too: its own dates give its dates.
+    let reply = app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!simuler {r} saisine_recue 2026-12-07"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("Aucune date ne changerait"), "{reply}");
+
+    // What check lists: old date → new date, with both explanations.
+    let pending = app.pending_versions().await.expect("pending");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let p = &pending[0];
+    assert_eq!(
+        (p.reference.as_str(), p.from.version, p.to.version),
+        (r.as_str(), 1, 2)
+    );
+    assert_eq!(p.from.hash, echeancier::app::versions::digest(&shipped));
+    assert_ne!(p.to.hash, p.from.hash);
+    assert!(p.unreadable.is_none());
+    let moved: Vec<_> = p
+        .moves
+        .iter()
+        .map(|m| (m.step.as_str(), m.before, m.after))
+        .collect();
+    assert_eq!(
+        moved,
+        vec![("convocation", Some(d("2026-12-10")), Some(d("2026-12-11")))]
+    );
+    assert_eq!(
+        p.moves[0].line(),
+        "Convocation des parents : jeudi 10 décembre 2026 → vendredi 11 décembre 2026"
+    );
+    assert!(
+        p.moves[0]
+            .explanation_before
+            .iter()
+            .any(|l| l.contains("3 jours")),
+        "{:?}",
+        p.moves[0].explanation_before
+    );
+    assert!(
+        p.moves[0].explanation_after.iter().any(|l| l.contains("6 jours")),
+        "{:?}",
+        p.moves[0].explanation_after
+    );
+    assert_eq!(
+        app.snapshot(&r).await.expect("snapshot").steps,
+        snap.steps,
+        "listing changes nothing"
+    );
+
+    // Applying it moves the dates and says so in the audit trail.
+    let applied = app.apply_procedure(&r, &who()).await.expect("apply");
+    assert_eq!(due_of(&applied.snapshot, "convocation"), Some(d("2026-12-11")));
+    assert_eq!(applied.moves.len(), 1);
+    assert_eq!(planned_with(&t, &r).await, (2, p.to.hash.clone()));
+    let trail = app.audit_trail(&r).await.expect("audit");
+    let entry = trail
+        .iter()
+        .find(|e| e.action == "nouvelle_version_procedure")
+        .expect("audited");
+    assert_eq!(entry.detail["ancienne_version"], 1);
+    assert_eq!(entry.detail["nouvelle_version"], 2);
+    assert_eq!(entry.detail["ancienne_empreinte"], p.from.hash.as_str());
+    assert_eq!(entry.detail["nouvelle_empreinte"], p.to.hash.as_str());
+    assert_eq!(
+        entry.detail["dates"],
+        serde_json::json!([{"etape": "convocation", "avant": "2026-12-10", "apres": "2026-12-11"}])
+    );
+    assert!(app.pending_versions().await.expect("pending").is_empty());
+    let again = app.apply_procedure(&r, &who()).await.expect_err("already");
+    assert!(again.to_string().contains("suit déjà la version 2"), "{again}");
+    let missing = app
+        .apply_procedure("PAR-2026-0999", &who())
+        .await
+        .expect_err("missing");
+    assert!(missing.to_string().contains("introuvable"), "{missing}");
+    // From now on, its changes follow version 2, as new cases do.
+    let snap = app
+        .apply(
+            &r,
+            vec![Change::Event {
+                event: "saisine_recue".into(),
+                on: d("2026-12-09"),
+            }],
+            &who(),
+        )
+        .await
+        .expect("change");
+    assert_eq!(due_of(&snap, "convocation"), Some(d("2026-12-15")));
+    let other = app.open_case(par("2026-12-09"), &who()).await.expect("open");
+    assert_eq!(planned_with(&t, &other.case.reference).await.0, 2);
+}
+
+/// A version that no longer reads (here: its text lost) keeps the case's
+/// dates and refuses its changes with a French sentence that names the
+/// commands; applying the new version lifts it.
+#[tokio::test]
+async fn a_version_that_no_longer_reads_refuses_changes_until_applied() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = open(&t, "2026-12-09").await;
+    sqlx::query("DELETE FROM procedure_texts")
+        .execute(t.store.pool())
+        .await
+        .expect("delete");
+    let dir = procedures_with(par_version_2);
+    let app = restarted_on(&t, dir.path());
+    let e = app
+        .apply(
+            &r,
+            vec![Change::Event {
+                event: "saisine_recue".into(),
+                on: d("2026-12-08"),
+            }],
+            &who(),
+        )
+        .await
+        .expect_err("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("ne se relit plus") && text.contains("echeancier case apply-procedure"),
+        "{text}"
+    );
+    let snap = app.snapshot(&r).await.expect("still readable");
+    assert_eq!(due_of(&snap, "convocation"), Some(d("2026-12-11")));
+    let pending = app.pending_versions().await.expect("pending");
+    assert!(pending[0].unreadable.is_some(), "{pending:?}");
+    let applied = app.apply_procedure(&r, &who()).await.expect("apply");
+    assert_eq!(due_of(&applied.snapshot, "convocation"), Some(d("2026-12-15")));
+    app.apply(
+        &r,
+        vec![Change::Event {
+            event: "saisine_recue".into(),
+            on: d("2026-12-08"),
+        }],
+        &who(),
+    )
+    .await
+    .expect("accepted once applied");
+}
+
+/// `!simuler` shows how the dates would move if an event had another
+/// date, and writes nothing: step names and dates, no personal data.
+#[tokio::test]
+async fn simulating_a_date_moves_nothing() {
+    let t = app_at(paris_noon(2026, 12, 10)).await;
+    let r = open(&t, "2026-12-09").await;
+    let count = |sql: &'static str| crate::util::count(&t, sql);
+    let audits = count("SELECT COUNT(*) FROM audit").await;
+    let before = t.app.snapshot(&r).await.expect("snapshot");
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!simuler {r} saisine_recue 2026-12-14"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains(&format!("Simulation pour {r}")), "{reply}");
+    assert!(reply.contains("rien n'est enregistré"), "{reply}");
+    assert!(reply.contains("au lieu du mercredi 9 décembre 2026"), "{reply}");
+    assert!(
+        reply.contains(
+            "Entretien des parents avec le DASEN : vendredi 18 décembre 2026 → jeudi 24 décembre 2026 ; date légale : lundi 21 décembre 2026 → jeudi 24 décembre 2026"
+        ),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("Convocation des parents : vendredi 11 décembre 2026 → jeudi 17 décembre 2026"),
+        "{reply}"
+    );
+    assert!(!reply.contains("Jeanne") && !reply.contains("4e Z"), "{reply}");
+    let after = t.app.snapshot(&r).await.expect("snapshot");
+    assert_eq!(before.steps, after.steps, "no step changed");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit").await,
+        audits,
+        "nothing audited"
+    );
+    let on: String = sqlx::query_scalar("SELECT on_date FROM case_events WHERE event = 'saisine_recue'")
+        .fetch_one(t.store.pool())
+        .await
+        .expect("event");
+    assert_eq!(on, "2026-12-09");
+    // The same date moves nothing; an unknown event is named by the list.
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!simuler {r} saisine_recue 2026-12-09"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("Aucune date ne changerait"), "{reply}");
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!simuler {r} dupont 2026-12-09"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("Événement inconnu") && !reply.contains("dupont"),
+        "{reply}"
+    );
+    // An event that would come before the one it follows is flagged.
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!simuler {r} saisine_envoyee 2026-12-10"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("⚠") && reply.contains("confirme"), "{reply}");
+    // Outside one's scope, like a missing case.
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "caf",
+            &format!("!simuler {r} saisine_recue 2026-12-14"),
+        )
+        .await
+        .expect("reply");
+    assert!(!reply.contains("Simulation"), "{reply}");
 }

@@ -743,40 +743,8 @@ async fn the_office_in_a_real_browser() {
     assert!(row.contains("Lucie Exemple"), "{row}");
     b.shot("dossiers.png", DESKTOP).await;
 
-    // The interview's appointment: Tuesday 15 December, 10:30.
-    b.open(&format!("/dossiers/{reference}"), "dossier").await;
-    let form = "//form[contains(@action, '/etapes/entretien/rendez-vous')]";
-    b.type_into("rdv-date-entretien", "15/12/2026").await;
-    // A time field's typing depends on the browser's locale: set as a script would.
-    b.js("document.getElementById('rdv-heure-entretien').value = '10:30';")
-        .await;
-    b.click(
-        &format!("{form}{}", button("Fixer le rendez-vous")),
-        "dossier (rendez-vous fixé)",
-    )
-    .await;
-    let text = b.main_text().await;
-    assert!(
-        text.contains("Rendez-vous fixé le mardi 15 décembre 2026 à 10 h 30"),
-        "{text}"
-    );
-    assert!(!text.contains("Aucun rendez-vous fixé."), "{text}");
-    b.shot("dossier.png", DESKTOP).await;
-    // Also on the deadlines page.
-    b.open("/", "mes échéances (rendez-vous)").await;
-    let appointments = b
-        .client
-        .find(Locator::XPath(
-            "//table[caption[normalize-space()='Rendez-vous']]",
-        ))
-        .await
-        .expect("appointments table")
-        .text()
-        .await
-        .expect("text");
-    assert!(appointments.contains(&reference), "{appointments}");
-
-    // The convocation's reminder leaves by email with its one-click links.
+    // The convocation's reminder leaves by email with its one-click links
+    // (before the interview's appointment, which would convoke).
     let mail = tempfile::tempdir().expect("mail dir");
     let mailer =
         echeancier::email::Mailer::new(&EmailMode::Files(mail.path().into()), "echeancier@example.org")
@@ -809,6 +777,39 @@ async fn the_office_in_a_real_browser() {
         step_state(&app, &reference, "convocation").await,
         StepStatus::Done
     );
+
+    // The interview's appointment: Tuesday 15 December, 10:30.
+    b.open(&format!("/dossiers/{reference}"), "dossier").await;
+    let form = "//form[contains(@action, '/etapes/entretien/rendez-vous')]";
+    b.type_into("rdv-date-entretien", "15/12/2026").await;
+    // A time field's typing depends on the browser's locale: set as a script would.
+    b.js("document.getElementById('rdv-heure-entretien').value = '10:30';")
+        .await;
+    b.click(
+        &format!("{form}{}", button("Fixer le rendez-vous")),
+        "dossier (rendez-vous fixé)",
+    )
+    .await;
+    let text = b.main_text().await;
+    assert!(
+        text.contains("Rendez-vous fixé le mardi 15 décembre 2026 à 10 h 30"),
+        "{text}"
+    );
+    assert!(!text.contains("Aucun rendez-vous fixé."), "{text}");
+    b.shot("dossier.png", DESKTOP).await;
+    // Also on the deadlines page.
+    b.open("/", "mes échéances (rendez-vous)").await;
+    let appointments = b
+        .client
+        .find(Locator::XPath(
+            "//table[caption[normalize-space()='Rendez-vous']]",
+        ))
+        .await
+        .expect("appointments table")
+        .text()
+        .await
+        .expect("text");
+    assert!(appointments.contains(&reference), "{appointments}");
 
     // The calendar feed: an address, its QR code, and the feed it serves.
     b.open("/indicateurs", "indicateurs").await;

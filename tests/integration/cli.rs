@@ -785,7 +785,7 @@ fn case_administration_from_the_shell() {
     let show = stdout(&run(&["--config", c, "case", "show", &reference]));
     assert!(show.contains(&format!("échéance {}", long_date(due))), "{show}");
     assert!(
-        show.contains(&format!("date légale : {}", long_date(legal))),
+        show.contains(&format!("Date légale : {}", long_date(legal))),
         "{show}"
     );
     assert!(!show.contains("Jeanne") && !show.contains("4e C"), "{show}");
@@ -1165,4 +1165,164 @@ fn a_bad_database_address_without_a_file_is_an_input_error() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A procedure file changed on disk: `check --config` lists the open
+/// cases whose dates would move (old date → new date, with both
+/// explanations) and moves nothing; `case apply-procedure` moves them, in
+/// the audit trail.
+#[test]
+fn check_lists_changed_procedures_and_apply_moves_the_dates() {
+    let dir = tempfile::tempdir().expect("dir");
+    let procs = dir.path().join("procedures");
+    std::fs::create_dir(&procs).expect("mkdir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+    for entry in std::fs::read_dir(&src).expect("procedures") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, procs.join(p.file_name().expect("name"))).expect("copy");
+    }
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "procedures_dir = \"{}\"\n{}",
+            procs.display(),
+            demo_config(dir.path())
+        ),
+    )
+    .expect("write");
+    let c = cfg.to_str().expect("utf8");
+    let today = chrono::Utc::now()
+        .with_timezone(&echeancier::core::calendar::CalendarId::Metropole.time_zone())
+        .date_naive();
+    let received = format!("saisine_recue={}", today - chrono::Duration::days(1));
+    let o = run(&[
+        "--config",
+        c,
+        "case",
+        "new",
+        "--procedure",
+        "par",
+        "--uai",
+        "0490001K",
+        "--event",
+        &received,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = stdout(&o).trim().to_string();
+    let o = run(&["--config", c, "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("tous les dossiers ouverts suivent la version actuelle"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Version 2: the convocation leaves within 30 days, not 3.
+    let par = procs.join("par.toml");
+    let text = std::fs::read_to_string(&par).expect("read");
+    let changed = text
+        .replace("version = 1\n", "version = 2\n")
+        .replace("defaut = 3\n", "defaut = 30\n");
+    assert_ne!(changed, text);
+    std::fs::write(&par, changed).expect("write");
+    let show_before = stdout(&run(&["--config", c, "case", "show", &reference]));
+    let o = run(&["--config", c, "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("{reference} — par, version 1 → version 2 :")),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("• Convocation des parents : "))
+        .unwrap_or_else(|| panic!("no move listed:\n{out}"));
+    let (old, new) = line
+        .trim_start()
+        .trim_start_matches("• Convocation des parents : ")
+        .split_once(" → ")
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_ne!(old, new, "{line}");
+    assert!(
+        out.contains("    avant :\n") && out.contains("    après :\n"),
+        "{out}"
+    );
+    assert!(out.contains("3 jours") && out.contains("30 jours"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Pour appliquer : echeancier case apply-procedure {reference}"
+        )),
+        "{out}"
+    );
+    // Listing moves nothing.
+    assert_eq!(
+        stdout(&run(&["--config", c, "case", "show", &reference])),
+        show_before
+    );
+    assert!(show_before.contains(old), "{show_before}");
+
+    let o = run(&["--config", c, "case", "apply-procedure"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("il manque") || stderr(&o).contains("Il manque"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--config", c, "case", "apply-procedure", &reference]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "{reference} : version 1 → version 2 de la procédure par."
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Convocation des parents : {old} → {new}")),
+        "{out}"
+    );
+    let show = stdout(&run(&["--config", c, "case", "show", &reference]));
+    assert!(show.contains(new), "{show}");
+    let o = run(&["--config", c, "case", "export", &reference]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let entry = v["audit"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .find(|e| e["action"] == "nouvelle_version_procedure")
+        .cloned()
+        .expect("audited");
+    assert_eq!(entry["channel"], "cli");
+    assert_eq!(entry["detail"]["ancienne_version"], 1);
+    assert_eq!(entry["detail"]["nouvelle_version"], 2);
+    assert_eq!(entry["detail"]["dates"][0]["etape"], "convocation");
+
+    let o = run(&["--config", c, "case", "apply-procedure", &reference]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("suit déjà la version 2"), "{}", stderr(&o));
+    let o = run(&["--config", c, "case", "apply-procedure", "--tous"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("suivent déjà la version actuelle"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["--config", c, "check"]);
+    assert!(
+        stdout(&o).contains("tous les dossiers ouverts suivent la version actuelle"),
+        "{}",
+        stdout(&o)
+    );
+    // A version that is not a whole number from 1: file, line and fix.
+    let text = std::fs::read_to_string(&par).expect("read");
+    std::fs::write(&par, text.replace("version = 2\n", "version = \"deux\"\n")).expect("write");
+    let o = run(&["check", "--procedures", procs.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(
+        out.contains("par.toml:4") && out.contains("version invalide"),
+        "{out}"
+    );
+    assert!(out.contains("version = 1"), "{out}");
 }

@@ -107,6 +107,12 @@ impl FakeTelegram {
         self.lock().failures.push_back((status, body));
     }
 
+    /// The next sendMessage answers with this HTTP status and description.
+    pub fn fail_next_send_with(&self, status: u16, description: &str) {
+        let body = json!({"ok": false, "error_code": status, "description": description});
+        self.lock().failures.push_back((status, body));
+    }
+
     pub fn calls(&self, method: &str) -> Vec<Value> {
         self.lock()
             .calls

@@ -381,6 +381,37 @@ async fn a_new_date_cancels_and_replaces_and_updates_the_same_event() {
     let new = &links(&second)[0];
     assert_eq!(c.post(new).send().await.expect("post").status(), 200);
     assert_eq!(answers(&s.t, &s.reference).await.len(), 1);
+
+    // Cancelled: the families are told, and the event is withdrawn from
+    // their calendars (same UID, higher SEQUENCE, METHOD:CANCEL).
+    let reply =
+        s.t.app
+            .handle(
+                "console",
+                "dasen",
+                &format!("!rdv {} entretien annuler", s.reference),
+            )
+            .await
+            .expect("reply");
+    assert!(reply.contains("annulé ; 5 courriels partent"), "{reply}");
+    cycle(&s.t, &s.scheduler, "2026-12-10T09:20:00Z").await;
+    let (third, third_ics) = last_mail(&s.smtp, "parent.fr@example.org");
+    assert!(
+        third.starts_with("Le rendez-vous du vendredi 18 décembre 2026 à 10 h est annulé."),
+        "{third}"
+    );
+    let event = python_event(&third_ics);
+    let f: Vec<&str> = event.split('\t').collect();
+    assert_eq!((f[0], f[1], f[2]), ("CANCEL", fields[1], "2"), "{event}");
+    let (ar, _) = last_mail(&s.smtp, "parent.ar@example.org");
+    assert!(ar.contains("تم إلغاء موعد"), "{ar}");
+    assert_eq!(c.get(new).send().await.expect("get").status(), 410);
+    let reply =
+        s.t.app
+            .handle("console", "dasen", &format!("!dossier {}", s.reference))
+            .await
+            .expect("reply");
+    assert!(!reply.contains("📅"), "{reply}");
 }
 
 // Fiche « confiance avec les parents » (seed 002): respect the parents'
@@ -532,8 +563,8 @@ async fn indicators_of_a_seeded_term_come_out_exact() {
     for _ in 0..2 {
         assert!(t.app.record_answer(token).await.expect("answer").is_ok());
     }
-    // The convocation of the first case is sent on time; the others are late.
-    say(format!("!etape {} convocation fait 2026-12-10", refs[0])).await;
+    // Setting the interviews convoked the parents: each convocation is
+    // done on 10 December, by its Friday 11th deadline.
     // Outcomes after the meetings; one is corrected.
     t.clock.set(at("2026-12-16T09:00:00Z"));
     for (r, outcome) in [
@@ -583,7 +614,7 @@ async fn indicators_of_a_seeded_term_come_out_exact() {
         .iter()
         .find(|(p, _, _)| p.starts_with("Protocole"))
         .expect("PAR deadlines");
-    assert_eq!((par.1, par.2), (1, 3), "{:?}", c.deadlines);
+    assert_eq!((par.1, par.2), (4, 0), "{:?}", c.deadlines);
     // Shown masked: no count from 1 to 4 appears as such.
     let rows = c.rows();
     assert!(
@@ -721,4 +752,76 @@ async fn a_family_without_email_or_phone_gets_a_letter_to_post() {
         .0;
     let caf = t.app.person(caf).await.expect("person").expect("caf").actor;
     assert!(t.app.letter(&caf, &r, guardian).await.is_err());
+}
+
+// Seed 000: the interview is held « en présence du chef d'établissement »,
+// who is told its date; setting it is convoking the parents. Seed 002:
+// « des rencontres régulières », not only when things go wrong: the
+// follow-up comes back every four weeks until the summer, each counted.
+#[tokio::test]
+async fn the_interview_convokes_tells_the_head_and_follow_ups_come_back() {
+    let t = mail_app_at(at("2026-12-10T09:00:00Z")).await;
+    let r = open_par_from(&t, vec![guardian("fr")], "2026-12-08").await;
+    let say = |who: &'static str, text: String| {
+        let t = &t;
+        async move { t.app.handle("console", who, &text).await.expect("reply") }
+    };
+    let state = |step: &'static str| {
+        let t = &t;
+        let r = r.clone();
+        async move {
+            let snap = t.app.snapshot(&r).await.expect("snapshot");
+            let s = snap.steps.into_iter().find(|s| s.step == step).expect("step");
+            (s.state, s.due)
+        }
+    };
+    say("dasen", format!("!rdv {r} entretien 2026-12-14 10h")).await;
+    assert_eq!(state("convocation").await.0, echeancier::store::StepStatus::Done);
+    let told: Vec<(String, String)> =
+        sqlx::query_as("SELECT role, payload FROM reminders WHERE kind = 'rendez-vous-fixe'")
+            .fetch_all(t.store.pool())
+            .await
+            .expect("told");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, "chef_etablissement");
+    assert!(told[0].1.contains("\"present\":true"), "{told:?}");
+    let trail = t.store.audit_trail(&r).await.expect("audit");
+    assert!(
+        trail.iter().any(|e| e.action == "etape_faite"
+            && e.detail["etape"] == "convocation"
+            && e.detail["par"] == "rendez_vous"),
+        "{trail:?}"
+    );
+
+    t.clock.set(at("2026-12-14T11:00:00Z"));
+    say("dasen", format!("!bilan-rdv {r} entretien venu")).await;
+    say("dasen", format!("!etape {r} entretien fait")).await;
+    say("dasen", format!("!etape {r} signature fait")).await;
+    assert_eq!(
+        state("point_suivi").await.1,
+        Some("2027-01-14".parse().expect("date"))
+    );
+    t.clock.set(at("2027-01-14T15:00:00Z"));
+    let reply = say("cpe", format!("!etape {r} point_suivi fait")).await;
+    assert!(reply.contains("faite le jeudi 14 janvier 2027"), "{reply}");
+    // Due again four weeks later, and open: a new date, new reminders.
+    assert_eq!(
+        state("point_suivi").await,
+        (
+            echeancier::store::StepStatus::Open,
+            Some("2027-02-11".parse().expect("date"))
+        )
+    );
+    let reply = say("cpe", format!("!dossier {r}")).await;
+    assert!(
+        reply.contains("revient toutes les 4 semaines jusqu'au samedi 3 juillet 2027"),
+        "{reply}"
+    );
+    // Counted among the indicators.
+    let i = t
+        .app
+        .indicators(Some("0490001K"), None, None)
+        .await
+        .expect("indicators");
+    assert_eq!(i.counts.follow_ups, 1, "{:?}", i.counts);
 }

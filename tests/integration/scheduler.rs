@@ -161,6 +161,42 @@ async fn downtime_sends_missed_reminders_late_once_and_coalesced() {
     assert!(counts.skipped >= 2, "{counts:?}");
 }
 
+/// The very first start is no downtime: the reminders planned earlier
+/// that day leave, on time (not marked late), and only those.
+#[tokio::test]
+async fn the_first_start_sends_today_s_reminders_on_time() {
+    // Thursday 10 December, 11:00 in Paris: the convocation's reminder
+    // (due Friday 11) was planned at 08:30.
+    let mut h = harness(at("2026-12-10T10:00:00Z"), vec![]).await;
+    let r = open_par(&h.t).await;
+    h.t.clock.set(at("2026-12-10T10:00:00Z"));
+    let report = h.scheduler.tick().await.expect("tick");
+    assert_eq!((report.decided, report.late), (1, 0), "{report:?}");
+    h.scheduler.deliver().await.expect("deliver");
+    let mut m = Vec::new();
+    while let Ok(s) = h.console.try_recv() {
+        m.push(s);
+    }
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains(&r) && m[0].contains("dans 1 jour ouvré"),
+        "{}",
+        m[0]
+    );
+    assert!(!m[0].contains("en retard"), "{}", m[0]);
+    let late: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reminders WHERE late <> 0")
+        .fetch_one(h.t.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(late, 0);
+    // Once a tick is stored, a stop counts: down from Thursday to Monday
+    // 14 December, 11:00, the interview's reminder of Friday 11 leaves
+    // late, with the day and time it was planned for.
+    let m = h.run_at(at("2026-12-14T10:00:00Z")).await;
+    let late = about(&m, "en retard : prévu le vendredi 11 décembre 2026 à 8 h 30");
+    assert!(late.iter().any(|m| m.contains("Entretien")), "{m:?}");
+}
+
 #[tokio::test]
 async fn a_rescheduled_step_gets_fresh_reminders_and_old_ones_lapse() {
     let mut h = harness(at("2026-12-01T09:00:00Z"), vec![]).await;

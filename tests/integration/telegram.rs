@@ -281,6 +281,50 @@ async fn deliveries_retry_after_429_and_500() {
     assert_eq!(delivered.len(), 1, "sent once");
 }
 
+/// A refusal the Bot API words in English reaches staff as a technical
+/// error, in French: the details stay in the delivery's record and the log.
+#[tokio::test]
+async fn an_english_refusal_alerts_staff_in_french() {
+    let h = harness(at("2026-12-01T09:00:00Z")).await;
+    let r = open_par(&h.t).await;
+    h.link("dasen", DASEN).await;
+    let scheduler = h.scheduler();
+    h.fake
+        .fail_next_send_with(400, "Bad Request: the robot went out for lunch");
+    h.t.clock.set(at("2026-12-10T07:31:00Z"));
+    scheduler.tick().await.expect("tick");
+    let first = scheduler.deliver().await.expect("deliver");
+    assert_eq!(first.failed, 1, "{first:?}");
+    scheduler.deliver().await.expect("deliver the alert");
+    let errors: Vec<String> = sqlx::query_scalar(
+        "SELECT last_error FROM deliveries WHERE channel = 'telegram' AND state = 'failed'",
+    )
+    .fetch_all(h.t.store.pool())
+    .await
+    .expect("errors");
+    assert!(errors.iter().any(|e| e.contains("lunch")), "{errors:?}");
+    let mut alerts = Vec::new();
+    for entry in std::fs::read_dir(h.mail.path()).expect("mail dir") {
+        let raw = std::fs::read(entry.expect("entry").path()).expect("read");
+        let m = mail_parser::MessageParser::default().parse(&raw).expect("parse");
+        let body = m.body_text(0).expect("text").to_string();
+        if body.contains("Alerte") {
+            alerts.push(body);
+        }
+    }
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert!(alert.contains(&r), "{alert}");
+    assert!(
+        alert.contains("Cause : erreur technique (voir le journal du serveur)."),
+        "{alert}"
+    );
+    assert!(
+        !alert.contains("lunch") && !alert.contains("Bad Request"),
+        "{alert}"
+    );
+}
+
 /// Every verb of the command language answers through Telegram, with the
 /// result it has everywhere else.
 #[tokio::test]
@@ -308,6 +352,10 @@ async fn every_command_works_through_telegram() {
         ("/aide".into(), "Commandes disponibles"),
         ("/echeances mois".into(), "Convocation des parents"),
         (format!("/dossier {r}"), "Entretien des parents"),
+        (
+            format!("/simuler {r} saisine_recue 2026-12-14"),
+            "rien n'est enregistré",
+        ),
         (
             format!("/date {r} saisine_envoyee 2026-11-30"),
             "date enregistrée",

@@ -437,6 +437,24 @@ async fn forms_without_the_session_csrf_are_refused_and_change_nothing() {
         ("etape_faite", "web", format!("personne:{dasen} (web)"))
     );
     assert_eq!(last.detail["etape"], "convocation");
+    // The trail on the page says when in words, as the rest of the page.
+    let local = last
+        .at
+        .with_timezone(&echeancier::core::calendar::CalendarId::Metropole.time_zone())
+        .naive_local();
+    let when = format!(
+        "{} à {}",
+        echeancier::core::french::long_date(local.date()),
+        echeancier::core::french::time(local.time())
+    );
+    let page = get(&c, &format!("http://{addr}/dossiers/{}", d.par)).await;
+    assert!(
+        page.body.contains(&format!("<td>{when}</td>")),
+        "{when}: {}",
+        page.body
+    );
+    let trail = page.body.split("Journal du dossier").nth(1).unwrap_or_default();
+    assert!(!trail.contains(&local.format("%d/%m/%Y").to_string()), "{trail}");
 }
 
 #[tokio::test]

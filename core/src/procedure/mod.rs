@@ -280,6 +280,20 @@ pub struct StepDef {
     /// An information date (`information = true`): reminded before and on
     /// the day, never late.
     pub information: bool,
+    /// Roles told the date of this step's appointment (`presents`).
+    pub present_roles: Vec<String>,
+    /// Steps done the day this step's appointment is set
+    /// (`rendez_vous_termine`).
+    pub appointment_completes: Vec<String>,
+    /// Comes back every so many weeks after it was done (`repetition`).
+    pub repeat: Option<Repeat>,
+}
+
+/// A recurring step: due `weeks` after it was last done, until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    pub weeks: u32,
+    pub until: SchoolAnchor,
 }
 
 /// Where parents are received.
@@ -300,6 +314,12 @@ impl StepDef {
 pub struct Procedure {
     pub id: String,
     pub name: String,
+    /// The version of its rules (`version = N`, 1 when absent).
+    pub version: u32,
+    /// The file's text as loaded: the adapters record its digest with
+    /// each case, and the text itself, so that a case keeps the rules it
+    /// was planned with until a new version is applied to it.
+    pub text: String,
     pub prefix: String,
     pub audience: Audience,
     pub source: String,

@@ -51,6 +51,9 @@ pub(super) struct RawRole {
 pub(super) struct RawProcedure {
     pub(super) id: Spanned<String>,
     pub(super) nom: String,
+    /// The version of the rules (an integer from 1; 1 when absent), any
+    /// TOML value so that a wrong one gets a French error with its line.
+    pub(super) version: Option<Spanned<toml::Value>>,
     pub(super) prefixe: Spanned<String>,
     pub(super) public: Spanned<String>,
     #[serde(default)]
@@ -154,4 +157,22 @@ pub(super) struct RawStep {
     /// An information date: reminded before, never late.
     #[serde(default)]
     pub(super) information: bool,
+    /// Roles told the date of this step's appointment (who attends it).
+    #[serde(default)]
+    pub(super) presents: Vec<Spanned<String>>,
+    /// Steps done once this step's appointment is set (the convocation).
+    #[serde(default)]
+    pub(super) rendez_vous_termine: Vec<Spanned<String>>,
+    /// A step that comes back: every so many weeks after it was last done,
+    /// until a date of the school year.
+    pub(super) repetition: Option<Spanned<RawRepeat>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRepeat {
+    pub(super) semaines: u32,
+    /// `@vacances_ete` (the default) or `@rentree_suivante`.
+    #[serde(default)]
+    pub(super) jusqu_a: Option<String>,
 }

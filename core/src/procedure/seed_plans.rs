@@ -649,7 +649,7 @@ fn convention_last_day_for_a_termination_at_the_term() {
     assert_eq!(step(&p, "terme").due, Some(d("2027-01-14")));
     let r = step(&p, "resiliation_au_terme");
     assert_eq!(r.due, Some(d("2026-08-31")));
-    assert_eq!(r.state, StepState::Open);
+    assert_eq!(r.state, StepState::Info);
     assert!(r.needs_decision);
     assert_eq!(
         r.also,
@@ -662,7 +662,7 @@ fn convention_last_day_for_a_termination_at_the_term() {
         "Fin de la période en cours : jeudi 14 janvier 2027. Pour que la convention ne soit pas reconduite, la résiliation doit prendre effet au plus tard le vendredi 15 janvier 2027.",
         "Ce jour fait partie de l'année scolaire 2026-2027, qui commence à la rentrée du mardi 1er septembre 2026. La résiliation ne prend effet que l'année scolaire qui suit sa demande : il faut donc la demander au plus tard le lundi 31 août 2026.",
         "Le dimanche 31 mai 2026 n'est pas un jour ouvré : ce dernier jour est avancé au vendredi 29 mai 2026.",
-        "Les deux lectures divergent : décision humaine requise.",
+        "Les deux lectures donnent des dates différentes : c'est à vous de trancher.",
         "Cette date est une information : des rappels sont envoyés avant, mais l'étape n'est jamais en retard.",
     ] {
         assert!(
@@ -675,10 +675,7 @@ fn convention_last_day_for_a_termination_at_the_term() {
     let p = plans("convention", &inputs, "2026-09-15");
     let r = step(&p, "resiliation_au_terme");
     assert_eq!(r.due, Some(d("2026-08-31")));
-    assert_eq!(
-        r.state,
-        StepState::Waiting("date d'information passée le lundi 31 août 2026 : rien n'est en retard".into())
-    );
+    assert_eq!(r.state, StepState::Info);
 
     // Reminded 40, 20 and 5 working days before and on the day, never late.
     let lib = library();

@@ -10,8 +10,8 @@ use toml::Spanned;
 use super::raw::{RawAmount, RawReminders, RawRule, RawStep};
 use super::validate::check_role;
 use super::{
-    AlsoRule, Amount, Anchor, Audience, Effect, EventDef, LatePolicy, ParamDef, ReminderPolicy, Roles,
-    RuleSpec, SchoolAnchor, StepDef,
+    AlsoRule, Amount, Anchor, Audience, Effect, EventDef, LatePolicy, ParamDef, ReminderPolicy, Repeat,
+    Roles, RuleSpec, SchoolAnchor, StepDef,
 };
 use crate::deadline::{Roll, Unit};
 use crate::located::Findings;
@@ -202,6 +202,66 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         }
         Some(e.get_ref().clone())
     });
+    let present_roles: Vec<String> = s
+        .presents
+        .iter()
+        .filter_map(|r| {
+            if known.roles.get(r.get_ref()).is_none() {
+                check_role(ctx, known.roles, r);
+                return None;
+            }
+            Some(r.get_ref().clone())
+        })
+        .collect();
+    let appointment_completes: Vec<String> = s
+        .rendez_vous_termine
+        .iter()
+        .filter_map(|t| {
+            if !known.steps.contains(t.get_ref().as_str()) || t.get_ref() == s.id.get_ref() {
+                ctx.err(
+                    t,
+                    format!("étape « {} » inconnue ici", t.get_ref()),
+                    "une autre étape de cette procédure, par exemple convocation",
+                );
+                return None;
+            }
+            Some(t.get_ref().clone())
+        })
+        .collect();
+    if (!present_roles.is_empty() || !appointment_completes.is_empty()) && parent_notice.is_none() {
+        ctx.err(
+            &s.id,
+            "presents et rendez_vous_termine vont avec un rendez-vous : l'étape n'a pas d'avis_parents",
+            "ajouter avis_parents, ou retirer ces clés",
+        );
+    }
+    let repeat = s.repetition.as_ref().and_then(|r| {
+        let raw = r.get_ref();
+        if !(1..=52).contains(&raw.semaines) {
+            ctx.err(
+                r,
+                "repetition : semaines entre 1 et 52",
+                "par exemple semaines = 4",
+            );
+            return None;
+        }
+        let until = match raw.jusqu_a.as_deref().unwrap_or("@vacances_ete") {
+            "@vacances_ete" => SchoolAnchor::SummerStart,
+            "@rentree_suivante" => SchoolAnchor::NextRentree,
+            other => {
+                ctx.err(
+                    r,
+                    format!("repetition : jusqu_a « {other} » inconnu"),
+                    "@vacances_ete ou @rentree_suivante",
+                );
+                return None;
+            }
+        };
+        Some(Repeat {
+            weeks: raw.semaines,
+            until,
+        })
+    });
     let (Some(anchor), Some(rule)) = (anchor, rule) else {
         return None;
     };
@@ -222,6 +282,9 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         place: s.lieu,
         done_by_event,
         information: s.information,
+        present_roles,
+        appointment_completes,
+        repeat,
     })
 }
 
@@ -564,6 +627,51 @@ mod tests {
             "jours = -3, report = \"plus tard\"",
         ));
         assert!(e.iter().any(|e| e.message.contains("négative")), "{e:?}");
+    }
+
+    #[test]
+    fn appointments_and_repetitions_are_checked() {
+        let with = |extra: &str| {
+            PAR.replace(
+                "depuis = \"saisine_recue\"\n",
+                &format!("depuis = \"saisine_recue\"\n{extra}"),
+            )
+        };
+        // Who attends and what the appointment completes need an appointment.
+        let e = errors(&with("presents = [\"dasen\"]\n"));
+        assert!(
+            e.iter().any(|e| e.message.contains("n'a pas d'avis_parents")),
+            "{e:?}"
+        );
+        let e = errors(&with(
+            "avis_parents = \"par-convocation\"\npresents = [\"inconnu\"]\n",
+        ));
+        assert!(
+            e.iter().any(|e| e.message.contains("rôle « inconnu » inconnu")),
+            "{e:?}"
+        );
+        let e = errors(&with(
+            "avis_parents = \"par-convocation\"\nrendez_vous_termine = [\"nulle\"]\n",
+        ));
+        assert!(
+            e.iter().any(|e| e.message.contains("étape « nulle » inconnue")),
+            "{e:?}"
+        );
+        for bad in [
+            "repetition = { semaines = 0 }",
+            "repetition = { semaines = 4, jusqu_a = \"@noel\" }",
+        ] {
+            let e = errors(&with(&format!("{bad}\n")));
+            assert!(e.iter().any(|e| e.message.contains("repetition")), "{bad}: {e:?}");
+        }
+        let ok = crate::testing::procedure(&with("repetition = { semaines = 2 }\n"));
+        assert_eq!(
+            ok.steps[0].repeat,
+            Some(crate::procedure::Repeat {
+                weeks: 2,
+                until: crate::procedure::SchoolAnchor::SummerStart
+            })
+        );
     }
 
     #[test]

@@ -40,12 +40,32 @@ impl Procedure {
     pub fn parse(file: &str, src: &str, roles: &Roles) -> Result<Procedure, Vec<FileError>> {
         let raw: RawProcedure = raw::read(file, src)?;
         let mut ctx = Findings::new(file, src);
-        let proc = validate(raw, roles, &mut ctx);
+        let mut proc = validate(raw, roles, &mut ctx);
+        proc.text = src.to_string();
         ctx.finish(proc)
     }
 }
 
+/// `version = N`: an integer from 1; 1 when absent.
+fn version(ctx: &mut Findings<'_>, raw: Option<&Spanned<toml::Value>>) -> u32 {
+    let Some(v) = raw else {
+        return 1;
+    };
+    match v.get_ref() {
+        toml::Value::Integer(n) if (1..=i64::from(u32::MAX)).contains(n) => *n as u32,
+        _ => {
+            ctx.err(
+                v,
+                "version invalide : un nombre entier à partir de 1 est attendu",
+                "écrire version = 1, puis augmenter ce nombre entier (2, 3…) à chaque changement des règles",
+            );
+            1
+        }
+    }
+}
+
 fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedure {
+    let version = version(ctx, raw.version.as_ref());
     if !is_ident(raw.id.get_ref()) {
         ctx.err(
             &raw.id,
@@ -223,6 +243,8 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
     Procedure {
         id: raw.id.into_inner(),
         name: raw.nom,
+        version,
+        text: String::new(),
         prefix: raw.prefixe.into_inner(),
         audience,
         source: raw.source,
@@ -304,6 +326,22 @@ mod tests {
         let e = errors(&PAR.replace("nom = \"PAR\"", "nom = \"PAR\"\ncouleur = \"bleu\""));
         assert!(e[0].message.contains("couleur"), "{e:?}");
         assert_eq!(e[0].line, 4);
+    }
+
+    #[test]
+    fn a_version_is_an_integer_from_one_and_defaults_to_one() {
+        let p = procedure(PAR);
+        assert_eq!(p.version, 1);
+        assert_eq!(p.text, PAR, "the text as loaded, for its digest");
+        let with = |v: &str| PAR.replace("nom = \"PAR\"", &format!("nom = \"PAR\"\nversion = {v}"));
+        assert_eq!(procedure(&with("3")).version, 3);
+        for bad in ["0", "-2", "\"deux\"", "1.5", "99999999999"] {
+            let e = errors(&with(bad));
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert_eq!(e[0].line, 4, "{bad}: {e:?}");
+            assert!(e[0].message.contains("version invalide"), "{bad}: {e:?}");
+            assert!(e[0].hint.contains("version = 1"), "{bad}: {e:?}");
+        }
     }
 
     #[test]

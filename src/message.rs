@@ -49,30 +49,9 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 .templates
                 .render_cancellation(&g.language, &args)
                 .map_err(|e| AppError::Runtime(e.to_string()))?;
-            let calendar = App::calendar(&mut conn, case).await?;
-            let start = notice::local_to_utc(a.starts_at, calendar.id.time_zone()).unwrap_or(now);
-            let uid = notice::event_uid(&format!("{}/{step}", case.reference), &app.options.email_from);
-            let ics = notice::invitation(
-                &notice::Invitation {
-                    uid: &uid,
-                    summary: &rendered.subject,
-                    place: &a.place,
-                    start,
-                    minutes: a.minutes,
-                    sequence: a.sequence,
-                    organiser: &app.options.email_from,
-                    cancelled: true,
-                },
-                now,
-            );
-            Ok(Some(Rendered {
-                subject: rendered.subject,
-                text: rendered.text,
-                html: rendered.html,
-                lang: rendered.lang,
-                ics: Some(ics),
-                buttons: None,
-            }))
+            with_event(app, &mut conn, case, step, &a, rendered, true, now)
+                .await
+                .map(Some)
         }
         MessageKind::ParentNotice => {
             let (Some(case), Some(step)) = (&case, &r.step) else {
@@ -94,32 +73,9 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             }
             let notice_id = r.payload["avis"].as_str().unwrap_or_default();
             let rendered = notice_text(app, &mut conn, case, step, &g, &appointment, notice_id, true).await?;
-            let calendar = App::calendar(&mut conn, case).await?;
-            let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
-            // One event per appointment, whatever its date: a new date
-            // updates it (same UID, higher SEQUENCE).
-            let uid = notice::event_uid(&format!("{}/{step}", case.reference), &app.options.email_from);
-            let ics = notice::invitation(
-                &notice::Invitation {
-                    uid: &uid,
-                    summary: &rendered.subject,
-                    place: &appointment.place,
-                    start,
-                    minutes: appointment.minutes,
-                    sequence: appointment.sequence,
-                    organiser: &app.options.email_from,
-                    cancelled: false,
-                },
-                now,
-            );
-            Ok(Some(Rendered {
-                subject: rendered.subject,
-                text: rendered.text,
-                html: rendered.html,
-                lang: rendered.lang,
-                ics: Some(ics),
-                buttons: None,
-            }))
+            with_event(app, &mut conn, case, step, &appointment, rendered, false, now)
+                .await
+                .map(Some)
         }
         MessageKind::FamilyAnswer => {
             let (Some(case), Some(step)) = (&case, &r.step) else {
@@ -471,5 +427,45 @@ async fn notice_args(
         signer,
         previous: appointment.previous,
         answers,
+    })
+}
+
+/// A family's notice with its calendar event: one event per appointment,
+/// whatever its date (same UID); a new date or a cancellation updates it
+/// with a higher SEQUENCE.
+#[allow(clippy::too_many_arguments)]
+async fn with_event(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    case: &crate::store::CaseRow,
+    step: &str,
+    appointment: &crate::store::Appointment,
+    rendered: echeancier_core::template::Rendered,
+    cancelled: bool,
+    now: DateTime<Utc>,
+) -> Result<Rendered, AppError> {
+    let calendar = App::calendar(conn, case).await?;
+    let start = notice::local_to_utc(appointment.starts_at, calendar.id.time_zone()).unwrap_or(now);
+    let uid = notice::event_uid(&format!("{}/{step}", case.reference), &app.options.email_from);
+    let ics = notice::invitation(
+        &notice::Invitation {
+            uid: &uid,
+            summary: &rendered.subject,
+            place: &appointment.place,
+            start,
+            minutes: appointment.minutes,
+            sequence: appointment.sequence,
+            organiser: &app.options.email_from,
+            cancelled,
+        },
+        now,
+    );
+    Ok(Rendered {
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        lang: rendered.lang,
+        ics: Some(ics),
+        buttons: None,
     })
 }

@@ -54,16 +54,11 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 .map(Some)
         }
         MessageKind::ParentNotice => {
-            let (Some(case), Some(step)) = (&case, &r.step) else {
-                return Ok(None);
-            };
-            let Some(appointment) = Store::appointment(&mut conn, case.id, step).await? else {
-                return Ok(None);
-            };
             // A moved appointment has its own notice; this one is obsolete.
-            if Some(appointment.starts_at.date()) != r.due_on {
+            let Some((case, step, appointment)) = dated_appointment(&mut conn, case.as_ref(), r).await?
+            else {
                 return Ok(None);
-            }
+            };
             let guardian_id = r.payload["responsable"].as_i64().unwrap_or_default();
             let Some(g) = Store::guardian(&mut conn, guardian_id).await? else {
                 return Ok(None);
@@ -205,19 +200,11 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             ))))
         }
         MessageKind::AppointmentSet => {
-            let (Some(case), Some(step)) = (&case, &r.step) else {
-                return Ok(None);
-            };
-            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
-                return Ok(None);
-            };
             // A moved appointment has its own message.
-            if Some(a.starts_at.date()) != r.due_on {
+            let Some((case, step, a)) = dated_appointment(&mut conn, case.as_ref(), r).await? else {
                 return Ok(None);
-            }
-            let name = proc
-                .and_then(|p| p.step(step))
-                .map_or(step.as_str(), |d| d.name.as_str());
+            };
+            let name = proc.and_then(|p| p.step(step)).map_or(step, |d| d.name.as_str());
             let mut line = format!(
                 "📅 {} : rendez-vous « {name} » fixé le {} à {}.",
                 case.reference,
@@ -233,16 +220,10 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             ))))
         }
         MessageKind::Letter => {
-            let (Some(case), Some(step)) = (&case, &r.step) else {
-                return Ok(None);
-            };
-            let Some(a) = Store::appointment(&mut conn, case.id, step).await? else {
-                return Ok(None);
-            };
             // A moved appointment has its own letter.
-            if Some(a.starts_at.date()) != r.due_on {
+            let Some((case, _, a)) = dated_appointment(&mut conn, case.as_ref(), r).await? else {
                 return Ok(None);
-            }
+            };
             let n = r.payload["numero"].as_i64().unwrap_or_default();
             let guardian = r.payload["responsable"].as_i64().unwrap_or_default();
             let print = match &app.options.web_url {
@@ -468,4 +449,23 @@ async fn with_event(
         ics: Some(ics),
         buttons: None,
     })
+}
+
+/// The appointment a message is about, if it is still on the date the
+/// message was decided for: a moved appointment has messages of its own.
+async fn dated_appointment<'a>(
+    conn: &mut sqlx::AnyConnection,
+    case: Option<&'a crate::store::CaseRow>,
+    r: &'a crate::store::outbox::ReminderRow,
+) -> Result<Option<(&'a crate::store::CaseRow, &'a str, crate::store::Appointment)>, AppError> {
+    let (Some(case), Some(step)) = (case, r.step.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(a) = Store::appointment(conn, case.id, step).await? else {
+        return Ok(None);
+    };
+    if Some(a.starts_at.date()) != r.due_on {
+        return Ok(None);
+    }
+    Ok(Some((case, step, a)))
 }

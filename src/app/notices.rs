@@ -1,6 +1,7 @@
 //! Who is told what: reminder destinations and appointment notices.
 
 use echeancier_core::authz::{self, Action, CaseScope};
+use echeancier_core::procedure::IfAbsent;
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -416,7 +417,13 @@ impl App {
             echeancier_core::french::long_date(a.starts_at.date()),
             outcome.french()
         );
-        if outcome == MeetingOutcome::Absent {
+        if outcome == MeetingOutcome::Absent && def.if_absent == IfAbsent::Noter {
+            // The procedure asks for no new appointment (si_absent = "noter").
+            reply.push_str(&format!(
+                "\nAbsence notée. Cette étape peut être close sans nouveau rendez-vous : !etape {} {step} fait.",
+                case.reference
+            ));
+        } else if outcome == MeetingOutcome::Absent {
             // A new appointment to set: the family is called first.
             let key = format!(
                 "{}/{step}/rdv-{}/absent",

@@ -15,7 +15,7 @@ use echeancier::scheduler::Scheduler;
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::redirect::Policy;
 
-use crate::util::{SmtpServer, TestApp, count, mail_app_at, open_par_from, serve_office};
+use crate::util::{SmtpServer, TestApp, count, mail_app_at, mail_app_with, open_par_from, serve_office};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -516,6 +516,44 @@ async fn an_absent_family_is_called_back_and_the_interview_stays_to_do() {
         "{reply}"
     );
     assert!(!reply.contains("Dupetit-Thouars"), "{reply}");
+}
+
+// Issue 15: what an absence sets off is the procedure's (`si_absent`).
+// With "noter", the absence is recorded and counted, nobody is asked to
+// call, and the step may be closed without the family.
+#[tokio::test]
+async fn an_absence_is_only_noted_where_the_procedure_says_so() {
+    let par = echeancier::library::EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == "par.toml")
+        .map(|(_, s)| s.replace("si_absent = \"reconvoquer\"", "si_absent = \"noter\""))
+        .expect("par.toml");
+    assert!(par.contains("si_absent = \"noter\""));
+    let files = echeancier::library::EMBEDDED
+        .iter()
+        .map(|(n, s)| (*n, if *n == "par.toml" { par.as_str() } else { *s }));
+    let lib = echeancier_core::procedure::Library::build(
+        ("roles.toml", echeancier::library::EMBEDDED_ROLES),
+        files,
+    )
+    .expect("procedures");
+    let t = mail_app_with(at("2026-12-10T09:00:00Z"), lib).await;
+    let r = open_par_from(&t, vec![guardian("fr")], "2026-12-08").await;
+    let say = |text: String| {
+        let t = &t;
+        async move { t.app.handle("console", "dasen", &text).await.expect("reply") }
+    };
+    say(format!("!rdv {r} entretien 2026-12-14 10h")).await;
+    t.clock.set(at("2026-12-14T11:00:00Z"));
+    let reply = say(format!("!bilan-rdv {r} entretien absent")).await;
+    assert!(
+        reply.contains("Absence notée") && reply.contains(&format!("!etape {r} entretien fait")),
+        "{reply}"
+    );
+    let calls = count(&t, "SELECT COUNT(*) FROM reminders WHERE kind = 'appel-famille'").await;
+    assert_eq!(calls, 0);
+    let reply = say(format!("!etape {r} entretien fait")).await;
+    assert!(reply.contains("faite le lundi 14 décembre 2026"), "{reply}");
 }
 
 // Fiche « confiance avec les parents » (seed 002), its indicators: the

@@ -159,19 +159,20 @@ pub use crate::smtp::SmtpServer;
 
 /// An app whose reminders go to email only (no console), with SMTP at `smtp`.
 pub async fn mail_app_at(now: DateTime<Utc>) -> TestApp {
+    mail_app_with(now, echeancier::library::embedded().expect("procedures")).await
+}
+
+/// `mail_app_at` with these procedures.
+pub async fn mail_app_with(now: DateTime<Utc>, library: echeancier_core::procedure::Library) -> TestApp {
     let t = app_at(now).await;
-    let settings = Settings::parse(
-        "demo.toml",
-        echeancier::demo::CONFIG,
-        Some(&echeancier::library::embedded().expect("procedures")),
-    )
-    .expect("demo config");
+    let settings =
+        Settings::parse("demo.toml", echeancier::demo::CONFIG, Some(&library)).expect("demo config");
     let mut options = echeancier::app::Options::from_settings(
         &settings,
         echeancier::notice::Templates::embedded().expect("templates"),
     );
     options.console = None;
-    let app = t.app.clone().with_options(options);
+    let app = App::new(t.store.clone(), library, t.clock.clone()).with_options(options);
     TestApp {
         app,
         store: t.store,

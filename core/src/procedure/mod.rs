@@ -287,6 +287,23 @@ pub struct StepDef {
     pub appointment_completes: Vec<String>,
     /// Comes back every so many weeks after it was done (`repetition`).
     pub repeat: Option<Repeat>,
+    /// What a family's absence at this step's appointment sets off
+    /// (`si_absent`).
+    pub if_absent: IfAbsent,
+}
+
+/// What follows a family's absence at an appointment (`si_absent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IfAbsent {
+    /// A new appointment to set: the role is asked to call the family
+    /// (the default).
+    #[default]
+    Reconvoquer,
+    /// Recorded and counted, no call: the step may be marked done
+    /// without the family (a meeting offered, whose next occurrence
+    /// comes anyway).
+    Noter,
 }
 
 /// A recurring step: due `weeks` after it was last done, until `until`.

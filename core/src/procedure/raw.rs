@@ -16,6 +16,8 @@ pub(super) fn read<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Vec<
         let mut error = FileError::unreadable(file, src, &e);
         error.hint = if e.message().contains("unknown field") {
             "clé inconnue : vérifier l'orthographe ; les clés possibles sont listées dans le message"
+        } else if e.message().contains("unknown variant") {
+            "valeur inconnue : les valeurs possibles sont listées dans le message"
         } else if e.message().contains("missing field") {
             "ajouter la clé manquante"
         } else {
@@ -166,6 +168,8 @@ pub(super) struct RawStep {
     /// A step that comes back: every so many weeks after it was last done,
     /// until a date of the school year.
     pub(super) repetition: Option<Spanned<RawRepeat>>,
+    /// What a family's absence at the appointment sets off.
+    pub(super) si_absent: Option<Spanned<super::IfAbsent>>,
 }
 
 #[derive(Deserialize)]

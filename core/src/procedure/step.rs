@@ -228,10 +228,12 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
             Some(t.get_ref().clone())
         })
         .collect();
-    if (!present_roles.is_empty() || !appointment_completes.is_empty()) && parent_notice.is_none() {
+    if (!present_roles.is_empty() || !appointment_completes.is_empty() || s.si_absent.is_some())
+        && parent_notice.is_none()
+    {
         ctx.err(
             &s.id,
-            "presents et rendez_vous_termine vont avec un rendez-vous : l'étape n'a pas d'avis_parents",
+            "presents, rendez_vous_termine et si_absent vont avec un rendez-vous : l'étape n'a pas d'avis_parents",
             "ajouter avis_parents, ou retirer ces clés",
         );
     }
@@ -285,6 +287,7 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
         present_roles,
         appointment_completes,
         repeat,
+        if_absent: s.si_absent.as_ref().map(|a| *a.get_ref()).unwrap_or_default(),
     })
 }
 
@@ -664,7 +667,22 @@ mod tests {
             let e = errors(&with(&format!("{bad}\n")));
             assert!(e.iter().any(|e| e.message.contains("repetition")), "{bad}: {e:?}");
         }
+        // What an absence sets off: a known value, at an appointment.
+        let e = errors(&with("si_absent = \"noter\"\n"));
+        assert!(
+            e.iter().any(|e| e.message.contains("n'a pas d'avis_parents")),
+            "{e:?}"
+        );
+        let e = errors(&with(
+            "avis_parents = \"par-convocation\"\nsi_absent = \"oublier\"\n",
+        ));
+        assert!(e.iter().any(|e| e.hint.contains("valeur inconnue")), "{e:?}");
+        let ok = crate::testing::procedure(&with(
+            "avis_parents = \"par-convocation\"\nsi_absent = \"noter\"\n",
+        ));
+        assert_eq!(ok.steps[0].if_absent, crate::procedure::IfAbsent::Noter);
         let ok = crate::testing::procedure(&with("repetition = { semaines = 2 }\n"));
+        assert_eq!(ok.steps[0].if_absent, crate::procedure::IfAbsent::Reconvoquer);
         assert_eq!(
             ok.steps[0].repeat,
             Some(crate::procedure::Repeat {

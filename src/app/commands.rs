@@ -347,6 +347,19 @@ impl App {
                 text.push_str(&view::appointment_line(&case.reference, step, proc, a));
             }
         }
+        // Which rules the dates come from: the version the case was planned with.
+        if let (Some(with), Some(proc)) = (
+            Store::planned_with(&mut conn, case.id).await?,
+            self.library.get(&case.procedure),
+        ) {
+            text.push_str(&format!(
+                "\nDates calculées avec la version {} des règles.",
+                with.version
+            ));
+            if with.hash != super::versions::digest(&proc.text) {
+                text.push_str(" Une nouvelle version des règles attend d'être appliquée à ce dossier (echeancier check).");
+            }
+        }
         Ok(text)
     }
 

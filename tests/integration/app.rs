@@ -350,7 +350,14 @@ async fn partner_communication_silent_approval_and_objection() {
         assert!(reply.contains("réception enregistrée"), "{reply}");
     }
     let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
-    assert_eq!(snap.steps[0].due, Some(d("2026-07-15")));
+    let approval = |snap: &echeancier::app::Snapshot| {
+        snap.steps
+            .iter()
+            .find(|s| s.step == "approbation")
+            .cloned()
+            .expect("approbation")
+    };
+    assert_eq!(approval(&snap).due, Some(d("2026-07-15")));
     // The CAF answers for itself only.
     let reply = t
         .app
@@ -365,7 +372,7 @@ async fn partner_communication_silent_approval_and_objection() {
         .expect("reply");
     assert!(reply.contains("objection enregistrée"), "{reply}");
     let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
-    assert_eq!(snap.steps[0].state, echeancier::store::StepStatus::Blocked);
+    assert_eq!(approval(&snap).state, echeancier::store::StepStatus::Blocked);
     // A partner sees partnership items but never an individual case.
     let reply = t
         .app
@@ -1526,6 +1533,16 @@ async fn a_changed_procedure_moves_no_date_until_it_is_applied() {
         "listing changes nothing"
     );
 
+    // The case says which rules its dates come from, and that newer ones wait.
+    let reply = app
+        .handle("console", "dasen", &format!("!dossier {r}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("version 1 des règles") && reply.contains("nouvelle version des règles attend"),
+        "{reply}"
+    );
+
     // Applying it moves the dates and says so in the audit trail.
     let applied = app.apply_procedure(&r, &who()).await.expect("apply");
     assert_eq!(due_of(&applied.snapshot, "convocation"), Some(d("2026-12-11")));
@@ -1545,6 +1562,14 @@ async fn a_changed_procedure_moves_no_date_until_it_is_applied() {
         serde_json::json!([{"etape": "convocation", "avant": "2026-12-10", "apres": "2026-12-11"}])
     );
     assert!(app.pending_versions().await.expect("pending").is_empty());
+    let reply = app
+        .handle("console", "dasen", &format!("!dossier {r}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("version 2 des règles") && !reply.contains("attend d'être appliquée"),
+        "{reply}"
+    );
     let again = app.apply_procedure(&r, &who()).await.expect_err("already");
     assert!(again.to_string().contains("suit déjà la version 2"), "{again}");
     let missing = app

@@ -741,3 +741,21 @@ fn convention_last_day_for_a_termination_at_the_term() {
         step(&p, "resiliation_au_terme").state
     );
 }
+
+/// Seed 001, art. 8, first sentence: « Toute communication [...] réalisée
+/// dans le cadre de cette convention de partenariat devra faire apparaître
+/// le logo de chacune des parties. » A checklist item of every
+/// communication, due the day it is sent to the partners.
+#[test]
+fn communication_checks_every_partys_logo() {
+    let inputs = CaseInputs {
+        events: dates(&[("soumission", "2026-03-02")]),
+        ..Default::default()
+    };
+    let p = plans("communication", &inputs, "2026-03-02");
+    let logos = step(&p, "logos");
+    assert_eq!(logos.due, Some(d("2026-03-02")));
+    assert_eq!(logos.state, StepState::Open);
+    assert_eq!(logos.role, "coordination_partenariats");
+    assert!(position("communication", "logos") < position("communication", "approbation"));
+}

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate};
 use echeancier_core::calendar::{Calendar, CalendarId};
 use echeancier_core::case::{self, Env, OrderViolation, PartnerAnswer, StepPlan};
 use echeancier_core::ids::Uai;
-use echeancier_core::procedure::{Audience, IfAbsent, Procedure};
+use echeancier_core::procedure::{Audience, Procedure};
 use echeancier_core::school::Zone;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -501,11 +501,7 @@ impl App {
                             .await?
                             .and_then(|a| a.outcome)
                             .and_then(|o| o.parse::<echeancier_core::command::MeetingOutcome>().ok())
-                            .is_some_and(|o| {
-                                o.held()
-                                    || (o == echeancier_core::command::MeetingOutcome::Absent
-                                        && def.if_absent == IfAbsent::Noter)
-                            });
+                            .is_some_and(|o| def.settled_by(o));
                         if !held {
                             return Err(AppError::Invalid(format!(
                                 "« {} » est faite quand la famille est venue : notez d'abord le bilan du rendez-vous (!bilan-rdv {} {step} venu, venu-accompagne, absent ou excuse).",

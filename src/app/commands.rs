@@ -348,15 +348,15 @@ impl App {
             }
         }
         // Which rules the dates come from: the version the case was planned with.
-        if let (Some(with), Some(proc)) = (
+        if let (Some(with), Ok((_, loaded))) = (
             Store::planned_with(&mut conn, case.id).await?,
-            self.library.get(&case.procedure),
+            self.loaded(&case.procedure),
         ) {
             text.push_str(&format!(
                 "\nDates calculées avec la version {} des règles.",
                 with.version
             ));
-            if with.hash != super::versions::digest(&proc.text) {
+            if with.hash != loaded.hash {
                 text.push_str(" Une nouvelle version des règles attend d'être appliquée à ce dossier (echeancier check).");
             }
         }

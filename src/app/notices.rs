@@ -1,7 +1,6 @@
 //! Who is told what: reminder destinations and appointment notices.
 
 use echeancier_core::authz::{self, Action, CaseScope};
-use echeancier_core::procedure::IfAbsent;
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -417,7 +416,7 @@ impl App {
             echeancier_core::french::long_date(a.starts_at.date()),
             outcome.french()
         );
-        if outcome == MeetingOutcome::Absent && def.if_absent == IfAbsent::Noter {
+        if outcome == MeetingOutcome::Absent && def.settled_by(outcome) {
             // The procedure asks for no new appointment (si_absent = "noter").
             reply.push_str(&format!(
                 "\nAbsence notée. Cette étape peut être close sans nouveau rendez-vous : !etape {} {step} fait.",

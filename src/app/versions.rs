@@ -212,7 +212,7 @@ pub struct Applied {
 
 impl App {
     /// The procedure file loaded for `id`, with its version and digest.
-    fn loaded(&self, id: &str) -> Result<(Arc<Procedure>, PlannedWith)> {
+    pub(super) fn loaded(&self, id: &str) -> Result<(Arc<Procedure>, PlannedWith)> {
         self.versions.loaded.get(id).cloned().ok_or_else(|| {
             AppError::Invalid(format!(
                 "Procédure « {id} » inconnue : son fichier a-t-il été retiré ?"

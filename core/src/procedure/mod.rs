@@ -325,6 +325,13 @@ impl StepDef {
     pub fn per_partner(&self) -> bool {
         self.anchor == Anchor::PartnerReceipt
     }
+
+    /// Whether a meeting with this outcome lets the step be marked done:
+    /// the family came, or it was absent where `si_absent = "noter"`.
+    pub fn settled_by(&self, outcome: crate::command::MeetingOutcome) -> bool {
+        outcome.held()
+            || (outcome == crate::command::MeetingOutcome::Absent && self.if_absent == IfAbsent::Noter)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -183,7 +183,13 @@ pub fn order_violations(proc: &Procedure, inputs: &CaseInputs) -> Vec<OrderViola
         };
         for r in &ev.not_before {
             let (before_on, other) = match r {
+                // A confidential date is not repeated: this sentence may
+                // reach chat, in a refusal or a step's explanation.
                 Anchor::Event(e) => match inputs.events.get(e) {
+                    Some(d) if proc.event(e).is_some_and(|x| x.confidential) => (
+                        *d,
+                        format!("la date « {} » (confidentielle, voir le bureau web)", event_name(proc, e)),
+                    ),
                     Some(d) => (
                         *d,
                         format!("la date « {} », le {}", event_name(proc, e), long_date(*d)),
@@ -704,11 +710,7 @@ impl Planner<'_> {
     /// (kept on confirmation), or whose prerequisite step is not done yet.
     fn order_warnings(&self, def: &StepDef, lines: &mut Vec<String>) {
         for ev in &self.proc.events {
-            let uses = def.anchor.uses_event(&ev.id)
-                || def
-                    .also
-                    .iter()
-                    .any(|a| a.anchor.as_ref().is_some_and(|x| x.uses_event(&ev.id)));
+            let uses = def.uses_event(&ev.id);
             let Some(on) = self.inputs.events.get(&ev.id).filter(|_| uses) else {
                 continue;
             };

@@ -151,6 +151,8 @@ pub enum Command {
     },
     /// `!approuve COM [PARTENAIRE]`
     Approve { item: CaseRef, partner: Option<String> },
+    /// `!version COM`: a new version of a document after an objection.
+    NewVersion(CaseRef),
     /// `!objection COM [@PARTENAIRE] motif`
     Object {
         item: CaseRef,
@@ -273,6 +275,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["object"],
         usage: "!objection COM [@PARTENAIRE] motif",
         purpose: "s'oppose à une communication, avec un motif",
+    },
+    Verb {
+        name: "version",
+        aliases: &["nouvelle-version", "new-version"],
+        usage: "!version COM",
+        purpose: "soumet une nouvelle version d'un document après une objection, avec son propre délai de quinze jours",
     },
     Verb {
         name: "resiliation",
@@ -601,6 +609,10 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 on: date(args[2])?,
             })
         }
+        "version" => {
+            exact(1..=1)?;
+            Ok(Command::NewVersion(case_ref(args[0])?))
+        }
         "approuve" => {
             exact(1..=2)?;
             Ok(Command::Approve {
@@ -877,6 +889,9 @@ mod tests {
                 partner: None
             }
         );
+        assert_eq!(ok("!version COM-2026-0003"), Command::NewVersion(r("COM-2026-0003")));
+        assert_eq!(ok("!nouvelle-version COM-2026-0003"), Command::NewVersion(r("COM-2026-0003")));
+        assert!(err("!version COM-2026-0003 encore").contains("!version COM"));
         assert_eq!(
             ok("!approve COM-2026-0003 prefet"),
             Command::Approve {

@@ -11,6 +11,7 @@ pub mod authz;
 pub mod calendar;
 pub mod case;
 pub mod command;
+pub mod condition;
 pub mod deadline;
 pub mod french;
 pub mod ids;

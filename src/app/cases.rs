@@ -3,6 +3,7 @@
 use chrono::{Duration, NaiveDate};
 use echeancier_core::calendar::{Calendar, CalendarId};
 use echeancier_core::case::{self, Env, OrderViolation, PartnerAnswer, StepPlan};
+use echeancier_core::condition;
 use echeancier_core::ids::Uai;
 use echeancier_core::procedure::{Audience, Procedure};
 use echeancier_core::school::Zone;
@@ -234,14 +235,58 @@ impl App {
         )))
     }
 
-    /// Opens a case and computes its plan in one transaction.
-    pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
-        self.open_case_confirmed(spec, who, false).await
+    /// The procedure's opening condition checked on the case's dates as
+    /// written so far in `conn`'s transaction; `None` without a condition.
+    pub(super) async fn condition_of(
+        &self,
+        conn: &mut AnyConnection,
+        proc: &Procedure,
+        case: &CaseRow,
+    ) -> Result<Option<condition::Check>> {
+        if proc.condition.is_none() {
+            return Ok(None);
+        }
+        let calendar = Self::calendar(conn, case).await?;
+        let inputs = Store::inputs(conn, case).await?;
+        let env = Env {
+            calendar: &calendar,
+            school: &self.school,
+            school_scope: school_scope(&case.departement, case.zone.as_deref()),
+            today: self.clock.today(calendar.id),
+        };
+        Ok(condition::check(proc, &inputs.events, &env))
     }
 
-    /// As [`App::open_case`]; with `confirmed`, event dates that contradict
-    /// the order the procedure sets are kept, and the audit trail says so.
-    pub async fn open_case_confirmed(&self, spec: OpenCase, who: &Who, confirmed: bool) -> Result<Snapshot> {
+    /// A condition contradicted by the dates, or with dates missing (unless
+    /// they come later), refuses the case unless `confirmed`. Returns what
+    /// the audit trail records.
+    fn check_condition(check: Option<&condition::Check>, confirmed: bool, later: bool) -> Result<Option<&'static str>> {
+        let Some(check) = check else {
+            return Ok(None);
+        };
+        if check.is_met() {
+            return Ok(Some("remplie"));
+        }
+        if !check.is_contradicted() && later {
+            return Ok(Some("dates à renseigner sur le bureau web"));
+        }
+        if confirmed {
+            return Ok(Some("non remplie, ouverture confirmée"));
+        }
+        let why: Vec<String> = check.findings.iter().map(condition::Finding::sentence).collect();
+        Err(AppError::Invalid(format!(
+            "Condition d'ouverture non vérifiée ({}) : {} Si le dossier doit être ouvert quand même, confirmez-le : il restera signalé tant que la condition n'est pas remplie.",
+            check.name,
+            why.join(" ")
+        )))
+    }
+
+    /// Opens a case and computes its plan in one transaction. With
+    /// `spec.confirmed`, event dates that contradict the order the
+    /// procedure sets, or its condition, are kept, and the audit trail
+    /// says so.
+    pub async fn open_case(&self, spec: OpenCase, who: &Who) -> Result<Snapshot> {
+        let confirmed = spec.confirmed;
         let proc = self.procedure(&spec.procedure)?.clone();
         // Contacts are checked before anything is written; the error names
         // the field and never repeats what was typed.
@@ -373,6 +418,12 @@ impl App {
             check_event(&proc, event)?;
             Store::set_event(&mut tx, id, event, *on).await?;
         }
+        // A document is submitted the day its item is created, unless told.
+        for e in proc.events.iter().filter(|e| e.at_opening) {
+            if !spec.events.iter().any(|(id, _)| *id == e.id) {
+                Store::set_event(&mut tx, id, &e.id, opened_on).await?;
+            }
+        }
         for (param, value) in &spec.params {
             check_param(&proc, param)?;
             Store::set_param(&mut tx, id, param, *value).await?;
@@ -400,6 +451,8 @@ impl App {
             .ok_or_else(|| AppError::NotFound(reference.to_string()))?;
         let out_of_order = Self::order_violations(&mut tx, &proc, &case).await?;
         let confirmed_order = Self::check_order(&out_of_order, confirmed)?;
+        let check = self.condition_of(&mut tx, &proc, &case).await?;
+        let condition = Self::check_condition(check.as_ref(), confirmed, !spec.condition_required)?;
         self.replan(&mut tx, &case).await?;
         let mut detail = json!({
             "procedure": proc.id,
@@ -409,6 +462,9 @@ impl App {
         });
         if let (Some(order), Some(obj)) = (confirmed_order, detail.as_object_mut()) {
             obj.insert("ordre_des_dates_confirme".into(), order);
+        }
+        if let (Some(condition), Some(obj)) = (condition, detail.as_object_mut()) {
+            obj.insert("condition".into(), condition.into());
         }
         record(
             &mut tx,

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::store::{CaseRow, Store};
 use crate::view;
 
-use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, check_event, record};
+use super::{App, AppError, Change, OpenCase, Result, Snapshot, Who, check_chat_event, record};
 
 /// What the sender is told of a failed command or button: the French
 /// message of a refusal or a bad input; for a failure of the machine, a
@@ -236,6 +236,7 @@ impl App {
             }
             Command::Received { item, partner, on } => self.cmd_received(&c, item, partner, on).await,
             Command::Approve { item, partner } => self.cmd_approve(&c, item, partner).await,
+            Command::NewVersion(item) => self.cmd_new_version(&c, item).await,
             Command::Object {
                 item,
                 partner,
@@ -305,6 +306,9 @@ impl App {
                 "!ouvrir ouvre un dossier d'élève ; pour soumettre un document aux partenaires : !communication.".into(),
             ));
         }
+        for (event, _) in &events {
+            check_chat_event(proc, event)?;
+        }
         let spec = OpenCase {
             procedure,
             establishment: Some(establishment),
@@ -346,6 +350,16 @@ impl App {
                 text.push('\n');
                 text.push_str(&view::appointment_line(&case.reference, step, proc, a));
             }
+        }
+        // Whether the case meets its procedure's condition; what keeps it
+        // from it names confidential dates, so only the web office says.
+        let proc = self.procedure(&case.procedure)?;
+        if let Some(check) = self.condition_of(&mut conn, proc, &case).await?
+            && !check.is_met()
+        {
+            text.push_str(
+                "\n⚠ Condition d'ouverture de la procédure non remplie ou à compléter : voir le dossier sur le bureau web.",
+            );
         }
         // Which rules the dates come from: the version the case was planned with.
         if let (Some(with), Ok((_, loaded))) = (
@@ -436,7 +450,7 @@ impl App {
     ) -> Result<String> {
         let row = self.visible_case(c.place, &case).await?;
         self.scope_check(Some(&c.actor), &row, Action::View).await?;
-        check_event(self.procedure(&row.procedure)?, &event)?;
+        check_chat_event(self.procedure(&row.procedure)?, &event)?;
         self.scope_check(Some(&c.actor), &row, Action::Event(&event))
             .await?;
         let snap = self
@@ -560,6 +574,65 @@ impl App {
         Ok(format!(
             "✋ {item} : objection enregistrée ; le document ne peut pas être diffusé.\n{}",
             self.next_steps(&snap, c.today)
+        ))
+    }
+
+    /// Art. 8 after an objection: the corrected document is a new item,
+    /// submitted to the same partners with its own fifteen days; the old
+    /// one is closed, and each names the other in its audit trail.
+    async fn cmd_new_version(&self, c: &Caller<'_>, item: CaseRef) -> Result<String> {
+        let row = self.visible_case(c.place, &item).await?;
+        self.scope_check(Some(&c.actor), &row, Action::Open).await?;
+        let proc = self.procedure(&row.procedure)?;
+        if !proc.steps.iter().any(|s| s.per_partner()) {
+            return Err(AppError::Invalid(format!(
+                "{item} n'est pas un document soumis aux partenaires : !version ne s'applique qu'à une communication."
+            )));
+        }
+        if !row.open {
+            return Err(AppError::Closed(row.reference));
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let inputs = Store::inputs(&mut conn, &row).await?;
+        if !inputs
+            .answers
+            .values()
+            .any(|a| matches!(a, PartnerAnswer::Objection { .. }))
+        {
+            return Err(AppError::Invalid(format!(
+                "{item} n'a reçu aucune objection : une nouvelle version se soumet après une objection."
+            )));
+        }
+        let parent = match row.parent_id {
+            Some(id) => Store::case_by_id(&mut conn, id).await?.map(|p| p.reference),
+            None => None,
+        };
+        drop(conn);
+        let (base, version) = split_version(row.title.as_deref().unwrap_or("Document"));
+        let snap = self
+            .open_case(
+                OpenCase {
+                    procedure: row.procedure.clone(),
+                    departement: Some(row.departement.clone()),
+                    parent,
+                    title: Some(format!("{base} (version {})", version + 1)),
+                    partners: inputs.partners.clone(),
+                    ..Default::default()
+                },
+                &c.who,
+            )
+            .await?;
+        let new = snap.case.reference.clone();
+        self.apply(item.as_str(), vec![Change::Close], &c.who).await?;
+        let mut tx = self.store.begin().await?;
+        let now = self.clock.now();
+        record(&mut tx, &c.who, now, Some(item.to_string()), "remplacee", json!({ "par": new })).await?;
+        record(&mut tx, &c.who, now, Some(new.clone()), "nouvelle_version", json!({ "remplace": item.as_str() }))
+            .await?;
+        tx.commit().await?;
+        Ok(format!(
+            "📨 {new} : version {} soumise aux mêmes partenaires, avec son propre délai de quinze jours à compter de chaque réception ; {item} est close. Enregistrez chaque réception avec !recu {new} PARTENAIRE DATE.",
+            version + 1
         ))
     }
 
@@ -895,4 +968,15 @@ impl App {
         }
         Ok(out)
     }
+}
+
+/// "Affiche (version 2)" → ("Affiche", 2); a title without it is version 1.
+fn split_version(title: &str) -> (&str, u32) {
+    if let Some(head) = title.strip_suffix(')')
+        && let Some((base, n)) = head.rsplit_once(" (version ")
+        && let Ok(n) = n.parse::<u32>()
+    {
+        return (base, n);
+    }
+    (title, 1)
 }

@@ -186,6 +186,15 @@ pub struct OpenCase {
     pub pupil: Option<(String, Option<String>)>,
     pub guardians: Vec<GuardianInput>,
     pub opened_on: Option<NaiveDate>,
+    /// Dates out of the procedure's order, or its condition unmet, are kept
+    /// rather than refused; the audit trail and the case say so.
+    pub confirmed: bool,
+    /// The opener could give the condition's dates (the web office's
+    /// intake form): missing ones refuse the case unless `confirmed`.
+    /// Elsewhere (chat, where they may not be typed; the operator's
+    /// command line) they are entered later, and the case shows them to
+    /// enter until then.
+    pub condition_required: bool,
 }
 
 /// A case as stored after a change.
@@ -403,6 +412,18 @@ fn check_event(proc: &Procedure, event: &str) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", "),
     })
+}
+
+/// An event chat may date: declared, and not confidential (those are
+/// entered and read on the web office only).
+fn check_chat_event(proc: &Procedure, event: &str) -> Result<()> {
+    check_event(proc, event)?;
+    if proc.event(event).is_some_and(|e| e.confidential) {
+        return Err(AppError::Invalid(format!(
+            "« {event} » est une date confidentielle : elle se saisit et se lit sur le bureau web seulement."
+        )));
+    }
+    Ok(())
 }
 
 /// A receipt cannot be dated in the future.

@@ -47,6 +47,19 @@ pub struct CaseView {
     pub partners: Vec<String>,
     /// Where each partner of a partnership item stands, by name.
     pub partner_states: Vec<PartnerState>,
+    /// The procedure's opening condition on this case (staff who see
+    /// names only: it names confidential dates).
+    pub condition: Option<echeancier_core::condition::Check>,
+    /// Which version of the rules gave the dates.
+    pub rules: Option<RulesVersion>,
+}
+
+/// The version of its procedure file a case was planned with, and whether
+/// the loaded file differs (a new version waits to be applied).
+#[derive(Debug, Clone, Copy)]
+pub struct RulesVersion {
+    pub version: u32,
+    pub newer_waiting: bool,
 }
 
 /// A partner of a partnership item: its receipt and its answer.
@@ -320,7 +333,26 @@ impl App {
             .map(|e| e.id.clone())
             .collect();
         let inputs = Store::inputs(&mut conn, &case).await?;
-        let events = inputs.events.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let personal = proc.audience == Audience::Case && self.is_staff(actor);
+        // A confidential date (a sanction's) is for the staff who see names.
+        let events = inputs
+            .events
+            .iter()
+            .filter(|(k, _)| personal || !proc.event(k).is_some_and(|e| e.confidential))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        let condition = if personal {
+            self.condition_of(&mut conn, &proc, &case).await?
+        } else {
+            None
+        };
+        let rules = match (Store::planned_with(&mut conn, case.id).await?, self.loaded(&case.procedure)) {
+            (Some(with), Ok((_, loaded))) => Some(RulesVersion {
+                version: with.version,
+                newer_waiting: with.hash != loaded.hash,
+            }),
+            _ => None,
+        };
         let appointments = Store::appointments(&mut conn, case.id).await?;
         let names = if partners.is_empty() {
             Vec::new()
@@ -339,7 +371,6 @@ impl App {
                 answer: inputs.answers.get(id).cloned(),
             })
             .collect();
-        let personal = proc.audience == Audience::Case && self.is_staff(actor);
         let (pupil, guardians) = if personal {
             (
                 Store::pupil(&mut conn, case.id).await?,
@@ -362,6 +393,8 @@ impl App {
             guardians,
             partners,
             partner_states,
+            condition,
+            rules,
         })
     }
 

@@ -72,6 +72,9 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                         pupil: a.pupil.clone().map(|p| (p, a.class.clone())),
                         guardians,
                         opened_on,
+                        confirmed: a.confirm,
+                        // The condition's dates may be completed on the web office.
+                        condition_required: false,
                     },
                     &who,
                 )

@@ -293,6 +293,9 @@ pub struct NewCaseArgs {
     /// Date d'ouverture (par défaut : aujourd'hui)
     #[arg(long, value_name = "DATE")]
     pub opened: Option<String>,
+    /// Ouvrir même si une date contredit l'ordre prévu ou la condition d'ouverture (le dossier reste signalé)
+    #[arg(long = "confirme")]
+    pub confirm: bool,
 }
 
 /// The command line with clap's own English replaced, on every

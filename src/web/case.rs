@@ -217,6 +217,20 @@ async fn render(
             " — ouvert le " (long_date(view.case.opened_on))
             @if !view.case.open { " — " span class="fr-badge fr-badge--sm" { "clos" } }
         }
+        @if let Some(check) = view.condition.as_ref().filter(|c| !c.is_met()) {
+            @let sentences: Vec<String> = check.findings.iter().map(|f| f.sentence()).collect();
+            (layout::alert(
+                AlertKind::Warning,
+                "Condition d'ouverture non remplie ou à compléter",
+                &format!("{}. {} Renseignez ou corrigez ces dates dans « Dates des événements ».", check.name, sentences.join(" ")),
+            ))
+        }
+        @if let Some(rules) = view.rules {
+            p class="fr-text--sm" {
+                "Dates calculées avec la version " (rules.version) " des règles de la procédure."
+                @if rules.newer_waiting { " " strong { "Une nouvelle version des règles attend d'être appliquée à ce dossier (echeancier check)." } }
+            }
+        }
         h2 { "Étapes" }
         div {
             @for s in &view.steps {

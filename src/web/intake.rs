@@ -327,11 +327,21 @@ fn form_page(
             input type="hidden" name="procedure" value=(proc.id);
             h2 { (proc.name) }
             (select(fields, "lieu", place_label, places))
-            @if !proc.events.is_empty() {
+            @if let Some(condition) = &proc.condition {
+                fieldset class="fr-fieldset fr-mb-2w" {
+                    legend class="fr-fieldset__legend" { "Condition d'ouverture" span class="fr-hint-text" { (condition.name) ". Dates confidentielles (JJ/MM/AAAA) : affichées sur ce bureau seulement, jamais dans les salons." } }
+                    div class="fr-fieldset__content" {
+                        @for e in proc.events.iter().filter(|e| e.confidential) {
+                            (input(fields, &format!("evenement.{}", e.id), &e.name, None, "text", false))
+                        }
+                    }
+                }
+            }
+            @if proc.events.iter().any(|e| !e.confidential) {
                 fieldset class="fr-fieldset fr-mb-2w" {
                     legend class="fr-fieldset__legend" { "Dates connues" span class="fr-hint-text" { "JJ/MM/AAAA ; laissez vide une date encore inconnue" } }
                     div class="fr-fieldset__content" {
-                        @for e in &proc.events {
+                        @for e in proc.events.iter().filter(|e| !e.confidential) {
                             (input(fields, &format!("evenement.{}", e.id), &e.name, None, "text", false))
                         }
                     }
@@ -372,6 +382,9 @@ fn form_page(
                         (super::field_error("partenaires", error))
                     }
                 }
+            }
+            @if proc.condition.is_some() || proc.events.iter().any(|e| !e.not_before.is_empty()) {
+                (checkbox(fields, "confirme", "Je confirme l'ouverture même si une date contredit l'ordre prévu ou la condition d'ouverture (le dossier restera signalé)"))
             }
             button class="fr-btn" type="submit" { "Ouvrir le dossier" }
         }
@@ -480,6 +493,8 @@ pub async fn create_case(
         procedure: proc.id.clone(),
         events,
         params,
+        confirmed: fields.get("confirme") == "oui",
+        condition_required: true,
         ..Default::default()
     };
     match proc.audience {

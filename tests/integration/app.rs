@@ -336,6 +336,24 @@ async fn partner_communication_silent_approval_and_objection() {
         .await
         .expect("reply");
     assert!(reply.contains("COM-2026-0001"), "{reply}");
+    // Art. 8, first sentence: the logos are checked the day the document
+    // is sent, which is the day it is submitted here.
+    let logos = |snap: &echeancier::app::Snapshot| {
+        snap.steps
+            .iter()
+            .find(|s| s.step == "logos")
+            .and_then(|s| s.due)
+    };
+    // Saturday 20 June: brought back to the working day before.
+    let first = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
+    assert_eq!(logos(&first), Some(d("2026-06-19")));
+    // No objection yet: no new version.
+    let reply = t
+        .app
+        .handle("console", "dasen", "!version COM-2026-0001")
+        .await
+        .expect("reply");
+    assert!(reply.contains("aucune objection"), "{reply}");
     t.clock.set(paris_noon(2026, 7, 1));
     for (partner, date) in [("prefet", "2026-06-25"), ("caf", "2026-06-29")] {
         let reply = t
@@ -373,6 +391,37 @@ async fn partner_communication_silent_approval_and_objection() {
     assert!(reply.contains("objection enregistrée"), "{reply}");
     let snap = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
     assert_eq!(approval(&snap).state, echeancier::store::StepStatus::Blocked);
+    // Art. 8: « l'absence de réponse dans un délai de quinze jours vaut
+    // approbation ». A corrected document is a new version, submitted to
+    // the same partners, with its own fifteen days from each receipt.
+    let reply = t
+        .app
+        .handle("console", "dasen", "!version COM-2026-0001")
+        .await
+        .expect("reply");
+    assert!(reply.contains("COM-2026-0002") && reply.contains("version 2"), "{reply}");
+    let old = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
+    assert!(!old.case.open, "the objected version is closed");
+    let v2 = t.app.snapshot("COM-2026-0002").await.expect("snapshot");
+    assert_eq!(v2.case.title.as_deref(), Some("Affiche de rentrée (version 2)"));
+    assert_eq!(v2.case.parent_id, old.case.parent_id);
+    assert_eq!(logos(&v2), Some(d("2026-07-01")));
+    assert_eq!(approval(&v2).state, echeancier::store::StepStatus::Waiting);
+    for partner in ["prefet", "caf"] {
+        let reply = t
+            .app
+            .handle("console", "dasen", &format!("!recu COM-2026-0002 {partner} 2026-07-01"))
+            .await
+            .expect("reply");
+        assert!(reply.contains("réception enregistrée"), "{reply}");
+    }
+    let v2 = t.app.snapshot("COM-2026-0002").await.expect("snapshot");
+    assert_eq!(approval(&v2).due, Some(d("2026-07-16")));
+    let trail = t.store.audit_trail("COM-2026-0002").await.expect("audit");
+    assert!(
+        trail.iter().any(|e| e.action == "nouvelle_version" && e.detail["remplace"] == "COM-2026-0001"),
+        "{trail:?}"
+    );
     // A partner sees partnership items but never an individual case.
     let reply = t
         .app
@@ -1144,7 +1193,13 @@ async fn event_dates_keep_the_order_of_the_procedure() {
     assert!(e.to_string().contains("ne peut pas précéder"), "{e}");
     let snap = t
         .app
-        .open_case_confirmed(both(), &who(), true)
+        .open_case(
+            OpenCase {
+                confirmed: true,
+                ..both()
+            },
+            &who(),
+        )
         .await
         .expect("confirmed");
     let entretien = snap.steps.iter().find(|s| s.step == "entretien").expect("step");

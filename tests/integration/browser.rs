@@ -699,6 +699,9 @@ async fn the_office_in_a_real_browser() {
         .click()
         .await
         .expect("establishment chosen");
+    b.type_into("evenement-exclusion_1", "05/10/2026").await;
+    b.type_into("evenement-exclusion_2", "16/11/2026").await;
+    b.type_into("evenement-accueil", "23/11/2026").await;
     b.type_into("evenement-saisine_envoyee", "07/12/2026").await;
     b.type_into("evenement-saisine_recue", "08/12/2026").await;
     b.type_into("eleve-nom", "Lucie Exemple").await;

@@ -667,6 +667,11 @@ async fn intake_checks_every_field_and_stores_nothing_on_error() {
             ("procedure", "par".into()),
             ("lieu", lieu.into()),
             ("evenement.saisine_envoyee", day.clone()),
+            // The PAR's condition: two exclusions in 2026-2027, then the
+            // arrival in the receiving collège.
+            ("evenement.exclusion_1", "21/09/2026".into()),
+            ("evenement.exclusion_2", "02/11/2026".into()),
+            ("evenement.accueil", "09/11/2026".into()),
             ("eleve.nom", "Jeanne Secret".into()),
             ("eleve.classe", "4e Z".into()),
             ("responsable.1.nom", "Parent Secret Un".into()),
@@ -708,6 +713,97 @@ async fn intake_checks_every_field_and_stores_nothing_on_error() {
     ] {
         assert!(page.body.contains(f), "{f}: {}", page.body);
     }
+}
+
+/// Seed 000: « Le chef d'établissement accueillant un élève ayant fait
+/// l'objet de deux exclusions définitives au cours de la même année
+/// scolaire peut saisir le directeur académique ». The intake form asks
+/// for the dates; a case that does not meet the condition is refused, or
+/// opened on confirmation and flagged. The dates stay on the web.
+#[tokio::test]
+async fn the_par_condition_is_checked_at_intake_and_flagged_when_confirmed() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    let c = signed_in(addr, &t, "chef").await;
+    let new = format!("http://{addr}/dossiers/nouveau");
+    let form = get(&c, &format!("{new}?procedure=par")).await;
+    assert!(form.body.contains("Condition d'ouverture"), "{}", form.body);
+    let token = csrf(&form.body);
+    let cases = t.store.count_cases().await.expect("count");
+    let post_with = |dates: &[(&'static str, &'static str)], confirm: bool| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("csrf", token.clone()),
+            ("procedure", "par".into()),
+            ("lieu", "0490001K".into()),
+            ("evenement.saisine_envoyee", "23/11/2026".into()),
+            ("responsable.1.nom", "Parent Secret".into()),
+            ("responsable.1.courriel", "parent@example.org".into()),
+            ("responsable.1.langue", "fr".into()),
+        ];
+        f.extend(dates.iter().map(|(k, v)| (*k, v.to_string())));
+        if confirm {
+            f.push(("confirme", "oui".into()));
+        }
+        let c = c.clone();
+        let new = new.clone();
+        async move { read(c.post(&new).form(&f).send().await.expect("POST")).await }
+    };
+    // Nothing said of the condition: refused, naming what to enter.
+    let r = post_with(&[], false).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Condition d'ouverture non vérifiée"), "{}", r.body);
+    assert!(r.body.contains("date de la seconde exclusion définitive"), "{}", r.body);
+    // June and October of 2026 are two school years (rentrée 1 September).
+    let split = [
+        ("evenement.exclusion_1", "08/06/2026"),
+        ("evenement.exclusion_2", "05/10/2026"),
+        ("evenement.accueil", "09/11/2026"),
+    ];
+    let r = post_with(&split, false).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("2025-2026") && r.body.contains("2026-2027") && r.body.contains("la condition n'est pas remplie"),
+        "{}",
+        r.body
+    );
+    assert_eq!(t.store.count_cases().await.expect("count"), cases);
+    // Confirmed by the head: opened, and flagged on its page.
+    let r = post_with(&split, true).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let reference = r.location().strip_prefix("/dossiers/").expect("case").to_string();
+    let page = get(&c, &format!("http://{addr}/dossiers/{reference}")).await;
+    assert!(page.body.contains("Condition d'ouverture non remplie ou à compléter"), "{}", page.body);
+    assert!(page.body.contains("lundi 8 juin 2026"), "{}", page.body);
+    let audit: Vec<(String,)> = sqlx::query_as("SELECT detail FROM audit WHERE action = 'ouverture' AND case_ref = $1")
+        .bind(&reference)
+        .fetch_all(t.store.pool())
+        .await
+        .expect("audit");
+    assert!(audit[0].0.contains("non remplie, ouverture confirmée"), "{audit:?}");
+    // Chat says the condition is to check, and never the dates.
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!dossier {reference}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("Condition d'ouverture de la procédure non remplie"), "{reply}");
+    assert!(!reply.contains("juin") && !reply.contains("exclusion"), "{reply}");
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!date {reference} exclusion_1 2026-09-21"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("date confidentielle"), "{reply}");
+    // Dates of one school year meet it: no flag.
+    let met = [
+        ("evenement.exclusion_1", "21/09/2026"),
+        ("evenement.exclusion_2", "02/11/2026"),
+        ("evenement.accueil", "09/11/2026"),
+    ];
+    let r = post_with(&met, false).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = get(&c, &format!("http://{addr}{}", r.location())).await;
+    assert!(!page.body.contains("Condition d'ouverture non remplie"), "{}", page.body);
 }
 
 #[tokio::test]

@@ -86,6 +86,24 @@ pub struct EventDef {
     /// Dates this one never precedes (`apres`): other events
     /// (`Anchor::Event`) and steps done (`Anchor::StepDone`) only.
     pub not_before: Vec<Anchor>,
+    /// Entered and read on the web office only, never in chat: the date
+    /// of a sanction, say. No step counts from it, so it is in no
+    /// explanation either.
+    pub confidential: bool,
+    /// Dated the day the case is opened when not given (`a_l_ouverture`):
+    /// a document submitted when its item is created.
+    pub at_opening: bool,
+}
+
+/// What a case must meet to be opened (`[condition]`). A case that does
+/// not is refused, or opened on confirmation and flagged while it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub name: String,
+    /// Events that must all be dated.
+    pub required: Vec<String>,
+    /// Events that must fall in one school year of the case's calendar.
+    pub same_school_year: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,6 +344,15 @@ impl StepDef {
         self.anchor == Anchor::PartnerReceipt
     }
 
+    /// Whether its date, or one shown beside it, counts from `event`.
+    pub fn uses_event(&self, event: &str) -> bool {
+        self.anchor.uses_event(event)
+            || self
+                .also
+                .iter()
+                .any(|a| a.anchor.as_ref().is_some_and(|x| x.uses_event(event)))
+    }
+
     /// Whether a meeting with this outcome lets the step be marked done:
     /// the family came, or it was absent where `si_absent = "noter"`.
     pub fn settled_by(&self, outcome: crate::command::MeetingOutcome) -> bool {
@@ -351,6 +378,7 @@ pub struct Procedure {
     pub actors: Vec<String>,
     pub events: Vec<EventDef>,
     pub params: Vec<ParamDef>,
+    pub condition: Option<Condition>,
     pub steps: Vec<StepDef>,
 }
 

@@ -66,7 +66,21 @@ pub(super) struct RawProcedure {
     pub(super) evenements: Vec<RawEvent>,
     #[serde(default)]
     pub(super) parametres: Vec<RawParam>,
+    /// What a case must meet to be opened.
+    pub(super) condition: Option<RawCondition>,
     pub(super) etapes: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCondition {
+    pub(super) nom: String,
+    /// Events that must all be dated.
+    #[serde(default)]
+    pub(super) requis: Vec<Spanned<String>>,
+    /// Events that must fall in one school year.
+    #[serde(default)]
+    pub(super) meme_annee_scolaire: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +95,12 @@ pub(super) struct RawEvent {
     /// Events and `ETAPE.fait` this date never precedes.
     #[serde(default)]
     pub(super) apres: Vec<Spanned<String>>,
+    /// Entered and read on the web office only (a sanction's date).
+    #[serde(default)]
+    pub(super) confidentiel: bool,
+    /// Dated the day the case is opened unless given.
+    #[serde(default)]
+    pub(super) a_l_ouverture: bool,
 }
 
 #[derive(Deserialize)]

@@ -759,3 +759,60 @@ fn communication_checks_every_partys_logo() {
     assert_eq!(logos.role, "coordination_partenariats");
     assert!(position("communication", "logos") < position("communication", "approbation"));
 }
+
+/// Seed 000, first sentence: « Le chef d'établissement accueillant un élève
+/// ayant fait l'objet de deux exclusions définitives au cours de la même
+/// année scolaire peut saisir le directeur académique des services de
+/// l'éducation nationale ». The two exclusions are dated, and the school
+/// year is the académie's: Nantes' rentrée of 1 September 2025 splits June
+/// from October. The receiving establishment is the one that saw the pupil
+/// arrive after the second exclusion, and refers after that arrival.
+#[test]
+fn par_needs_two_exclusions_in_one_school_year_and_the_receiving_school() {
+    let lib = library();
+    let par = lib.get("par").expect("par");
+    let cal = Calendar::new(CalendarId::Metropole);
+    let school = SchoolCalendar::embedded();
+    let env = Env {
+        calendar: &cal,
+        school: &school,
+        school_scope: Some(academie_of_departement("049").expect("049").into()),
+        today: d("2026-03-02"),
+    };
+    let check = |pairs: &[(&str, &str)]| crate::condition::check(par, &dates(pairs), &env).expect("condition");
+    let met = check(&[
+        ("exclusion_1", "2025-10-06"),
+        ("exclusion_2", "2026-01-12"),
+        ("accueil", "2026-01-26"),
+    ]);
+    assert!(met.is_met(), "{met:?}");
+    let split = check(&[
+        ("exclusion_1", "2025-06-02"),
+        ("exclusion_2", "2025-10-06"),
+        ("accueil", "2025-10-20"),
+    ]);
+    assert!(split.is_contradicted(), "{split:?}");
+    // Opened from chat, before the dates are entered: to complete.
+    let pending = check(&[]);
+    assert!(!pending.is_met() && !pending.is_contradicted());
+    assert_eq!(pending.findings.len(), 3, "{pending:?}");
+    // The dates are confidential, and in order: the referral follows the
+    // arrival, which follows the second exclusion.
+    for e in ["exclusion_1", "exclusion_2", "accueil"] {
+        assert!(par.event(e).is_some_and(|x| x.confidential), "{e}");
+    }
+    let inputs = CaseInputs {
+        events: dates(&[
+            ("exclusion_1", "2025-10-06"),
+            ("exclusion_2", "2026-01-12"),
+            ("accueil", "2026-01-26"),
+            ("saisine_envoyee", "2026-01-20"),
+        ]),
+        ..Default::default()
+    };
+    let late = crate::case::order_violations(par, &inputs);
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0].event, "saisine_envoyee");
+    // The arrival's date is confidential: not repeated in the refusal.
+    assert!(!late[0].refusal().contains("26 janvier"), "{}", late[0].refusal());
+}

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::raw::{self, RawProcedure};
 use super::step::{Known, parse_date_ref, step};
-use super::{Anchor, Audience, EventDef, ParamDef, Procedure, Roles, StepDef};
+use super::{Anchor, Audience, Condition, EventDef, ParamDef, Procedure, Roles, StepDef};
 use crate::located::{FileError, Findings};
 
 pub(super) const IDENT_HINT: &str =
@@ -196,6 +196,8 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
                     found
                 })
                 .collect(),
+            confidential: e.confidentiel,
+            at_opening: e.a_l_ouverture,
         })
         .collect();
     let mut params = Vec::new();
@@ -240,6 +242,17 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
             );
         }
     }
+    for (e, def) in raw.evenements.iter().zip(&events) {
+        let counted = steps.iter().any(|s| s.uses_event(&def.id));
+        if def.confidential && counted {
+            ctx.err(
+                &e.id,
+                format!("l'événement confidentiel « {} » sert de départ à une étape", def.id),
+                "un événement confidentiel ne se voit que sur le bureau web : aucune étape, rappelée dans les salons, ne peut partir de lui",
+            );
+        }
+    }
+    let condition = raw.condition.as_ref().map(|c| condition(ctx, c, &events));
     Procedure {
         id: raw.id.into_inner(),
         name: raw.nom,
@@ -251,7 +264,44 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
         actors: raw.acteurs.into_iter().map(Spanned::into_inner).collect(),
         events,
         params,
+        condition,
         steps,
+    }
+}
+
+/// `[condition]`: every event it names is declared; a same-school-year
+/// check needs two of them.
+fn condition(ctx: &mut Findings<'_>, raw: &raw::RawCondition, events: &[EventDef]) -> Condition {
+    let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let mut ids = |list: &[Spanned<String>]| -> Vec<String> {
+        list.iter()
+            .filter(|id| {
+                let ok = known.contains(&id.get_ref().as_str());
+                if !ok {
+                    ctx.err(
+                        *id,
+                        format!("« {} » n'est pas un événement de la procédure", id.get_ref()),
+                        format!("nommer un événement déclaré : {}", known.join(", ")),
+                    );
+                }
+                ok
+            })
+            .map(|id| id.get_ref().clone())
+            .collect()
+    };
+    let required = ids(&raw.requis);
+    let same_school_year = ids(&raw.meme_annee_scolaire);
+    if raw.meme_annee_scolaire.len() == 1 {
+        ctx.err(
+            &raw.meme_annee_scolaire[0],
+            "meme_annee_scolaire compare au moins deux dates",
+            "nommer deux événements ou plus, ou retirer la clé",
+        );
+    }
+    Condition {
+        name: raw.nom.clone(),
+        required,
+        same_school_year,
     }
 }
 
@@ -342,6 +392,28 @@ mod tests {
             assert!(e[0].message.contains("version invalide"), "{bad}: {e:?}");
             assert!(e[0].hint.contains("version = 1"), "{bad}: {e:?}");
         }
+    }
+
+    #[test]
+    fn a_confidential_date_starts_no_step_and_a_condition_names_events() {
+        let confidential = PAR.replace("reception = true\n", "reception = true\nconfidentiel = true\n");
+        let e = errors(&confidential);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("confidentiel"), "{e:?}");
+        assert_eq!(e[0].line, 8, "{e:?}");
+        let condition = |body: &str| {
+            PAR.replace(
+                "\n[[etapes]]",
+                &format!("\n[condition]\nnom = \"Condition\"\n{body}\n\n[[etapes]]"),
+            )
+        };
+        let p = procedure(&condition("requis = [\"saisine_recue\"]"));
+        let c = p.condition.expect("condition");
+        assert_eq!(c.required, vec!["saisine_recue".to_string()]);
+        let e = errors(&condition("requis = [\"exclusion\"]"));
+        assert!(e[0].message.contains("exclusion") && e[0].hint.contains("saisine_recue"), "{e:?}");
+        let e = errors(&condition("meme_annee_scolaire = [\"saisine_recue\"]"));
+        assert!(e[0].message.contains("au moins deux"), "{e:?}");
     }
 
     #[test]

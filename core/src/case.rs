@@ -47,6 +47,8 @@ pub struct CaseInputs {
     pub partner_names: BTreeMap<String, String>,
     pub receipts: BTreeMap<String, NaiveDate>,
     pub answers: BTreeMap<String, PartnerAnswer>,
+    /// Every day each recurring step was done (`done` keeps the last).
+    pub history: BTreeMap<String, Vec<NaiveDate>>,
 }
 
 /// The calendars a case is computed against.
@@ -188,7 +190,10 @@ pub fn order_violations(proc: &Procedure, inputs: &CaseInputs) -> Vec<OrderViola
                 Anchor::Event(e) => match inputs.events.get(e) {
                     Some(d) if proc.event(e).is_some_and(|x| x.confidential) => (
                         *d,
-                        format!("la date « {} » (confidentielle, voir le bureau web)", event_name(proc, e)),
+                        format!(
+                            "la date « {} » (confidentielle, voir le bureau web)",
+                            event_name(proc, e)
+                        ),
                     ),
                     Some(d) => (
                         *d,
@@ -516,6 +521,11 @@ impl Planner<'_> {
         if let (Some(repeat), StepState::Done(done)) = (&def.repeat, plan.state.clone()) {
             self.next_occurrence(def, repeat, done, &mut plan, depth);
         }
+        if let Some(repeat) = &def.repeat
+            && let Some(sessions) = repeat.sessions
+        {
+            self.tally(def, repeat, sessions, &mut plan, depth);
+        }
         self.memo.insert(def.id.clone(), plan.clone());
         plan
     }
@@ -547,7 +557,19 @@ impl Planner<'_> {
             1 => "chaque semaine".to_string(),
             n => format!("toutes les {n} semaines"),
         };
-        if next.end >= until {
+        let mut moved = Vec::new();
+        let due = if def.rule.avoid_holidays {
+            match self.avoid_holidays(next.end, Roll::Forward, &mut moved) {
+                Ok(d) => d,
+                Err(why) => {
+                    plan.state = StepState::Error(why);
+                    return;
+                }
+            }
+        } else {
+            next.end
+        };
+        if due >= until {
             plan.explanation.push(format!(
                 "Fait le {} ; revient {every} jusqu'au {} : pas d'autre date cette année.",
                 long_date(done),
@@ -556,8 +578,8 @@ impl Planner<'_> {
             return;
         }
         plan.start = Some(done);
-        plan.due = Some(next.end);
-        plan.computed_due = Some(next.end);
+        plan.due = Some(due);
+        plan.computed_due = Some(due);
         plan.explanation = vec![format!(
             "« {} » revient {every} jusqu'au {} : la dernière fois le {}.",
             def.name,
@@ -565,11 +587,72 @@ impl Planner<'_> {
             long_date(done)
         )];
         plan.explanation.extend(next.explanation());
-        plan.state = if next.end < self.env.today {
+        plan.explanation.extend(moved);
+        plan.state = if due < self.env.today {
             StepState::Overdue
         } else {
             StepState::Open
         };
+    }
+
+    /// A recurring step held in sessions towards a yearly volume: the
+    /// sessions held (each day it was done), those still planned at its
+    /// pace until its end date (out of the holidays when its rule says
+    /// so), and whether the volume is reached. Lines of its explanation.
+    fn tally(
+        &mut self,
+        def: &StepDef,
+        repeat: &crate::procedure::Repeat,
+        sessions: crate::procedure::Sessions,
+        plan: &mut StepPlan,
+        depth: usize,
+    ) {
+        let Resolved::Date(until, _) = self.anchor(&Anchor::School(repeat.until), depth + 1, false) else {
+            return;
+        };
+        let held = self.inputs.history.get(&def.id).map_or(0, Vec::len);
+        let rule = crate::deadline::Rule::new(
+            crate::deadline::Period::weeks(repeat.weeks),
+            crate::deadline::Roll::Backward,
+        );
+        let mut planned = 0usize;
+        let mut next = plan.due.filter(|_| plan.state.is_pending());
+        while let Some(day) = next.filter(|d| *d < until && planned < 120) {
+            planned += 1;
+            next = deadline::compute(day, &rule, self.env.calendar)
+                .ok()
+                .map(|dl| dl.end)
+                .and_then(|d| {
+                    if def.rule.avoid_holidays {
+                        self.avoid_holidays(d, Roll::Forward, &mut Vec::new()).ok()
+                    } else {
+                        Some(d)
+                    }
+                });
+        }
+        let each = sessions.hours_each as usize;
+        let target = sessions.target_hours as usize;
+        let (held_h, planned_h) = (held * each, planned * each);
+        let outlook = if held_h >= target {
+            format!("l'objectif de {target} h de l'année est atteint")
+        } else if held_h + planned_h >= target {
+            format!("au rythme prévu, l'objectif de {target} h de l'année sera atteint")
+        } else {
+            format!(
+                "au rythme prévu, il manquera {} h pour l'objectif de {target} h de l'année",
+                target - held_h - planned_h
+            )
+        };
+        plan.explanation.insert(
+            0,
+            format!(
+                "{} tenue{} ({held_h} h) ; {} d'ici le {} ({planned_h} h) : {outlook}.",
+                capitalize(&count(held, "séance", "séances")),
+                if held > 1 { "s" } else { "" },
+                count(planned, "séance prévue", "séances prévues"),
+                long_date(until)
+            ),
+        );
     }
 
     fn dated_step(&mut self, def: &StepDef, plan: &mut StepPlan, depth: usize) {

@@ -889,8 +889,14 @@ mod tests {
                 partner: None
             }
         );
-        assert_eq!(ok("!version COM-2026-0003"), Command::NewVersion(r("COM-2026-0003")));
-        assert_eq!(ok("!nouvelle-version COM-2026-0003"), Command::NewVersion(r("COM-2026-0003")));
+        assert_eq!(
+            ok("!version COM-2026-0003"),
+            Command::NewVersion(r("COM-2026-0003"))
+        );
+        assert_eq!(
+            ok("!nouvelle-version COM-2026-0003"),
+            Command::NewVersion(r("COM-2026-0003"))
+        );
         assert!(err("!version COM-2026-0003 encore").contains("!version COM"));
         assert_eq!(
             ok("!approve COM-2026-0003 prefet"),

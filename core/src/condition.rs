@@ -109,7 +109,10 @@ pub fn check(proc: &Procedure, events: &BTreeMap<String, NaiveDate>, env: &Env<'
 /// "Deux exclusions…" → "la condition n'est pas remplie : deux exclusions…".
 fn lower_first(name: &str) -> String {
     let mut c = name.chars();
-    let head = c.next().map(|h| h.to_lowercase().collect::<String>()).unwrap_or_default();
+    let head = c
+        .next()
+        .map(|h| h.to_lowercase().collect::<String>())
+        .unwrap_or_default();
     format!("la condition n'est pas remplie ({head}{})", c.as_str())
 }
 
@@ -172,12 +175,16 @@ delai = { jours = 1, report = "forward" }
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+        NaiveDate::from_ymd_opt(y, m, day).expect("a valid date")
     }
 
     #[test]
     fn two_dates_of_one_school_year_meet_it_and_a_missing_one_is_named() {
-        let met = run(&[("un", d(2025, 10, 6)), ("deux", d(2026, 2, 2)), ("accueil", d(2026, 2, 16))]);
+        let met = run(&[
+            ("un", d(2025, 10, 6)),
+            ("deux", d(2026, 2, 2)),
+            ("accueil", d(2026, 2, 16)),
+        ]);
         assert!(met.is_met(), "{met:?}");
         let missing = run(&[("un", d(2025, 10, 6))]);
         assert_eq!(
@@ -194,7 +201,11 @@ delai = { jours = 1, report = "forward" }
     fn dates_on_both_sides_of_a_rentree_do_not() {
         // Zone B: rentrée on 1 September 2025. June and October fall in two
         // school years although they are four months apart.
-        let c = run(&[("un", d(2025, 6, 2)), ("deux", d(2025, 10, 6)), ("accueil", d(2025, 11, 3))]);
+        let c = run(&[
+            ("un", d(2025, 6, 2)),
+            ("deux", d(2025, 10, 6)),
+            ("accueil", d(2025, 11, 3)),
+        ]);
         assert!(c.is_contradicted());
         let s = c.findings[0].sentence();
         assert!(s.contains("2024-2025") && s.contains("2025-2026"), "{s}");
@@ -203,7 +214,11 @@ delai = { jours = 1, report = "forward" }
 
     #[test]
     fn a_year_beyond_the_calendar_is_unknown_not_unmet() {
-        let c = run(&[("un", d(2031, 10, 6)), ("deux", d(2031, 11, 6)), ("accueil", d(2031, 12, 1))]);
+        let c = run(&[
+            ("un", d(2031, 10, 6)),
+            ("deux", d(2031, 11, 6)),
+            ("accueil", d(2031, 12, 1)),
+        ]);
         assert!(!c.is_met() && !c.is_contradicted(), "{c:?}");
     }
 }

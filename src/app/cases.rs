@@ -260,7 +260,11 @@ impl App {
     /// A condition contradicted by the dates, or with dates missing (unless
     /// they come later), refuses the case unless `confirmed`. Returns what
     /// the audit trail records.
-    fn check_condition(check: Option<&condition::Check>, confirmed: bool, later: bool) -> Result<Option<&'static str>> {
+    fn check_condition(
+        check: Option<&condition::Check>,
+        confirmed: bool,
+        later: bool,
+    ) -> Result<Option<&'static str>> {
         let Some(check) = check else {
             return Ok(None);
         };

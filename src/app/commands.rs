@@ -626,9 +626,24 @@ impl App {
         self.apply(item.as_str(), vec![Change::Close], &c.who).await?;
         let mut tx = self.store.begin().await?;
         let now = self.clock.now();
-        record(&mut tx, &c.who, now, Some(item.to_string()), "remplacee", json!({ "par": new })).await?;
-        record(&mut tx, &c.who, now, Some(new.clone()), "nouvelle_version", json!({ "remplace": item.as_str() }))
-            .await?;
+        record(
+            &mut tx,
+            &c.who,
+            now,
+            Some(item.to_string()),
+            "remplacee",
+            json!({ "par": new }),
+        )
+        .await?;
+        record(
+            &mut tx,
+            &c.who,
+            now,
+            Some(new.clone()),
+            "nouvelle_version",
+            json!({ "remplace": item.as_str() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(format!(
             "📨 {new} : version {} soumise aux mêmes partenaires, avec son propre délai de quinze jours à compter de chaque réception ; {item} est close. Enregistrez chaque réception avec !recu {new} PARTENAIRE DATE.",

@@ -108,13 +108,15 @@ impl App {
                         field("bilan"),
                     );
                 }
-                // A recurring meeting (`repetition`) held.
+                // A recurring meeting (`repetition`) held; workshop
+                // sessions (counted in hours) are not meetings with parents.
                 "etape_faite"
                     if self
                         .library
                         .get(procedure)
                         .and_then(|p| p.step(&field("etape")))
-                        .is_some_and(|s| s.repeat.is_some()) =>
+                        .and_then(|s| s.repeat.as_ref())
+                        .is_some_and(|r| r.sessions.is_none()) =>
                 {
                     counts.follow_ups += 1;
                 }

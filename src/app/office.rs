@@ -346,7 +346,10 @@ impl App {
         } else {
             None
         };
-        let rules = match (Store::planned_with(&mut conn, case.id).await?, self.loaded(&case.procedure)) {
+        let rules = match (
+            Store::planned_with(&mut conn, case.id).await?,
+            self.loaded(&case.procedure),
+        ) {
             (Some(with), Ok((_, loaded))) => Some(RulesVersion {
                 version: with.version,
                 newer_waiting: with.hash != loaded.hash,

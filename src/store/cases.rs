@@ -191,6 +191,17 @@ impl Store {
                 .params
                 .insert(r.get("param"), u32::try_from(v).unwrap_or(0));
         }
+        for r in sqlx::query("SELECT step, done_on FROM step_history WHERE case_id = $1 ORDER BY done_on")
+            .bind(case.id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            inputs
+                .history
+                .entry(r.get("step"))
+                .or_default()
+                .push(req_date(r.get("done_on"))?);
+        }
         for r in sqlx::query(
             "SELECT step, done_on, rescheduled_to, reschedule_reason FROM steps WHERE case_id = $1",
         )
@@ -341,6 +352,16 @@ impl Store {
             .bind(step)
             .execute(&mut *conn)
             .await?;
+        // The same day twice is one session.
+        sqlx::query(
+            "INSERT INTO step_history (case_id, step, done_on) VALUES ($1, $2, $3)
+             ON CONFLICT (case_id, step, done_on) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(step)
+        .bind(on.to_string())
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 

@@ -338,12 +338,8 @@ async fn partner_communication_silent_approval_and_objection() {
     assert!(reply.contains("COM-2026-0001"), "{reply}");
     // Art. 8, first sentence: the logos are checked the day the document
     // is sent, which is the day it is submitted here.
-    let logos = |snap: &echeancier::app::Snapshot| {
-        snap.steps
-            .iter()
-            .find(|s| s.step == "logos")
-            .and_then(|s| s.due)
-    };
+    let logos =
+        |snap: &echeancier::app::Snapshot| snap.steps.iter().find(|s| s.step == "logos").and_then(|s| s.due);
     // Saturday 20 June: brought back to the working day before.
     let first = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
     assert_eq!(logos(&first), Some(d("2026-06-19")));
@@ -399,7 +395,10 @@ async fn partner_communication_silent_approval_and_objection() {
         .handle("console", "dasen", "!version COM-2026-0001")
         .await
         .expect("reply");
-    assert!(reply.contains("COM-2026-0002") && reply.contains("version 2"), "{reply}");
+    assert!(
+        reply.contains("COM-2026-0002") && reply.contains("version 2"),
+        "{reply}"
+    );
     let old = t.app.snapshot("COM-2026-0001").await.expect("snapshot");
     assert!(!old.case.open, "the objected version is closed");
     let v2 = t.app.snapshot("COM-2026-0002").await.expect("snapshot");
@@ -410,7 +409,11 @@ async fn partner_communication_silent_approval_and_objection() {
     for partner in ["prefet", "caf"] {
         let reply = t
             .app
-            .handle("console", "dasen", &format!("!recu COM-2026-0002 {partner} 2026-07-01"))
+            .handle(
+                "console",
+                "dasen",
+                &format!("!recu COM-2026-0002 {partner} 2026-07-01"),
+            )
             .await
             .expect("reply");
         assert!(reply.contains("réception enregistrée"), "{reply}");
@@ -419,7 +422,9 @@ async fn partner_communication_silent_approval_and_objection() {
     assert_eq!(approval(&v2).due, Some(d("2026-07-16")));
     let trail = t.store.audit_trail("COM-2026-0002").await.expect("audit");
     assert!(
-        trail.iter().any(|e| e.action == "nouvelle_version" && e.detail["remplace"] == "COM-2026-0001"),
+        trail
+            .iter()
+            .any(|e| e.action == "nouvelle_version" && e.detail["remplace"] == "COM-2026-0001"),
         "{trail:?}"
     );
     // A partner sees partnership items but never an individual case.
@@ -1782,4 +1787,48 @@ async fn simulating_a_date_moves_nothing() {
         .await
         .expect("reply");
     assert!(!reply.contains("Simulation"), "{reply}");
+}
+
+/// Seed 004: « 72 h/année pouvant être déclinées à raison de 2 h/semaine ».
+/// Each workshop session marked held is kept (the step keeps only its
+/// last day), counted once per day, and the case says the hours held.
+#[tokio::test]
+async fn workshop_sessions_held_are_counted_in_hours() {
+    let t = app_at(paris_noon(2026, 10, 14)).await;
+    let ap = t
+        .app
+        .open_case(
+            OpenCase {
+                procedure: "accompagnement".into(),
+                establishment: Some("0490001K".into()),
+                opened_on: Some(d("2026-09-01")),
+                ..Default::default()
+            },
+            &who(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    for day in ["2026-10-06", "2026-10-13", "2026-10-13"] {
+        let reply = t
+            .app
+            .handle("console", "chef", &format!("!etape {ap} ateliers fait {day}"))
+            .await
+            .expect("reply");
+        assert!(reply.contains("faite"), "{reply}");
+    }
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!dossier {ap}"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("2 séances tenues (4 h)"), "{reply}");
+    let snap = t.app.snapshot(&ap).await.expect("snapshot");
+    let ateliers = snap.steps.iter().find(|s| s.step == "ateliers").expect("step");
+    assert_eq!(
+        ateliers.due,
+        Some(d("2026-11-02")),
+        "after the Toussaint holidays"
+    );
 }

@@ -751,8 +751,16 @@ async fn the_par_condition_is_checked_at_intake_and_flagged_when_confirmed() {
     // Nothing said of the condition: refused, naming what to enter.
     let r = post_with(&[], false).await;
     assert_eq!(r.status, 400, "{}", r.body);
-    assert!(r.body.contains("Condition d'ouverture non vérifiée"), "{}", r.body);
-    assert!(r.body.contains("date de la seconde exclusion définitive"), "{}", r.body);
+    assert!(
+        r.body.contains("Condition d'ouverture non vérifiée"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("date de la seconde exclusion définitive"),
+        "{}",
+        r.body
+    );
     // June and October of 2026 are two school years (rentrée 1 September).
     let split = [
         ("evenement.exclusion_1", "08/06/2026"),
@@ -762,7 +770,9 @@ async fn the_par_condition_is_checked_at_intake_and_flagged_when_confirmed() {
     let r = post_with(&split, false).await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(
-        r.body.contains("2025-2026") && r.body.contains("2026-2027") && r.body.contains("la condition n'est pas remplie"),
+        r.body.contains("2025-2026")
+            && r.body.contains("2026-2027")
+            && r.body.contains("la condition n'est pas remplie"),
         "{}",
         r.body
     );
@@ -772,25 +782,41 @@ async fn the_par_condition_is_checked_at_intake_and_flagged_when_confirmed() {
     assert_eq!(r.status, 303, "{}", r.body);
     let reference = r.location().strip_prefix("/dossiers/").expect("case").to_string();
     let page = get(&c, &format!("http://{addr}/dossiers/{reference}")).await;
-    assert!(page.body.contains("Condition d'ouverture non remplie ou à compléter"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Condition d'ouverture non remplie ou à compléter"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("lundi 8 juin 2026"), "{}", page.body);
-    let audit: Vec<(String,)> = sqlx::query_as("SELECT detail FROM audit WHERE action = 'ouverture' AND case_ref = $1")
-        .bind(&reference)
-        .fetch_all(t.store.pool())
-        .await
-        .expect("audit");
-    assert!(audit[0].0.contains("non remplie, ouverture confirmée"), "{audit:?}");
+    let audit: Vec<(String,)> =
+        sqlx::query_as("SELECT detail FROM audit WHERE action = 'ouverture' AND case_ref = $1")
+            .bind(&reference)
+            .fetch_all(t.store.pool())
+            .await
+            .expect("audit");
+    assert!(
+        audit[0].0.contains("non remplie, ouverture confirmée"),
+        "{audit:?}"
+    );
     // Chat says the condition is to check, and never the dates.
     let reply = t
         .app
         .handle("console", "chef", &format!("!dossier {reference}"))
         .await
         .expect("reply");
-    assert!(reply.contains("Condition d'ouverture de la procédure non remplie"), "{reply}");
+    assert!(
+        reply.contains("Condition d'ouverture de la procédure non remplie"),
+        "{reply}"
+    );
     assert!(!reply.contains("juin") && !reply.contains("exclusion"), "{reply}");
     let reply = t
         .app
-        .handle("console", "chef", &format!("!date {reference} exclusion_1 2026-09-21"))
+        .handle(
+            "console",
+            "chef",
+            &format!("!date {reference} exclusion_1 2026-09-21"),
+        )
         .await
         .expect("reply");
     assert!(reply.contains("date confidentielle"), "{reply}");
@@ -803,7 +829,11 @@ async fn the_par_condition_is_checked_at_intake_and_flagged_when_confirmed() {
     let r = post_with(&met, false).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = get(&c, &format!("http://{addr}{}", r.location())).await;
-    assert!(!page.body.contains("Condition d'ouverture non remplie"), "{}", page.body);
+    assert!(
+        !page.body.contains("Condition d'ouverture non remplie"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

@@ -329,6 +329,16 @@ pub enum IfAbsent {
 pub struct Repeat {
     pub weeks: u32,
     pub until: SchoolAnchor,
+    /// Each occurrence a session towards a yearly volume of hours.
+    pub sessions: Option<Sessions>,
+}
+
+/// A yearly volume of hours held in sessions (accompagnement
+/// personnalisé: 72 h a year, 2 h a week).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sessions {
+    pub hours_each: u32,
+    pub target_hours: u32,
 }
 
 /// Where parents are received.

@@ -199,4 +199,8 @@ pub(super) struct RawRepeat {
     /// `@vacances_ete` (the default) or `@rentree_suivante`.
     #[serde(default)]
     pub(super) jusqu_a: Option<String>,
+    /// Each occurrence is a session of this many hours...
+    pub(super) heures_par_seance: Option<u32>,
+    /// ...towards this many hours in the year.
+    pub(super) objectif_heures: Option<u32>,
 }

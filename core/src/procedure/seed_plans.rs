@@ -779,7 +779,8 @@ fn par_needs_two_exclusions_in_one_school_year_and_the_receiving_school() {
         school_scope: Some(academie_of_departement("049").expect("049").into()),
         today: d("2026-03-02"),
     };
-    let check = |pairs: &[(&str, &str)]| crate::condition::check(par, &dates(pairs), &env).expect("condition");
+    let check =
+        |pairs: &[(&str, &str)]| crate::condition::check(par, &dates(pairs), &env).expect("condition");
     let met = check(&[
         ("exclusion_1", "2025-10-06"),
         ("exclusion_2", "2026-01-12"),
@@ -815,4 +816,59 @@ fn par_needs_two_exclusions_in_one_school_year_and_the_receiving_school() {
     assert_eq!(late[0].event, "saisine_envoyee");
     // The arrival's date is confidential: not repeated in the refusal.
     assert!(!late[0].refusal().contains("26 janvier"), "{}", late[0].refusal());
+}
+
+/// Seed 004: « Barrettes : 72 h/année pouvant être déclinées à raison de
+/// 2 h/semaine en blocs de deux heures ou non ». One session a week with
+/// classes after the diagnostic (Nantes 2026-2027: rentrée Tuesday 1
+/// September, diagnostic by Tuesday 29 September, first session Tuesday 6
+/// October); a session falling in the holidays moves to the first day
+/// with classes after them; each one held is counted in hours against
+/// the 72.
+#[test]
+fn ap_workshops_count_hours_held_and_planned_against_72() {
+    let opened = CaseInputs {
+        opened: Some(d("2026-09-01")),
+        ..Default::default()
+    };
+    let p = plans("accompagnement", &opened, "2026-09-01");
+    let first = step(&p, "ateliers");
+    assert_eq!(first.due, Some(d("2026-10-06")));
+    assert!(
+        first.explanation[0].starts_with("0 séance tenue (0 h) ;"),
+        "{:?}",
+        first.explanation
+    );
+    // Two sessions held; the next, Tuesday 20 October, is in the Toussaint
+    // holidays (17 October – 2 November): Monday 2 November.
+    let held = CaseInputs {
+        opened: Some(d("2026-09-01")),
+        done: [("ateliers".to_string(), d("2026-10-13"))].into(),
+        history: [("ateliers".to_string(), vec![d("2026-10-06"), d("2026-10-13")])].into(),
+        ..Default::default()
+    };
+    let p = plans("accompagnement", &held, "2026-10-14");
+    let next = step(&p, "ateliers");
+    assert_eq!(next.due, Some(d("2026-11-02")));
+    assert_eq!(next.state, StepState::Open);
+    let tally = &next.explanation[0];
+    assert!(tally.starts_with("2 séances tenues (4 h) ;"), "{tally}");
+    assert!(
+        next.explanation
+            .iter()
+            .any(|l| l.contains("pas un jour de classe")),
+        "{:?}",
+        next.explanation
+    );
+    // 72 h at 2 h a week needs 36 sessions. Worked out by hand from 2
+    // November to the summer (Saturday 3 July 2027): 18 Mondays to 29
+    // March (Noël and winter holidays skipped); Easter Monday brings the
+    // session back to Friday 2 April, then Fridays 9 and 16 April; after the
+    // spring holidays Mondays 3 and 10 May; Whit Monday brings it back to
+    // Friday 14 May, then Fridays to 2 July (8 in all): 31 sessions, 62 h, and
+    // with the 4 h held, 6 h short of 72.
+    assert_eq!(
+        tally,
+        "2 séances tenues (4 h) ; 31 séances prévues d'ici le samedi 3 juillet 2027 (62 h) : au rythme prévu, il manquera 6 h pour l'objectif de 72 h de l'année."
+    );
 }

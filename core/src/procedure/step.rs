@@ -259,9 +259,25 @@ pub(super) fn step(ctx: &mut Findings<'_>, s: &RawStep, known: &Known<'_>) -> Op
                 return None;
             }
         };
+        let sessions = match (raw.heures_par_seance, raw.objectif_heures) {
+            (None, None) => None,
+            (Some(each @ 1..=12), Some(target @ 1..=2000)) if each <= target => Some(super::Sessions {
+                hours_each: each,
+                target_hours: target,
+            }),
+            _ => {
+                ctx.err(
+                    r,
+                    "repetition : heures_par_seance (1 à 12) et objectif_heures (jusqu'à 2000) vont ensemble",
+                    "par exemple heures_par_seance = 2, objectif_heures = 72",
+                );
+                return None;
+            }
+        };
         Some(Repeat {
             weeks: raw.semaines,
             until,
+            sessions,
         })
     });
     let (Some(anchor), Some(rule)) = (anchor, rule) else {
@@ -663,6 +679,8 @@ mod tests {
         for bad in [
             "repetition = { semaines = 0 }",
             "repetition = { semaines = 4, jusqu_a = \"@noel\" }",
+            "repetition = { semaines = 1, heures_par_seance = 2 }",
+            "repetition = { semaines = 1, heures_par_seance = 0, objectif_heures = 72 }",
         ] {
             let e = errors(&with(&format!("{bad}\n")));
             assert!(e.iter().any(|e| e.message.contains("repetition")), "{bad}: {e:?}");
@@ -687,7 +705,18 @@ mod tests {
             ok.steps[0].repeat,
             Some(crate::procedure::Repeat {
                 weeks: 2,
-                until: crate::procedure::SchoolAnchor::SummerStart
+                until: crate::procedure::SchoolAnchor::SummerStart,
+                sessions: None,
+            })
+        );
+        let ok = crate::testing::procedure(&with(
+            "repetition = { semaines = 1, heures_par_seance = 2, objectif_heures = 72 }\n",
+        ));
+        assert_eq!(
+            ok.steps[0].repeat.as_ref().and_then(|r| r.sessions),
+            Some(crate::procedure::Sessions {
+                hours_each: 2,
+                target_hours: 72
             })
         );
     }

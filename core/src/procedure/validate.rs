@@ -411,7 +411,10 @@ mod tests {
         let c = p.condition.expect("condition");
         assert_eq!(c.required, vec!["saisine_recue".to_string()]);
         let e = errors(&condition("requis = [\"exclusion\"]"));
-        assert!(e[0].message.contains("exclusion") && e[0].hint.contains("saisine_recue"), "{e:?}");
+        assert!(
+            e[0].message.contains("exclusion") && e[0].hint.contains("saisine_recue"),
+            "{e:?}"
+        );
         let e = errors(&condition("meme_annee_scolaire = [\"saisine_recue\"]"));
         assert!(e[0].message.contains("au moins deux"), "{e:?}");
     }

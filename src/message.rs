@@ -308,12 +308,13 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
             }
             let calendar = App::calendar(&mut conn, case).await?;
             let today = app.clock.today(calendar.id);
+            let title = proc.step_title(step);
             let lines = view::reminder_lines(&ReminderView {
                 id: r.id,
                 kind: &kind.code(),
                 case_ref: &case.reference,
                 step,
-                step_name: &def.name,
+                step_name: &title,
                 role_name: app.library.roles.name(&row.role),
                 action: &def.action,
                 due,
@@ -323,7 +324,7 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                     .then(|| r.send_at.with_timezone(&calendar.id.time_zone()).naive_local()),
             });
             let mut m = staff(StaffMessage::from_lines(
-                format!("{} : {} — {}", case.reference, def.name, long_date(due)),
+                format!("{} : {} — {}", case.reference, title, long_date(due)),
                 &lines,
             ));
             m.buttons = Some(r.id);

@@ -43,7 +43,7 @@ pub fn case(case: &CaseRow, proc: &Procedure, roles: &Roles, steps: &[StepRow], 
         out.push_str("\n⚠ Les deux lectures du texte donnent des dates différentes : à trancher par vous.");
     }
     for s in steps {
-        let name = proc.step(&s.step).map(|d| d.name.as_str()).unwrap_or(&s.step);
+        let name = proc.step_title(&s.step);
         let state = shown_state(s, today);
         let when = match (s.state, s.due, &s.state_detail) {
             (StepStatus::Done | StepStatus::Approved | StepStatus::ApprovedTacit, _, Some(d)) => {
@@ -92,10 +92,7 @@ pub fn appointment_line(reference: &str, step: &str, proc: Option<&Procedure>, a
 
 /// One line of a deadline list.
 pub fn deadline_line(case: &CaseRow, step: &StepRow, proc: Option<&Procedure>, roles: &Roles) -> String {
-    let name = proc
-        .and_then(|p| p.step(&step.step))
-        .map(|d| d.name.as_str())
-        .unwrap_or(&step.step);
+    let name = proc.map_or_else(|| step.step.clone(), |p| p.step_title(&step.step));
     let due = step.due.map(long_date).unwrap_or_default();
     let info = if step.state == StepStatus::Info {
         ", pour information"

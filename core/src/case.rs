@@ -248,10 +248,51 @@ pub fn plan(proc: &Procedure, inputs: &CaseInputs, env: Env<'_>) -> Vec<StepPlan
         memo: BTreeMap::new(),
         violations: order_violations(proc, inputs),
     };
-    proc.steps.iter().map(|s| p.step(s, 0)).collect()
+    let mut plans: Vec<StepPlan> = proc.steps.iter().map(|s| p.step(s, 0)).collect();
+    if let Some(m) = &proc.milestones {
+        let mut dated: Vec<(u32, NaiveDate)> = inputs
+            .events
+            .iter()
+            .filter_map(|(id, on)| crate::procedure::milestone_number(id).map(|n| (n, *on)))
+            .collect();
+        dated.sort();
+        plans.extend(dated.into_iter().map(|(n, on)| p.milestone(m, n, on)));
+    }
+    plans
 }
 
 impl Planner<'_> {
+    /// Milestone `n`, due on the date the contract fixed (`on`), or the
+    /// date it was rescheduled to.
+    fn milestone(&self, m: &crate::procedure::Milestones, n: u32, on: NaiveDate) -> StepPlan {
+        let id = format!("{}{n}", crate::procedure::MILESTONE);
+        let mut explanation = vec![format!("Échéance fixée au contrat : le {}.", long_date(on))];
+        let due = match self.inputs.rescheduled.get(&id) {
+            Some(r) => {
+                explanation.push(format!("Reportée au {}.", long_date(r.date)));
+                r.date
+            }
+            None => on,
+        };
+        let state = match self.inputs.done.get(&id) {
+            Some(d) => StepState::Done(*d),
+            None if due < self.env.today => StepState::Overdue,
+            None => StepState::Open,
+        };
+        StepPlan {
+            step: id,
+            name: format!("{} n° {n}", m.step.name),
+            role: m.step.role.clone(),
+            state,
+            due: Some(due),
+            computed_due: Some(on),
+            start: self.inputs.opened,
+            explanation,
+            also: Vec::new(),
+            needs_decision: false,
+        }
+    }
+
     fn school_year(&self) -> Result<SchoolYear, String> {
         let opened = self.inputs.opened.unwrap_or(self.env.today);
         match self.env.school_scope {

@@ -153,6 +153,12 @@ pub enum Command {
     Approve { item: CaseRef, partner: Option<String> },
     /// `!version COM`: a new version of a document after an objection.
     NewVersion(CaseRef),
+    /// `!jalon REF "intitulé" DATE`: a deadline of the case's contract.
+    Milestone {
+        case: CaseRef,
+        title: String,
+        on: NaiveDate,
+    },
     /// `!objection COM [@PARTENAIRE] motif`
     Object {
         item: CaseRef,
@@ -275,6 +281,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["object"],
         usage: "!objection COM [@PARTENAIRE] motif",
         purpose: "s'oppose à une communication, avec un motif",
+    },
+    Verb {
+        name: "jalon",
+        aliases: &["milestone"],
+        usage: "!jalon REF \"intitulé\" DATE",
+        purpose: "ajoute une échéance du contrat au dossier (parcours) ; son intitulé n'est affiché que sur le bureau web",
     },
     Verb {
         name: "version",
@@ -609,6 +621,25 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 on: date(args[2])?,
             })
         }
+        "jalon" => {
+            if args.len() < 3 {
+                return Err(usage_error(
+                    verb,
+                    "Il manque des éléments (l'intitulé et la date sont obligatoires).",
+                ));
+            }
+            let on = date(args[args.len() - 1])?;
+            let quotes: &[char] = &['"', '«', '»', '“', '”', ' ', '\u{a0}'];
+            let title = args[1..args.len() - 1].join(" ").trim_matches(quotes).to_string();
+            if title.is_empty() {
+                return Err(usage_error(verb, "L'intitulé est vide."));
+            }
+            Ok(Command::Milestone {
+                case: case_ref(args[0])?,
+                title,
+                on,
+            })
+        }
         "version" => {
             exact(1..=1)?;
             Ok(Command::NewVersion(case_ref(args[0])?))
@@ -898,6 +929,25 @@ mod tests {
             Command::NewVersion(r("COM-2026-0003"))
         );
         assert!(err("!version COM-2026-0003 encore").contains("!version COM"));
+        assert_eq!(
+            ok("!jalon PID-2026-0002 « Assiduité en atelier » 15/01/2027"),
+            Command::Milestone {
+                case: r("PID-2026-0002"),
+                title: "Assiduité en atelier".into(),
+                on: d("2027-01-15")
+            }
+        );
+        assert_eq!(
+            ok("!jalon PID-2026-0002 \"Stage trouvé\" 2027-02-01"),
+            Command::Milestone {
+                case: r("PID-2026-0002"),
+                title: "Stage trouvé".into(),
+                on: d("2027-02-01")
+            }
+        );
+        assert!(err("!jalon PID-2026-0002 15/01/2027").contains("!jalon REF"));
+        assert!(err("!jalon PID-2026-0002 \"\" 15/01/2027").contains("intitulé est vide"));
+        assert!(err("!jalon PID-2026-0002 Stage demain").contains("date"));
         assert_eq!(
             ok("!approve COM-2026-0003 prefet"),
             Command::Approve {

@@ -285,6 +285,43 @@ impl App {
         )))
     }
 
+    /// Adds the next milestone of a case's contract (`!jalon`, the web
+    /// office), by the roles its procedure names. Returns its number.
+    pub async fn add_milestone(
+        &self,
+        actor: &echeancier_core::authz::Actor,
+        case: &CaseRow,
+        title: String,
+        on: NaiveDate,
+        who: &Who,
+    ) -> Result<(u32, Snapshot)> {
+        self.scope_check(Some(actor), case, echeancier_core::authz::Action::View)
+            .await?;
+        if self.procedure(&case.procedure)?.milestones.is_none() {
+            return Err(AppError::Invalid(format!(
+                "La procédure de {} n'a pas d'échéances de contrat : les jalons servent aux dossiers dont le contrat fixe des échéances (parcours individualisé).",
+                case.reference
+            )));
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let number = Store::milestones(&mut conn, case.id)
+            .await?
+            .last()
+            .map_or(1, |(n, _)| n + 1);
+        drop(conn);
+        let event = format!("{}{number}", echeancier_core::procedure::MILESTONE);
+        self.scope_check(Some(actor), case, echeancier_core::authz::Action::Event(&event))
+            .await?;
+        let snap = self
+            .apply(
+                &case.reference,
+                vec![Change::Milestone { number, title, on }],
+                who,
+            )
+            .await?;
+        Ok((number, snap))
+    }
+
     /// Opens a case and computes its plan in one transaction. With
     /// `spec.confirmed`, event dates that contradict the order the
     /// procedure sets, or its condition, are kept, and the audit trail
@@ -530,6 +567,18 @@ impl App {
                     check_event(&proc, event)?;
                     check_event_date(&proc, event, *on, today)?;
                     Store::set_event(&mut tx, case.id, event, *on).await?;
+                }
+                Change::Milestone { number, title, on } => {
+                    if proc.milestones.is_none() {
+                        return Err(AppError::Invalid(
+                            "La procédure de ce dossier n'a pas d'échéances de contrat (jalons).".into(),
+                        ));
+                    }
+                    let title = clean_text(title, "titre de l'échéance")?;
+                    // Two adding the same number at once: one fails, nothing is lost.
+                    Store::add_milestone(&mut tx, case.id, *number, &title).await?;
+                    let event = format!("{}{number}", echeancier_core::procedure::MILESTONE);
+                    Store::set_event(&mut tx, case.id, &event, *on).await?;
                 }
                 Change::Param { param, value } => {
                     check_param(&proc, param)?;

@@ -237,6 +237,19 @@ impl App {
             Command::Received { item, partner, on } => self.cmd_received(&c, item, partner, on).await,
             Command::Approve { item, partner } => self.cmd_approve(&c, item, partner).await,
             Command::NewVersion(item) => self.cmd_new_version(&c, item).await,
+            Command::Milestone { case, title, on } => {
+                // Its title may speak of the pupil: never typed in a room.
+                Self::direct_only(&c)?;
+                let row = self.visible_case(c.place, &case).await?;
+                let (number, snap) = self.add_milestone(&c.actor, &row, title, on, &c.who).await?;
+                let proc = self.procedure(&row.procedure)?;
+                Ok(format!(
+                    "🎯 {case} : {} le {} ; son intitulé est sur le bureau web seulement.\n{}",
+                    proc.step_title(&format!("{}{number}", echeancier_core::procedure::MILESTONE)),
+                    echeancier_core::french::long_date(on),
+                    self.next_steps(&snap, c.today)
+                ))
+            }
             Command::Object {
                 item,
                 partner,
@@ -774,9 +787,7 @@ impl App {
     pub(super) fn step_name(&self, case: &CaseRow, step: &str) -> String {
         self.library
             .get(&case.procedure)
-            .and_then(|p| p.step(step))
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| step.to_string())
+            .map_or_else(|| step.to_string(), |p| p.step_title(step))
     }
 
     /// The pending steps of a snapshot, in one short paragraph.

@@ -126,6 +126,13 @@ pub enum Change {
     Close,
     /// Recompute only (e.g. after the calendar or procedure changed).
     Recompute,
+    /// Milestone `number` of the case's contract (`!jalon`): its title,
+    /// kept for the web office, and its date, the event `jalon_N`.
+    Milestone {
+        number: u32,
+        title: String,
+        on: NaiveDate,
+    },
 }
 
 impl Change {
@@ -155,6 +162,10 @@ impl Change {
                 json!({"partenaire": partner, "date": on.to_string()}),
             ),
             Change::Close => ("cloture", json!({})),
+            // The title may name the pupil: the web page shows it, not the trail.
+            Change::Milestone { number, on, .. } => {
+                ("jalon", json!({"numero": number, "date": on.to_string()}))
+            }
             Change::Recompute => ("recalcul", json!({})),
         }
     }

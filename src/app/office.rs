@@ -52,6 +52,11 @@ pub struct CaseView {
     pub condition: Option<echeancier_core::condition::Check>,
     /// Which version of the rules gave the dates.
     pub rules: Option<RulesVersion>,
+    /// The milestones of the case's contract: (number, title). Personal
+    /// (the title may speak of the pupil): for staff who see names only.
+    pub milestones: Vec<(u32, String)>,
+    /// This person may add one.
+    pub may_add_milestone: bool,
 }
 
 /// The version of its procedure file a case was planned with, and whether
@@ -374,6 +379,17 @@ impl App {
                 answer: inputs.answers.get(id).cloned(),
             })
             .collect();
+        let milestones = if personal && proc.milestones.is_some() {
+            Store::milestones(&mut conn, case.id).await?
+        } else {
+            Vec::new()
+        };
+        let next = format!(
+            "{}{}",
+            echeancier_core::procedure::MILESTONE,
+            milestones.last().map_or(1, |(n, _)| n + 1)
+        );
+        let may_add_milestone = personal && proc.milestones.is_some() && allowed(&Action::Event(&next));
         let (pupil, guardians) = if personal {
             (
                 Store::pupil(&mut conn, case.id).await?,
@@ -398,6 +414,8 @@ impl App {
             partner_states,
             condition,
             rules,
+            milestones,
+            may_add_milestone,
         })
     }
 
@@ -625,6 +643,18 @@ impl App {
         self.scope_check(Some(actor), &case, Action::Step(step)).await?;
         self.set_appointment(&case.reference, step, slot.at, slot.minutes, slot.confirmed, who)
             .await
+    }
+
+    /// A milestone of the case's contract, added from the web.
+    pub async fn web_milestone(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        (title, on): (String, NaiveDate),
+        who: &Who,
+    ) -> Result<u32> {
+        let case = self.web_case(reference).await?;
+        Ok(self.add_milestone(actor, &case, title, on, who).await?.0)
     }
 
     async fn web_case(&self, reference: &str) -> Result<CaseRow> {

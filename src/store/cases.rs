@@ -365,6 +365,38 @@ impl Store {
         Ok(())
     }
 
+    /// Records the title of milestone `number` of a case.
+    pub async fn add_milestone(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        number: u32,
+        title: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO case_milestones (case_id, number, title) VALUES ($1, $2, $3)")
+            .bind(case_id)
+            .bind(i64::from(number))
+            .bind(title)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The milestones of a case: (number, title), in order.
+    pub async fn milestones(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(u32, String)>> {
+        let rows =
+            sqlx::query("SELECT number, title FROM case_milestones WHERE case_id = $1 ORDER BY number")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let n: i64 = r.get("number");
+                (u32::try_from(n).unwrap_or_default(), r.get("title"))
+            })
+            .collect())
+    }
+
     pub async fn set_rescheduled(
         conn: &mut AnyConnection,
         case_id: i64,

@@ -70,6 +70,9 @@ fn action_name(action: &str) -> &str {
         "rendez_vous" | "rendez-vous" => "Rendez-vous",
         "accuse_reception" => "Rappel vu",
         "famille" => "Famille modifiée",
+        "jalon" => "Échéance du contrat ajoutée",
+        "nouvelle_version" => "Nouvelle version du document",
+        "remplacee" => "Remplacé par une nouvelle version",
         other => other,
     }
 }
@@ -237,7 +240,14 @@ async fn render(
                 div class="fr-card fr-card--no-arrow fr-mb-2w" {
                     div class="fr-card__body" {
                         div class="fr-card__content" {
-                            h3 class="fr-card__title" { (step_name(office, &view.case.procedure, &s.step)) " " (state_badge(s.state)) }
+                            @let milestone = echeancier_core::procedure::milestone_number(&s.step)
+                                .and_then(|n| view.milestones.iter().find(|(m, _)| *m == n))
+                                .map(|(_, t)| t.as_str());
+                            h3 class="fr-card__title" {
+                                (step_name(office, &view.case.procedure, &s.step))
+                                @if let Some(t) = milestone { " : " (t) }
+                                " " (state_badge(s.state))
+                            }
                             p class="fr-card__desc" {
                                 (library.roles.name(&s.role))
                                 @if let Some(d) = s.due { " — échéance le " strong { (long_date(d)) } }
@@ -261,6 +271,30 @@ async fn render(
                         @if view.case.open && s.state.is_pending() && view.actionable.contains(&s.step) {
                             div class="fr-card__footer" { (step_actions(office, staff, &view, &s.step)) }
                         }
+                    }
+                }
+            }
+        }
+        @if view.case.open && view.may_add_milestone {
+            h2 { "Échéances du contrat" }
+            p class="fr-text--sm" { "Chaque objectif daté du contrat devient une étape, rappelée au référent. Son intitulé n'est affiché que sur ce bureau ; les salons lisent « Échéance du contrat n° … »." }
+            form method="post" action=(format!("/dossiers/{}/jalons", view.case.reference)) {
+                input type="hidden" name="csrf" value=(staff.csrf);
+                div class="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom" {
+                    div class="fr-col-12 fr-col-md-6" {
+                        div class="fr-input-group" {
+                            label class="fr-label" for="jalon-intitule" { "Objectif" span class="fr-hint-text" { "Par exemple : assiduité en atelier" } }
+                            input class="fr-input" id="jalon-intitule" name="intitule" maxlength="500" required;
+                        }
+                    }
+                    div class="fr-col-12 fr-col-md-3" {
+                        div class="fr-input-group" {
+                            label class="fr-label" for="jalon-date" { "Échéance" span class="fr-hint-text" { "JJ/MM/AAAA" } }
+                            input class="fr-input" id="jalon-date" name="date" required;
+                        }
+                    }
+                    div class="fr-col-12 fr-col-md-3" {
+                        button class="fr-btn fr-btn--secondary" type="submit" { "Ajouter l'échéance" }
                     }
                 }
             }
@@ -616,6 +650,41 @@ pub async fn event(
             .await
             .map_err(app_text)?;
         Ok::<_, Result<String, Response>>(format!("Date enregistrée : le {}.", long_date(on)))
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+#[derive(Deserialize)]
+pub struct MilestoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    intitule: String,
+    #[serde(default)]
+    date: String,
+}
+
+pub async fn milestone(
+    State(office): State<Office>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<MilestoneForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let on = form_date(&f.date, "Échéance").map_err(Ok)?;
+        let n = office
+            .app
+            .web_milestone(&staff.person.actor, &reference, (f.intitule, on), &staff.who())
+            .await
+            .map_err(app_text)?;
+        Ok::<_, Result<String, Response>>(format!(
+            "Échéance du contrat n° {n} ajoutée : le {}.",
+            long_date(on)
+        ))
     }
     .await;
     finish(&office, &staff, &reference, result).await

@@ -102,6 +102,7 @@ pub fn router(office: Office) -> Router {
         .route("/dossiers/{reference}/etapes/{step}/bilan", post(case::outcome))
         .route("/dossiers/{reference}/courrier/{guardian}", get(letter::page))
         .route("/dossiers/{reference}/evenements", post(case::event))
+        .route("/dossiers/{reference}/jalons", post(case::milestone))
         .route("/partenariat", get(partners::list))
         .route("/partenariat/{reference}", post(partners::answer))
         .route("/indicateurs", get(indicators::page))

@@ -47,8 +47,7 @@ pub fn step_name(office: &Office, procedure: &str, step: &str) -> String {
         .app
         .library()
         .get(procedure)
-        .and_then(|p| p.step(step))
-        .map_or_else(|| step.to_string(), |s| s.name.clone())
+        .map_or_else(|| step.to_string(), |p| p.step_title(step))
 }
 
 /// A short date for tables: `05/03/2026`.

@@ -1292,3 +1292,140 @@ async fn indicators_show_counts_of_the_person_s_scope_only() {
     let refused = get(&caf, &format!("http://{addr}/indicateurs")).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
+
+/// Seed 003: a contract « fixant des objectifs et des échéances ». Each
+/// deadline is added as a milestone, from the web or by `!jalon` in a
+/// direct message; its title stays on the web, chat reads its number.
+#[tokio::test]
+async fn contract_milestones_are_added_on_the_web_and_in_a_direct_message() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    let reference = t
+        .app
+        .open_case(
+            echeancier::app::OpenCase {
+                procedure: "parcours".into(),
+                establishment: Some("0490001K".into()),
+                events: vec![(
+                    "ouverture".into(),
+                    chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("date"),
+                )],
+                ..Default::default()
+            },
+            &echeancier::app::Who::cli(),
+        )
+        .await
+        .expect("open")
+        .case
+        .reference;
+    let c = signed_in(addr, &t, "chef").await;
+    let url = format!("http://{addr}/dossiers/{reference}");
+    let page = get(&c, &url).await;
+    assert!(page.body.contains("Échéances du contrat"), "{}", page.body);
+    let token = csrf(&page.body);
+    let post_milestone = |title: &'static str, date: &'static str| {
+        let (c, token) = (c.clone(), token.clone());
+        let to = format!("{url}/jalons");
+        async move {
+            read(
+                c.post(&to)
+                    .form(&[("csrf", token.as_str()), ("intitule", title), ("date", date)])
+                    .send()
+                    .await
+                    .expect("POST"),
+            )
+            .await
+        }
+    };
+    let r = post_milestone("Jeanne Secret assidue en atelier", "15/01/2027").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Échéance du contrat n° 1 ajoutée"), "{}", r.body);
+    let bad = post_milestone("Sans date", "31/02/2027").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("ce jour n'existe pas"), "{}", bad.body);
+    let page = get(&c, &url).await;
+    assert!(
+        page.body.contains("Échéance du contrat n° 1")
+            && page.body.contains("Jeanne Secret assidue en atelier"),
+        "{}",
+        page.body
+    );
+    // In a room: refused, the title may speak of the pupil.
+    let room = echeancier::core::authz::Place::Staff {
+        establishment: Some("0490001K".into()),
+        departement: None,
+    };
+    let reply = t
+        .app
+        .handle_in(
+            &room,
+            "console",
+            "chef",
+            &format!("!jalon {reference} « Stage trouvé » 01/02/2027"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("message direct"), "{reply}");
+    // In a direct message: milestone n° 2, its title not repeated.
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "chef",
+            &format!("!jalon {reference} « Stage trouvé » 01/02/2027"),
+        )
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("Échéance du contrat n° 2 le lundi 1er février 2027"),
+        "{reply}"
+    );
+    assert!(!reply.contains("Stage trouvé"), "{reply}");
+    let reply = t
+        .app
+        .handle_in(&room, "console", "chef", &format!("!dossier {reference}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("Échéance du contrat n° 1") && reply.contains("Échéance du contrat n° 2"),
+        "{reply}"
+    );
+    assert!(
+        !reply.contains("Jeanne") && !reply.contains("Stage trouvé"),
+        "{reply}"
+    );
+    // The référent holds it and marks it done like any step; the date
+    // moves like any event's.
+    let reply = t
+        .app
+        .handle("console", "cpe", &format!("!date {reference} jalon_2 2027-02-08"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("date enregistrée"), "{reply}");
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "cpe",
+            &format!("!etape {reference} jalon_1 fait 2026-11-23"),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("faite"), "{reply}");
+    let snap = t.app.snapshot(&reference).await.expect("snapshot");
+    let two = snap
+        .steps
+        .iter()
+        .find(|s| s.step == "jalon_2")
+        .expect("milestone 2");
+    assert_eq!(two.due, chrono::NaiveDate::from_ymd_opt(2027, 2, 8));
+    assert_eq!(two.role, "referent");
+    // A PAR has no milestones.
+    let par = crate::util::open_par_from(&t, vec![], "2026-11-20").await;
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!jalon {par} « x » 01/02/2027"))
+        .await
+        .expect("reply");
+    assert!(reply.contains("pas d'échéances de contrat"), "{reply}");
+}

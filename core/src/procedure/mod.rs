@@ -389,15 +389,61 @@ pub struct Procedure {
     pub events: Vec<EventDef>,
     pub params: Vec<ParamDef>,
     pub condition: Option<Condition>,
+    /// Dated milestones a case may add (`[jalons]`, `!jalon`).
+    pub milestones: Option<Milestones>,
     pub steps: Vec<StepDef>,
 }
 
+/// The milestones of a case (the parcours' contract: « objectifs et
+/// échéances »): milestone N is the event `jalon_N` (its date, set and
+/// moved like any event) and the step `jalon_N` (done like any step), both
+/// after these templates. Its own wording is personal, kept on the web.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestones {
+    pub step: StepDef,
+    pub event: EventDef,
+}
+
+/// The prefix of a milestone's event and step ids: `jalon_1`, `jalon_2`…
+pub const MILESTONE: &str = "jalon_";
+
+/// The number of milestone `id` (`jalon_3` → 3).
+pub fn milestone_number(id: &str) -> Option<u32> {
+    id.strip_prefix(MILESTONE)
+        .filter(|n| !n.starts_with('0'))
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=100).contains(n))
+}
+
 impl Procedure {
+    /// A step of the file, or a milestone's (`jalon_N`, after its template).
     pub fn step(&self, id: &str) -> Option<&StepDef> {
-        self.steps.iter().find(|s| s.id == id)
+        self.steps.iter().find(|s| s.id == id).or_else(|| {
+            self.milestones
+                .as_ref()
+                .filter(|_| milestone_number(id).is_some())
+                .map(|m| &m.step)
+        })
     }
+    /// An event of the file, or a milestone's date (`jalon_N`).
     pub fn event(&self, id: &str) -> Option<&EventDef> {
-        self.events.iter().find(|e| e.id == id)
+        self.events.iter().find(|e| e.id == id).or_else(|| {
+            self.milestones
+                .as_ref()
+                .filter(|_| milestone_number(id).is_some())
+                .map(|m| &m.event)
+        })
+    }
+    /// A step's name, a milestone's with its number ("Échéance du contrat
+    /// n° 2"), or the id itself.
+    pub fn step_title(&self, id: &str) -> String {
+        if let Some(s) = self.steps.iter().find(|s| s.id == id) {
+            return s.name.clone();
+        }
+        match (&self.milestones, milestone_number(id)) {
+            (Some(m), Some(n)) => format!("{} n° {n}", m.step.name),
+            _ => id.to_string(),
+        }
     }
     /// Every role involved: the actors and each step's role.
     pub fn involves(&self, role: &str) -> bool {

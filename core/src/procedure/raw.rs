@@ -68,7 +68,20 @@ pub(super) struct RawProcedure {
     pub(super) parametres: Vec<RawParam>,
     /// What a case must meet to be opened.
     pub(super) condition: Option<RawCondition>,
+    /// Dated milestones a case may add (`!jalon`).
+    pub(super) jalons: Option<RawMilestones>,
     pub(super) etapes: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMilestones {
+    pub(super) nom: String,
+    pub(super) role: Spanned<String>,
+    pub(super) action: String,
+    /// Who may add or move one.
+    pub(super) roles: Spanned<Vec<Spanned<String>>>,
+    pub(super) rappels: Option<RawReminders>,
 }
 
 #[derive(Deserialize)]

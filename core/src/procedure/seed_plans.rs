@@ -872,3 +872,49 @@ fn ap_workshops_count_hours_held_and_planned_against_72() {
         "2 séances tenues (4 h) ; 31 séances prévues d'ici le samedi 3 juillet 2027 (62 h) : au rythme prévu, il manquera 6 h pour l'objectif de 72 h de l'année."
     );
 }
+
+/// Seed 003: « un contrat entre le jeune, sa famille et le chef
+/// d'établissement fixant des objectifs et des échéances sur lesquels les
+/// parties s'engagent ». Each deadline of the contract is a milestone of
+/// the case: due on its date, by the référent, done like any step.
+#[test]
+fn parcours_contract_deadlines_are_milestones() {
+    let lib = library();
+    let parcours = lib.get("parcours").expect("parcours");
+    let inputs = CaseInputs {
+        opened: Some(d("2026-09-14")),
+        events: dates(&[
+            ("ouverture", "2026-09-14"),
+            ("jalon_2", "2027-01-15"),
+            ("jalon_1", "2026-11-20"),
+        ]),
+        done: [("jalon_1".to_string(), d("2026-11-19"))].into(),
+        ..Default::default()
+    };
+    let p = plans("parcours", &inputs, "2026-12-01");
+    let first = step(&p, "jalon_1");
+    assert_eq!(first.state, StepState::Done(d("2026-11-19")));
+    let second = step(&p, "jalon_2");
+    assert_eq!(second.due, Some(d("2027-01-15")));
+    assert_eq!(second.state, StepState::Open);
+    assert_eq!(second.role, "referent");
+    assert_eq!(second.name, "Échéance du contrat n° 2");
+    // After the file's steps, in their own order.
+    let ids: Vec<&str> = p.iter().map(|s| s.step.as_str()).collect();
+    assert_eq!(&ids[ids.len() - 2..], ["jalon_1", "jalon_2"]);
+    // The step and event behind every milestone, for who acts and who dates.
+    assert_eq!(
+        parcours.step("jalon_7").map(|s| s.role.as_str()),
+        Some("referent")
+    );
+    assert!(
+        parcours
+            .event("jalon_7")
+            .is_some_and(|e| e.roles.contains(&"chef_etablissement".to_string()))
+    );
+    assert!(parcours.step("jalon_0").is_none() && parcours.step("jalon_x").is_none());
+    assert!(
+        lib.get("par").expect("par").step("jalon_1").is_none(),
+        "the PAR has no milestones"
+    );
+}

@@ -617,6 +617,70 @@ fn parse_reminders(ctx: &mut Findings<'_>, raw: Option<&RawReminders>, roles: &R
     p
 }
 
+/// `[jalons]`: the templates of a case's milestones. A milestone is due on
+/// its own date (no roll: the contract fixed it), by `role`, reminded by
+/// `rappels`; `roles` may add or move one.
+pub(super) fn milestones(
+    ctx: &mut Findings<'_>,
+    raw: &super::raw::RawMilestones,
+    roles: &super::Roles,
+) -> super::Milestones {
+    check_role(ctx, roles, &raw.role);
+    if raw.roles.get_ref().is_empty() {
+        ctx.err(
+            &raw.roles,
+            "jalons : aucun rôle ne peut les ajouter",
+            "nommer au moins un rôle de roles.toml dans roles",
+        );
+    }
+    for r in raw.roles.get_ref() {
+        check_role(ctx, roles, r);
+    }
+    let id = "jalon".to_string();
+    super::Milestones {
+        step: StepDef {
+            id: id.clone(),
+            name: raw.nom.clone(),
+            role: raw.role.get_ref().clone(),
+            action: raw.action.clone(),
+            anchor: Anchor::Event(id.clone()),
+            rule: super::RuleSpec {
+                amount: Amount::Fixed(0),
+                unit: Unit::Days,
+                and_days: 0,
+                roll: Roll::None,
+                franc: false,
+                inclusive: false,
+                before: false,
+                avoid_holidays: false,
+            },
+            also: Vec::new(),
+            effect: None,
+            request_event: None,
+            tacit_renewal: false,
+            optional: false,
+            reminders: parse_reminders(ctx, raw.rappels.as_ref(), roles),
+            parent_notice: None,
+            place: None,
+            done_by_event: None,
+            information: false,
+            present_roles: Vec::new(),
+            appointment_completes: Vec::new(),
+            repeat: None,
+            if_absent: super::IfAbsent::default(),
+        },
+        event: EventDef {
+            id,
+            name: format!("date de l'étape « {} »", raw.nom),
+            roles: raw.roles.get_ref().iter().map(|r| r.get_ref().clone()).collect(),
+            receipt: false,
+            not_before: Vec::new(),
+            confidential: false,
+            at_opening: false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::procedure::Anchor;

@@ -253,6 +253,28 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
         }
     }
     let condition = raw.condition.as_ref().map(|c| condition(ctx, c, &events));
+    let milestones = raw
+        .jalons
+        .as_ref()
+        .map(|m| super::step::milestones(ctx, m, roles));
+    // A milestone's ids are `jalon_N`: the file keeps them free.
+    for id in raw
+        .evenements
+        .iter()
+        .map(|e| &e.id)
+        .chain(raw.etapes.iter().map(|s| &s.id))
+    {
+        if id.get_ref().starts_with(super::MILESTONE) {
+            ctx.err(
+                id,
+                format!(
+                    "l'identifiant « {} » est réservé aux jalons d'un dossier",
+                    id.get_ref()
+                ),
+                "choisir un identifiant qui ne commence pas par jalon_",
+            );
+        }
+    }
     Procedure {
         id: raw.id.into_inner(),
         name: raw.nom,
@@ -265,6 +287,7 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
         events,
         params,
         condition,
+        milestones,
         steps,
     }
 }

@@ -7,3 +7,13 @@ CREATE TABLE step_history (
     done_on TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (case_id, step, done_on)
 );
+
+-- The title of each milestone of a case's contract (`!jalon`, the
+-- parcours' « objectifs et échéances »): its date is the case's event
+-- `jalon_N`. The title may name the pupil: shown on the web office only.
+CREATE TABLE case_milestones (
+    case_id BIGINT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    number  BIGINT NOT NULL,
+    title   TEXT NOT NULL,
+    PRIMARY KEY (case_id, number)
+);

@@ -13,6 +13,7 @@ pub mod case;
 pub mod command;
 pub mod condition;
 pub mod deadline;
+pub mod eligibility;
 pub mod french;
 pub mod ids;
 pub mod indicators;

@@ -17,3 +17,8 @@ CREATE TABLE case_milestones (
     title   TEXT NOT NULL,
     PRIMARY KEY (case_id, number)
 );
+
+-- The pupil's date of birth, asked only where a procedure says who it is
+-- meant for by age (the parcours: « ceux qui atteindront l'âge de 16 ans
+-- au cours de l'année scolaire »). Personal: shown on the web office only.
+ALTER TABLE pupils ADD COLUMN birth_date TEXT;

@@ -471,6 +471,7 @@ impl App {
         }
         if let Some((name, class)) = &spec.pupil {
             Store::set_pupil(&mut tx, id, name, class.as_deref()).await?;
+            Store::set_pupil_birth(&mut tx, id, spec.pupil_birth).await?;
         }
         for g in &guardians {
             let id = Store::add_guardian(

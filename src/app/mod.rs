@@ -195,6 +195,9 @@ pub struct OpenCase {
     pub events: Vec<(String, NaiveDate)>,
     pub params: Vec<(String, u32)>,
     pub pupil: Option<(String, Option<String>)>,
+    /// The pupil's date of birth, where the procedure's priority public
+    /// is told by age (personal: the web office only).
+    pub pupil_birth: Option<NaiveDate>,
     pub guardians: Vec<GuardianInput>,
     pub opened_on: Option<NaiveDate>,
     /// Dates out of the procedure's order, or its condition unmet, are kept

@@ -57,6 +57,11 @@ pub struct CaseView {
     pub milestones: Vec<(u32, String)>,
     /// This person may add one.
     pub may_add_milestone: bool,
+    /// The pupil's date of birth (personal).
+    pub pupil_birth: Option<NaiveDate>,
+    /// Whether the pupil is in the procedure's priority public, criterion
+    /// by criterion (personal: class and age).
+    pub priority: Vec<echeancier_core::eligibility::Hint>,
 }
 
 /// The version of its procedure file a case was planned with, and whether
@@ -398,6 +403,25 @@ impl App {
         } else {
             (None, Vec::new())
         };
+        let pupil_birth = if personal {
+            Store::pupil_birth(&mut conn, case.id).await?
+        } else {
+            None
+        };
+        let priority = match (&proc.priority, personal) {
+            (Some(p), true) => {
+                let calendar = Self::calendar(&mut conn, &case).await?;
+                let env = echeancier_core::case::Env {
+                    calendar: &calendar,
+                    school: &self.school,
+                    school_scope: super::cases::school_scope(&case.departement, case.zone.as_deref()),
+                    today: self.clock.today(calendar.id),
+                };
+                let class = pupil.as_ref().and_then(|(_, c)| c.as_deref());
+                echeancier_core::eligibility::hints(p, class, pupil_birth, case.opened_on, &env)
+            }
+            _ => Vec::new(),
+        };
         drop(conn);
         let audit = self.store.audit_trail(&case.reference).await?;
         Ok(CaseView {
@@ -416,6 +440,8 @@ impl App {
             rules,
             milestones,
             may_add_milestone,
+            pupil_birth,
+            priority,
         })
     }
 
@@ -716,7 +742,7 @@ impl App {
         &self,
         actor: &Actor,
         reference: &str,
-        pupil: Option<(String, Option<String>)>,
+        (pupil, birth): (Option<(String, Option<String>)>, Option<NaiveDate>),
         guardians: Vec<(Option<i64>, super::GuardianInput, bool)>,
         who: &Who,
     ) -> Result<()> {
@@ -732,6 +758,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         if let Some((name, class)) = &pupil {
             Store::set_pupil(&mut tx, case.id, name, class.as_deref()).await?;
+            Store::set_pupil_birth(&mut tx, case.id, birth).await?;
         }
         let (mut updated, mut added) = (0, 0);
         for (id, g, restricted) in &guardians {

@@ -70,6 +70,7 @@ pub async fn case(config: Option<&Path>, cmd: &CaseCommand) -> Outcome {
                         events,
                         params,
                         pupil: a.pupil.clone().map(|p| (p, a.class.clone())),
+                        pupil_birth: None,
                         guardians,
                         opened_on,
                         confirmed: a.confirm,

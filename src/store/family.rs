@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Result, Store, StoreError, flag};
+use super::{Result, Store, StoreError, date, flag};
 
 /// A guardian's columns, with its number in the case (its rank by id).
 macro_rules! guardian_select {
@@ -236,6 +236,29 @@ impl Store {
     }
 
     /// The pupil's name and class, if entered.
+    /// The pupil's date of birth (`None` clears it); the pupil's row must exist.
+    pub async fn set_pupil_birth(
+        conn: &mut AnyConnection,
+        case_id: i64,
+        birth: Option<chrono::NaiveDate>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE pupils SET birth_date = $1 WHERE case_id = $2")
+            .bind(birth.map(|d| d.to_string()))
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn pupil_birth(conn: &mut AnyConnection, case_id: i64) -> Result<Option<chrono::NaiveDate>> {
+        let raw: Option<Option<String>> =
+            sqlx::query_scalar("SELECT birth_date FROM pupils WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        date(raw.flatten())
+    }
+
     pub async fn pupil(conn: &mut AnyConnection, case_id: i64) -> Result<Option<(String, Option<String>)>> {
         let row = sqlx::query("SELECT full_name, class_name FROM pupils WHERE case_id = $1")
             .bind(case_id)

@@ -228,6 +228,25 @@ async fn render(
                 &format!("{}. {} Renseignez ou corrigez ces dates dans « Dates des événements ».", check.name, sentences.join(" ")),
             ))
         }
+        @if let Some(priority) = proc.and_then(|p| p.priority.as_ref()).filter(|_| !view.priority.is_empty()) {
+            div class="fr-callout fr-mb-3w" {
+                h2 class="fr-callout__title" { "Public prioritaire" }
+                p class="fr-callout__text" { (priority.text) }
+                ul {
+                    @for h in &view.priority {
+                        li {
+                            @match h.met {
+                                Some(true) => { span class="fr-badge fr-badge--sm fr-badge--success fr-mr-1w" { "oui" } }
+                                Some(false) => { span class="fr-badge fr-badge--sm fr-badge--warning fr-mr-1w" { "non" } }
+                                None => { span class="fr-badge fr-badge--sm fr-badge--info fr-mr-1w" { "à renseigner" } }
+                            }
+                            (h.text)
+                        }
+                    }
+                }
+                p class="fr-text--sm" { "Une indication, pas une condition : le dossier reste ouvert quoi qu'il en soit." }
+            }
+        }
         @if let Some(rules) = view.rules {
             p class="fr-text--sm" {
                 "Dates calculées avec la version " (rules.version) " des règles de la procédure."

@@ -105,6 +105,28 @@ fn select(fields: &Fields, name: &str, label: &str, options: &[(String, String)]
     }
 }
 
+/// The procedure tells its priority public by age: the pupil's date of
+/// birth is asked (and only then).
+fn asks_birth(proc: &Procedure) -> bool {
+    proc.priority.as_ref().is_some_and(|p| p.age_in_year.is_some())
+}
+
+/// `eleve.naissance`, if given: a past date.
+fn birth(fields: &mut Fields, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    let raw = fields.opt("eleve.naissance")?;
+    match form_date(&raw, "Date de naissance") {
+        Ok(d) if d < today => Some(d),
+        Ok(_) => {
+            fields.err("eleve.naissance", "Date de naissance : une date passée.");
+            None
+        }
+        Err(m) => {
+            fields.err("eleve.naissance", m);
+            None
+        }
+    }
+}
+
 fn checkbox(fields: &Fields, name: &str, label: &str) -> Markup {
     let id = name.replace('.', "-");
     html! {
@@ -364,6 +386,9 @@ fn form_page(
                         div class="fr-fieldset__content" {
                             (input(fields, "eleve.nom", "Nom et prénom de l'élève", None, "text", false))
                             (input(fields, "eleve.classe", "Classe", Some("Par exemple : 4e B"), "text", false))
+                            @if asks_birth(proc) {
+                                (input(fields, "eleve.naissance", "Date de naissance (facultative)", Some("JJ/MM/AAAA ; indique seulement si l'élève est dans le public prioritaire"), "text", false))
+                            }
                         }
                     }
                     (guardian_blocks(office, fields, &[None; GUARDIANS]))
@@ -505,6 +530,13 @@ pub async fn create_case(
             if class.is_some() && name.is_none() {
                 fields.err("eleve.nom", "Nom de l'élève : obligatoire avec la classe.");
             }
+            spec.pupil_birth = birth(&mut fields, office.app.today());
+            if spec.pupil_birth.is_some() && name.is_none() {
+                fields.err(
+                    "eleve.nom",
+                    "Nom de l'élève : obligatoire avec la date de naissance.",
+                );
+            }
             spec.pupil = name.map(|n| (n, class));
             let languages = office.app.notice_languages();
             let guardians = read_guardians(&mut fields, GUARDIANS, &languages);
@@ -566,6 +598,7 @@ fn family_form(
     reference: &str,
     fields: &Fields,
     ids: &[Option<i64>],
+    asks_birth: bool,
 ) -> Markup {
     html! {
         @if !fields.errors.is_empty() {
@@ -583,6 +616,9 @@ fn family_form(
                 div class="fr-fieldset__content" {
                     (input(fields, "eleve.nom", "Nom et prénom de l'élève", None, "text", false))
                     (input(fields, "eleve.classe", "Classe", Some("Par exemple : 4e B"), "text", false))
+                    @if asks_birth {
+                        (input(fields, "eleve.naissance", "Date de naissance (facultative)", Some("JJ/MM/AAAA ; indique seulement si l'élève est dans le public prioritaire"), "text", false))
+                    }
                 }
             }
             (guardian_blocks(office, fields, ids))
@@ -607,6 +643,11 @@ pub async fn family(State(office): State<Office>, staff: Staff, Path(reference):
         fields
             .values
             .insert("eleve.classe".into(), class.clone().unwrap_or_default());
+    }
+    if let Some(b) = view.pupil_birth {
+        fields
+            .values
+            .insert("eleve.naissance".into(), b.format("%d/%m/%Y").to_string());
     }
     let mut ids: Vec<Option<i64>> = Vec::new();
     for (i, g) in view.guardians.iter().enumerate() {
@@ -635,7 +676,12 @@ pub async fn family(State(office): State<Office>, staff: Staff, Path(reference):
             .insert(format!("responsable.{}.langue", ids.len()), "fr".into());
     }
     let title = format!("{} : élève et famille", view.case.reference);
-    let body = family_form(&office, &staff, &view.case.reference, &fields, &ids);
+    let asks = office
+        .app
+        .library()
+        .get(&view.case.procedure)
+        .is_some_and(asks_birth);
+    let body = family_form(&office, &staff, &view.case.reference, &fields, &ids, asks);
     shell(&office, &staff, &title, Nav::Cases, body).into_response()
 }
 
@@ -662,6 +708,7 @@ pub async fn save_family(
     if class.is_some() && name.is_none() {
         fields.err("eleve.nom", "Nom de l'élève : obligatoire avec la classe.");
     }
+    let born = birth(&mut fields, office.app.today());
     let languages = office.app.notice_languages();
     let guardians = read_guardians(&mut fields, count, &languages);
     if fields.errors.is_empty() {
@@ -670,7 +717,7 @@ pub async fn save_family(
             .web_save_family(
                 &staff.person.actor,
                 &reference,
-                name.map(|n| (n, class)),
+                (name.map(|n| (n, class)), born),
                 guardians,
                 &staff.who(),
             )
@@ -688,7 +735,16 @@ pub async fn save_family(
         }
     }
     let title = format!("{} : élève et famille", reference.trim().to_uppercase());
-    let body = family_form(&office, &staff, &reference.trim().to_uppercase(), &fields, &ids);
+    // The field was on the form that was posted.
+    let asks = fields.values.contains_key("eleve.naissance");
+    let body = family_form(
+        &office,
+        &staff,
+        &reference.trim().to_uppercase(),
+        &fields,
+        &ids,
+        asks,
+    );
     (
         StatusCode::BAD_REQUEST,
         shell(&office, &staff, &title, Nav::Cases, body),

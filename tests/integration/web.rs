@@ -1429,3 +1429,75 @@ async fn contract_milestones_are_added_on_the_web_and_in_a_direct_message() {
         .expect("reply");
     assert!(reply.contains("pas d'échéances de contrat"), "{reply}");
 }
+
+/// Seed 003: « s'adresse en priorité aux élèves scolarisés en classe de
+/// 4ème ou 3ème et doit concerner plus particulièrement ceux qui
+/// atteindront l'âge de 16 ans [...] au cours de l'année scolaire ». The
+/// case page says whether the pupil is in that public; it never refuses.
+#[tokio::test]
+async fn the_parcours_priority_public_is_shown_never_enforced() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    let c = signed_in(addr, &t, "chef").await;
+    let new = format!("http://{addr}/dossiers/nouveau");
+    let form = get(&c, &format!("{new}?procedure=parcours")).await;
+    assert!(
+        form.body.contains("Date de naissance (facultative)"),
+        "{}",
+        form.body
+    );
+    let token = csrf(&form.body);
+    let fields = |born: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("procedure", "parcours".to_string()),
+            ("lieu", "0490001K".to_string()),
+            ("eleve.nom", "Jeanne Secret".to_string()),
+            ("eleve.classe", "5e A".to_string()),
+            ("eleve.naissance", born.to_string()),
+            ("responsable.1.nom", "Parent Secret".to_string()),
+            ("responsable.1.courriel", "parent@example.org".to_string()),
+            ("responsable.1.langue", "fr".to_string()),
+        ]
+    };
+    let future = read(
+        c.post(&new)
+            .form(&fields("01/01/2030"))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(future.status, 400, "{}", future.body);
+    assert!(future.body.contains("une date passée"), "{}", future.body);
+    let r = read(
+        c.post(&new)
+            .form(&fields("14/03/2011"))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let reference = r.location().strip_prefix("/dossiers/").expect("case").to_string();
+    let page = get(&c, &format!("http://{addr}/dossiers/{reference}")).await;
+    for shown in [
+        "Public prioritaire",
+        "En 5e A : hors du public prioritaire",
+        "16 ans le dimanche 14 mars 2027, au cours de l'année scolaire 2026-2027",
+        "pas une condition",
+    ] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    let family = get(&c, &format!("http://{addr}/dossiers/{reference}/famille")).await;
+    assert!(family.body.contains("value=\"14/03/2011\""), "{}", family.body);
+    let reply = t
+        .app
+        .handle("console", "chef", &format!("!dossier {reference}"))
+        .await
+        .expect("reply");
+    assert!(
+        !reply.contains("2011") && !reply.contains("5e A") && !reply.contains("prioritaire"),
+        "{reply}"
+    );
+}

@@ -391,6 +391,8 @@ pub struct Procedure {
     pub condition: Option<Condition>,
     /// Dated milestones a case may add (`[jalons]`, `!jalon`).
     pub milestones: Option<Milestones>,
+    /// Who the procedure is meant for first (`[public_prioritaire]`).
+    pub priority: Option<Priority>,
     pub steps: Vec<StepDef>,
 }
 
@@ -402,6 +404,19 @@ pub struct Procedure {
 pub struct Milestones {
     pub step: StepDef,
     pub event: EventDef,
+}
+
+/// Who a procedure is meant for first: shown beside a case, never
+/// enforced (`eligibility::hints`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priority {
+    /// The text's own sentence, shown as is.
+    pub text: String,
+    /// Class levels ("4e", "3e"), compared by their number.
+    pub classes: Vec<String>,
+    /// The age reached during the case's school year (16: the end of
+    /// compulsory schooling).
+    pub age_in_year: Option<u32>,
 }
 
 /// The prefix of a milestone's event and step ids: `jalon_1`, `jalon_2`…

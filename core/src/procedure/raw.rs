@@ -70,7 +70,18 @@ pub(super) struct RawProcedure {
     pub(super) condition: Option<RawCondition>,
     /// Dated milestones a case may add (`!jalon`).
     pub(super) jalons: Option<RawMilestones>,
+    /// Who the procedure is meant for first: hints, never a refusal.
+    pub(super) public_prioritaire: Option<RawPriority>,
     pub(super) etapes: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriority {
+    pub(super) texte: String,
+    #[serde(default)]
+    pub(super) classes: Vec<String>,
+    pub(super) age_dans_l_annee: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -918,3 +918,51 @@ fn parcours_contract_deadlines_are_milestones() {
         "the PAR has no milestones"
     );
 }
+
+/// Seed 003: « Le parcours individualisé dérogatoire s'adresse en priorité
+/// aux élèves scolarisés en classe de 4ème ou 3ème et doit concerner plus
+/// particulièrement ceux qui atteindront l'âge de 16 ans, soit la limite
+/// légale de scolarité, au cours de l'année scolaire. » Hints, never a
+/// refusal: the school year is Nantes' 2026-2027, from Tuesday 1 September
+/// 2026; the snapshot does not publish the rentrée 2027 yet, so the year is
+/// certain until the summer holidays (Saturday 3 July 2027), and a
+/// birthday after that is not guessed.
+#[test]
+fn parcours_priority_public_is_hinted_by_class_and_age() {
+    let lib = library();
+    let priority = lib
+        .get("parcours")
+        .and_then(|p| p.priority.clone())
+        .expect("priority");
+    let cal = Calendar::new(CalendarId::Metropole);
+    let school = SchoolCalendar::embedded();
+    let env = Env {
+        calendar: &cal,
+        school: &school,
+        school_scope: Some(academie_of_departement("049").expect("049").into()),
+        today: d("2026-10-01"),
+    };
+    let hints = |class: Option<&str>, birth: Option<&str>| {
+        crate::eligibility::hints(&priority, class, birth.map(d), d("2026-10-01"), &env)
+    };
+    let h = hints(Some("4e B"), Some("2011-03-14"));
+    assert_eq!(
+        h.iter().map(|h| h.met).collect::<Vec<_>>(),
+        [Some(true), Some(true)],
+        "{h:?}"
+    );
+    assert!(h[1].text.contains("16 ans le dimanche 14 mars 2027"), "{h:?}");
+    assert_eq!(hints(None, Some("2011-07-02"))[1].met, Some(true));
+    // Sixteen on the rentrée is in the year; the day before, not.
+    assert_eq!(hints(None, Some("2010-09-01"))[1].met, Some(true));
+    assert_eq!(hints(None, Some("2010-08-31"))[1].met, Some(false));
+    let summer = hints(None, Some("2011-08-31"));
+    assert_eq!(summer[1].met, None, "{summer:?}");
+    assert!(summer[1].text.contains("pas encore publiée"), "{summer:?}");
+    let h = hints(Some("5e A"), Some("2010-05-02"));
+    assert_eq!(h[0].met, Some(false));
+    assert!(h[0].text.contains("ce qui n'interdit pas le dossier"), "{h:?}");
+    assert!(h[1].text.contains("avant cette année scolaire"), "{h:?}");
+    let h = hints(None, None);
+    assert!(h.iter().all(|h| h.met.is_none()), "{h:?}");
+}

@@ -253,6 +253,22 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
         }
     }
     let condition = raw.condition.as_ref().map(|c| condition(ctx, c, &events));
+    let priority = raw.public_prioritaire.as_ref().map(|p| {
+        if let Some(a) = &p.age_dans_l_annee
+            && !(3..=25).contains(a.get_ref())
+        {
+            ctx.err(
+                a,
+                "public_prioritaire : âge hors limites",
+                "un âge entre 3 et 25 ans, par exemple 16",
+            );
+        }
+        super::Priority {
+            text: p.texte.clone(),
+            classes: p.classes.clone(),
+            age_in_year: p.age_dans_l_annee.as_ref().map(|a| *a.get_ref()),
+        }
+    });
     let milestones = raw
         .jalons
         .as_ref()
@@ -288,6 +304,7 @@ fn validate(raw: RawProcedure, roles: &Roles, ctx: &mut Findings<'_>) -> Procedu
         params,
         condition,
         milestones,
+        priority,
         steps,
     }
 }

@@ -78,6 +78,7 @@ async fn main() {
             rooms: vec![],
             pace: None,
             recovery: None,
+            expires_on: None,
         },
         &dir.path().join("bot"),
     )

@@ -123,6 +123,7 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
         any_failing |= failing;
         let state = match (&c.leader, failing) {
             (Some(l), _) if !l.holding() => "suivi par une autre instance",
+            _ if h.account_expired => "compte expiré",
             (_, true) => "en échec",
             (_, false) => "ok",
         };
@@ -136,6 +137,10 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
                 "derniere_erreur": h.last_error.map(|(t, e)| json!({"a": t.to_rfc3339(), "erreur": e})),
                 "a_envoyer": due_now,
                 "retard_secondes": lag,
+                "compte": json!({
+                    "etat": if h.account_expired { "expiré" } else { "valide" },
+                    "expire_le": h.account_expires_on.map(|d| d.to_string()),
+                }),
             }),
         );
     }

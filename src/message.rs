@@ -199,6 +199,44 @@ pub(crate) async fn render(app: &App, job: &Job, now: DateTime<Utc>) -> Result<O
                 ],
             ))))
         }
+        MessageKind::AccountHealth => {
+            let account = r.payload["compte"].as_str().unwrap_or("?");
+            let channel = match r.payload["canal"].as_str() {
+                Some("telegram") => "Telegram",
+                _ => "Matrix",
+            };
+            if r.payload["expire"].as_bool() == Some(true) {
+                return Ok(Some(staff(StaffMessage::from_lines(
+                    format!("Compte {channel} du robot expiré"),
+                    &[
+                        format!("⛔ Le serveur refuse le compte {channel} du robot ({account}) : il a expiré."),
+                        format!("Les messages destinés à {channel} attendent dans la file et partiront dès son renouvellement ; les autres canaux continuent."),
+                        "Faites renouveler le compte par l'administrateur du serveur (sur Tchap : le lien de renouvellement reçu par courriel), puis indiquez sa nouvelle date d'expiration dans la configuration (compte_expire_le).".into(),
+                    ],
+                ))));
+            }
+            let Some(on) = r.payload["expire_le"]
+                .as_str()
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+            else {
+                return Ok(None);
+            };
+            let today = now.with_timezone(&CalendarId::Metropole.time_zone()).date_naive();
+            let days = (on - today).num_days().max(0);
+            let when = match days {
+                0 => "aujourd'hui".to_string(),
+                1 => "demain".to_string(),
+                n => format!("dans {n} jours"),
+            };
+            Ok(Some(staff(StaffMessage::from_lines(
+                format!("Le compte {channel} du robot expire le {}", long_date(on)),
+                &[
+                    format!("⚠ Le compte {channel} du robot ({account}) expire le {}, {when}.", long_date(on)),
+                    format!("Faites-le renouveler avant cette date : sans quoi plus aucun message ne partira sur {channel}."),
+                    "Une fois renouvelé, indiquez sa nouvelle date d'expiration dans la configuration (compte_expire_le).".into(),
+                ],
+            ))))
+        }
         MessageKind::AppointmentSet => {
             // A moved appointment has its own message.
             let Some((case, step, a)) = dated_appointment(&mut conn, case.as_ref(), r).await? else {

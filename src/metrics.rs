@@ -31,11 +31,18 @@ pub struct ChannelHealth {
     /// When, and what kind of failure: a fixed text, never the error itself
     /// (a server's answer may repeat a recipient's address).
     pub last_error: Option<(DateTime<Utc>, &'static str)>,
+    /// The server refuses the bot's account as expired.
+    pub account_expired: bool,
+    /// When the account expires unless renewed, if the configuration says.
+    pub account_expires_on: Option<chrono::NaiveDate>,
 }
 
 impl ChannelHealth {
-    /// Failing: its last attempt failed.
+    /// Failing: its last attempt failed, or its account has expired.
     pub fn failing(&self) -> bool {
+        if self.account_expired {
+            return true;
+        }
         match (&self.last_ok, &self.last_error) {
             (_, None) => false,
             (None, Some(_)) => true,
@@ -155,6 +162,14 @@ impl Metrics {
         self.health_mut(|h| {
             h.entry(channel.to_string()).or_default().last_error = Some((at, kind));
         });
+    }
+
+    pub fn set_expired(&self, channel: &str, expired: bool) {
+        self.health_mut(|h| h.entry(channel.to_string()).or_default().account_expired = expired);
+    }
+
+    pub fn set_expiry(&self, channel: &str, on: chrono::NaiveDate) {
+        self.health_mut(|h| h.entry(channel.to_string()).or_default().account_expires_on = Some(on));
     }
 
     pub fn health(&self) -> BTreeMap<String, ChannelHealth> {

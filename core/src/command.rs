@@ -141,6 +141,8 @@ pub enum Command {
     Ack(i64),
     /// `!lier CODE`
     Link(String),
+    /// `!lien PERSONNE [CANAL]`: an administrator gives a link code.
+    LinkCode { person: String, channel: Option<String> },
     /// `!communication CONVENTION titre`
     Communication { convention: CaseRef, title: String },
     /// `!recu COM PARTENAIRE DATE`
@@ -257,6 +259,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["link"],
         usage: "!lier CODE",
         purpose: "relie ce compte de messagerie à votre fiche, avec le code donné par un administrateur",
+    },
+    Verb {
+        name: "lien",
+        aliases: &["code", "link-code"],
+        usage: "!lien PERSONNE [matrix|telegram|console]",
+        purpose: "un administrateur obtient, en message direct, le code qui relie le compte de messagerie d'une personne de l'annuaire (24 heures, une seule fois)",
     },
     Verb {
         name: "communication",
@@ -568,6 +576,20 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 return Err(usage_error(verb, "Code invalide : 8 lettres ou chiffres."));
             }
             Ok(Command::Link(code))
+        }
+        "lien" => {
+            exact(1..=2)?;
+            Ok(Command::LinkCode {
+                person: ident(args[0], "Personne")?,
+                channel: args
+                    .get(1)
+                    .map(|c| c.to_ascii_lowercase())
+                    .map(|c| match c.as_str() {
+                        "matrix" | "telegram" | "console" => Ok(c),
+                        _ => Err(usage_error(verb, "Canal inconnu : matrix, telegram ou console.")),
+                    })
+                    .transpose()?,
+            })
         }
         "communication" => {
             if args.len() < 2 {
@@ -898,6 +920,22 @@ mod tests {
         assert_eq!(ok("!ack 42"), Command::Ack(42));
         assert_eq!(ok("!vu #42"), Command::Ack(42));
         assert_eq!(ok("/lier ab12cd34"), Command::Link("AB12CD34".into()));
+        assert_eq!(
+            ok("!lien cpe"),
+            Command::LinkCode {
+                person: "cpe".into(),
+                channel: None
+            }
+        );
+        assert_eq!(
+            ok("!lien cpe Telegram"),
+            Command::LinkCode {
+                person: "cpe".into(),
+                channel: Some("telegram".into())
+            }
+        );
+        assert!(err("!lien cpe sms").contains("Canal inconnu"));
+        assert!(err("!lien").contains("!lien PERSONNE"));
         assert_eq!(
             ok("!communication CONV-2024-0001 Plaquette de rentrée"),
             Command::Communication {

@@ -176,6 +176,21 @@ pub fn intents(
     out
 }
 
+/// How many days ahead administrators hear that a bot account expires.
+pub const EXPIRY_WARNINGS: [i64; 3] = [30, 7, 1];
+
+/// The warning due on `today` for an account that expires on `expires`:
+/// the nearest of [`EXPIRY_WARNINGS`] not yet passed (a service stopped
+/// on the 30th day warns at its next start with the 7-day one, once). `None`
+/// beyond the first, and once expired (detected, not foretold).
+pub fn expiry_warning(expires: NaiveDate, today: NaiveDate) -> Option<i64> {
+    let left = (expires - today).num_days();
+    if left < 0 {
+        return None;
+    }
+    EXPIRY_WARNINGS.iter().rev().copied().find(|t| left <= *t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +294,19 @@ mod tests {
             assert_eq!(Kind::parse(&k.code()), Some(k));
         }
         assert_eq!(Kind::parse("autre"), None);
+    }
+
+    #[test]
+    fn an_expiring_account_is_told_30_7_and_1_days_ahead() {
+        let expires = NaiveDate::from_ymd_opt(2027, 12, 31).expect("date");
+        let on = |days: i64| expiry_warning(expires, expires - chrono::Duration::days(days));
+        assert_eq!(on(31), None);
+        assert_eq!(on(30), Some(30));
+        assert_eq!(on(8), Some(30));
+        assert_eq!(on(7), Some(7));
+        assert_eq!(on(2), Some(7));
+        assert_eq!(on(1), Some(1));
+        assert_eq!(on(0), Some(1));
+        assert_eq!(on(-1), None);
     }
 }

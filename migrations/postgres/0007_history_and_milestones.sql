@@ -22,3 +22,7 @@ CREATE TABLE case_milestones (
 -- meant for by age (the parcours: « ceux qui atteindront l'âge de 16 ans
 -- au cours de l'année scolaire »). Personal: shown on the web office only.
 ALTER TABLE pupils ADD COLUMN birth_date TEXT COLLATE "C";
+
+-- An administrator of the service (`[[personnes]] administrateur = true`):
+-- gives link codes from chat and hears about the bot accounts' health.
+ALTER TABLE people ADD COLUMN admin BIGINT NOT NULL DEFAULT 0;

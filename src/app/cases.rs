@@ -56,6 +56,7 @@ impl App {
             self.store
                 .upsert_person(&p.slug, &p.name, p.email.as_deref(), &p.grants, &p.identities)
                 .await?;
+            self.store.set_admin(&p.slug, p.admin).await?;
         }
         Ok(())
     }

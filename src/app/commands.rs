@@ -212,6 +212,10 @@ impl App {
             }
             Command::Ack(id) => self.ack(c.place, &c.actor, id, &c.who).await,
             Command::Link(code) => self.link(channel, external_id, &code).await,
+            Command::LinkCode { person, channel: to } => {
+                self.cmd_link_code(&c, &person, to.as_deref().unwrap_or(channel))
+                    .await
+            }
             Command::Appointment {
                 case,
                 step,
@@ -278,6 +282,22 @@ impl App {
                 "Ce lien est personnel : écrivez-moi cette commande en message direct.".into(),
             ))
         }
+    }
+
+    /// An administrator gives, in a direct message, the code that links a
+    /// person's chat account (as `echeancier link-code` does).
+    async fn cmd_link_code(&self, c: &Caller<'_>, person: &str, channel: &str) -> Result<String> {
+        Self::direct_only(c)?;
+        if !self.store.is_admin(c.actor.person_id).await? {
+            return Err(AppError::Invalid(
+                "Seul un administrateur donne des codes de liaison (administrateur = true dans l'annuaire)."
+                    .into(),
+            ));
+        }
+        let code = self.issue_link_code(person, channel, &c.who).await?;
+        Ok(format!(
+            "🔗 Code de liaison de « {person} » pour {channel}, valable 24 heures et une seule fois : {code}\nTransmettez-le à cette personne seulement ; elle l'envoie au robot depuis son compte : !lier {code}"
+        ))
     }
 
     async fn cmd_login(&self, c: &Caller<'_>) -> Result<String> {

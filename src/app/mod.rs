@@ -22,6 +22,7 @@ use crate::config::{OralMode, Settings};
 use crate::notice::Templates;
 use crate::store::{AuditEntry, CaseRow, StepRow, Store, StoreError};
 
+mod accounts;
 pub mod answers;
 pub use notices::Slot;
 mod cases;
@@ -33,6 +34,8 @@ mod notices;
 pub mod office;
 mod status;
 pub mod versions;
+
+pub use accounts::BotAccount;
 
 /// Who made a change, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +243,8 @@ pub struct Options {
     pub matrix_direct: Vec<String>,
     /// The web office's public address, when it runs: links point there.
     pub web_url: Option<String>,
+    /// Bot accounts whose expiry the configuration gives.
+    pub accounts: Vec<BotAccount>,
 }
 
 impl Default for Options {
@@ -263,6 +268,7 @@ impl Default for Options {
             reschedule_horizon_days: 365,
             matrix_direct: Vec::new(),
             web_url: None,
+            accounts: Vec::new(),
         }
     }
 }
@@ -305,6 +311,17 @@ impl Options {
                 None => Vec::new(),
             },
             web_url: settings.web.as_ref().map(|w| w.public_url.clone()),
+            accounts: settings
+                .matrix
+                .iter()
+                .filter_map(|m| {
+                    m.expires_on.map(|on| BotAccount {
+                        channel: crate::channel::Channel::Matrix,
+                        account: m.user.clone(),
+                        expires_on: on,
+                    })
+                })
+                .collect(),
         }
     }
 }

@@ -133,6 +133,16 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
             None
         }
     };
+    let expires_on =
+        m.compte_expire_le
+            .as_ref()
+            .and_then(|d| match echeancier_core::french::parse_date(d.get_ref()) {
+                Ok(day) => Some(day),
+                Err(e) => {
+                    check.err(d.span(), format!("[matrix] compte_expire_le : {e}"));
+                    None
+                }
+            });
     match (login, passphrase) {
         (Some(login), Some(passphrase)) => Some(MatrixSettings {
             homeserver: m.serveur.get_ref().clone(),
@@ -142,6 +152,7 @@ pub(super) fn matrix(raw: Option<&RawMatrix>, check: &mut Check<'_>) -> Option<M
             rooms,
             pace,
             recovery,
+            expires_on,
         }),
         _ => None,
     }

@@ -186,6 +186,7 @@ pub(super) fn people(
                 grants,
                 identities,
                 direct_reminders: p.rappels_en_direct,
+                admin: p.administrateur,
             }
         })
         .collect()

@@ -88,6 +88,9 @@ pub struct RawMatrix {
     /// Messages the bot may send per second (0: no limit). By default 1
     /// towards a Tchap homeserver, no limit elsewhere.
     pub messages_par_seconde: Option<Spanned<f64>>,
+    /// When the bot's account expires unless renewed (Tchap: 13 months),
+    /// AAAA-MM-JJ: the administrators hear of it 30, 7 and 1 days ahead.
+    pub compte_expire_le: Option<Spanned<String>>,
     #[serde(default)]
     pub salons: Vec<RawMatrixRoom>,
 }
@@ -280,6 +283,10 @@ pub struct RawPerson {
     /// rooms of the person's roles.
     #[serde(default)]
     pub rappels_en_direct: bool,
+    /// Gives link codes from chat (`!lien`) and hears about the bot
+    /// accounts' health (their expiry).
+    #[serde(default)]
+    pub administrateur: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -33,6 +33,8 @@ pub struct MatrixSettings {
     pub pace: Option<f64>,
     /// Recovery key or passphrase of the account's secret storage.
     pub recovery: Option<String>,
+    /// When the account expires unless renewed (`compte_expire_le`).
+    pub expires_on: Option<chrono::NaiveDate>,
 }
 
 /// A password, or an access token of a device made for the bot.
@@ -173,6 +175,8 @@ pub struct PersonSettings {
     pub identities: Vec<(String, String)>,
     /// Reminders also in a direct message on Matrix.
     pub direct_reminders: bool,
+    /// An administrator of the service (`administrateur = true`).
+    pub admin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

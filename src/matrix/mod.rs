@@ -253,7 +253,21 @@ impl MatrixBot {
         self: Arc<Self>,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), MatrixError> {
-        self.start().await?;
+        // An account expired at start waits for its renewal, told once a day.
+        loop {
+            match self.start().await {
+                Ok(()) => break,
+                Err(MatrixError::Sdk(e)) if is_expired(&e) => {
+                    self.tell_expired().await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+                        _ = shutdown.changed() => return Ok(()),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.app.account_valid(Channel::Matrix);
         // The loop returns on the first error (network, homeserver restart):
         // reconnect with a growing pause, up to a minute.
         let mut pause = std::time::Duration::from_secs(1);
@@ -261,8 +275,10 @@ impl MatrixBot {
             let settings = sync_settings().timeout(std::time::Duration::from_secs(10));
             tokio::select! {
                 r = sync_forever(&self.client, settings) => {
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, ?pause, "matrix sync interrupted, reconnecting");
+                    match r {
+                        Err(e) if is_expired(&e) => self.tell_expired().await,
+                        Err(e) => tracing::warn!(error = %e, ?pause, "matrix sync interrupted, reconnecting"),
+                        Ok(()) => {}
                     }
                 }
                 _ = shutdown.changed() => return Ok(()),
@@ -271,7 +287,23 @@ impl MatrixBot {
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => return Ok(()),
             }
+            // Renewed: the account answers again.
+            if self.client.whoami().await.is_ok() {
+                self.app.account_valid(Channel::Matrix);
+            }
             pause = (pause * 2).min(std::time::Duration::from_secs(60));
+        }
+    }
+
+    /// The homeserver refuses the account as expired: `/healthz` says so and
+    /// the administrators are told (once a day).
+    async fn tell_expired(&self) {
+        tracing::error!(
+            "matrix: the homeserver refuses the bot's account as expired (ORG_MATRIX_EXPIRED_ACCOUNT)"
+        );
+        let me = self.client.user_id().map(|u| u.to_string()).unwrap_or_default();
+        if let Err(e) = self.app.account_expired(Channel::Matrix, &me).await {
+            tracing::error!(error = %e, "matrix: the administrators could not be told of the expired account");
         }
     }
 
@@ -601,8 +633,19 @@ impl MatrixBot {
 /// after its `retry_after_ms` (the client's `retry_limit`); one that still
 /// comes back says when to try again, and the outbox waits that long
 /// without using up an attempt.
+/// The homeserver refuses the account as expired (Synapse's account
+/// validity, which Tchap uses).
+fn is_expired(e: &matrix_sdk::Error) -> bool {
+    e.client_api_error_kind()
+        .is_some_and(|k| k.errcode().as_str() == "ORG_MATRIX_EXPIRED_ACCOUNT")
+}
+
 fn send_failure(e: &matrix_sdk::Error) -> SendError {
     use matrix_sdk::ruma::api::error::{ErrorKind, LimitExceededErrorData, RetryAfter};
+    // An expired account waits for its renewal without using up attempts.
+    if is_expired(e) {
+        return SendError::Misconfigured("le compte Matrix du robot a expiré : faites-le renouveler".into());
+    }
     match e.client_api_error_kind() {
         Some(ErrorKind::LimitExceeded(LimitExceededErrorData { retry_after, .. })) => {
             SendError::RateLimited(match retry_after {

@@ -23,6 +23,8 @@ impl Scheduler {
         let now = self.now();
         let today = self.app.clock.today(CalendarId::Metropole);
         let mut report = TickReport::default();
+        // Bot accounts about to expire: their administrators are told.
+        self.app.account_checks().await?;
         let stored = self.app.store.last_tick().await?;
         let last = match stored {
             Some(t) => t,

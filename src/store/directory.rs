@@ -136,6 +136,43 @@ impl Store {
     /// replaced: accounts linked with a code (`source = 'lien'`) survive the
     /// sync done at every start. A configured identity wins over a linked
     /// one, even of another person: the file is the administrator's word.
+    /// Whether a person of the directory is an administrator of the service.
+    pub async fn set_admin(&self, slug: &str, admin: bool) -> Result<()> {
+        sqlx::query("UPDATE people SET admin = $1 WHERE slug = $2")
+            .bind(i64::from(admin))
+            .bind(slug)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn is_admin(&self, person_id: i64) -> Result<bool> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT admin FROM people WHERE id = $1")
+            .bind(person_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(v == Some(1))
+    }
+
+    /// Where the administrators are reached: their email addresses, then
+    /// their chat accounts, as (channel, address).
+    pub async fn admin_addresses(&self) -> Result<Vec<(String, String)>> {
+        let mut out: Vec<(String, String)> = sqlx::query_as(
+            "SELECT 'email', email FROM people WHERE admin = 1 AND email IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        out.extend(
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT i.channel, i.external_id FROM identities i JOIN people p ON p.id = i.person_id
+                 WHERE p.admin = 1 ORDER BY p.id, i.channel, i.external_id",
+            )
+            .fetch_all(self.pool())
+            .await?,
+        );
+        Ok(out)
+    }
+
     pub async fn upsert_person(
         &self,
         slug: &str,

@@ -48,6 +48,9 @@ pub enum MessageKind {
     /// An appointment with a family was set: its role and those who
     /// attend are told the date.
     AppointmentSet,
+    /// A bot account expires soon, or has expired: the administrators
+    /// are told, on another channel than the account's.
+    AccountHealth,
 }
 
 impl MessageKind {
@@ -64,6 +67,7 @@ impl MessageKind {
             MessageKind::FamilyAnswer => "reponse-famille".into(),
             MessageKind::Letter => "courrier".into(),
             MessageKind::AppointmentSet => "rendez-vous-fixe".into(),
+            MessageKind::AccountHealth => "compte-robot".into(),
         }
     }
 
@@ -78,6 +82,7 @@ impl MessageKind {
             "reponse-famille" => MessageKind::FamilyAnswer,
             "courrier" => MessageKind::Letter,
             "rendez-vous-fixe" => MessageKind::AppointmentSet,
+            "compte-robot" => MessageKind::AccountHealth,
             other => MessageKind::Reminder(echeancier_core::reminder::Kind::parse(other)?),
         })
     }

@@ -1832,3 +1832,108 @@ async fn workshop_sessions_held_are_counted_in_hours() {
         "after the Toussaint holidays"
     );
 }
+
+/// Tchap's bot accounts expire after 13 months unless renewed. With the
+/// date in the configuration, the administrators hear of it 30, 7 and 1
+/// days ahead, once each whatever the ticks, by email and on their other
+/// channels, never on the account's own.
+#[tokio::test]
+async fn an_expiring_bot_account_is_told_30_7_and_1_days_ahead() {
+    use echeancier::app::BotAccount;
+    use echeancier::channel::Channel;
+    let t = app_at(paris_noon(2027, 11, 30)).await;
+    let app = t.app.clone().with_options(echeancier::app::Options {
+        accounts: vec![BotAccount {
+            channel: Channel::Matrix,
+            account: "@echeancier:agent.tchap.gouv.fr".into(),
+            expires_on: d("2027-12-31"),
+        }],
+        console: Some("dasen".into()),
+        ..Default::default()
+    });
+    let mut decided = Vec::new();
+    for (month, day, expected) in [
+        (11, 30, 0),
+        (12, 1, 1),
+        (12, 1, 0),
+        (12, 2, 0),
+        (12, 24, 1),
+        (12, 25, 0),
+        (12, 30, 1),
+        (12, 31, 0),
+    ] {
+        t.clock.set(paris_noon(2027, month, day));
+        let n = app.account_checks().await.expect("checks");
+        decided.push(n);
+        assert_eq!(n, expected, "on {day}/{month}: {decided:?}");
+    }
+    let to: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT d.channel, d.recipient FROM reminders r JOIN deliveries d ON d.reminder_id = r.id
+         WHERE r.kind = 'compte-robot' ORDER BY 1, 2",
+    )
+    .fetch_all(t.store.pool())
+    .await
+    .expect("outbox");
+    assert_eq!(
+        to,
+        vec![
+            ("console".to_string(), "dasen".to_string()),
+            ("email".to_string(), "dasen49@example.org".to_string()),
+        ]
+    );
+    let health = app.metrics().health();
+    assert_eq!(
+        health.get("matrix").and_then(|h| h.account_expires_on),
+        Some(d("2027-12-31"))
+    );
+}
+
+/// An administrator gives a link code from chat, in a direct message: the
+/// person then links their account with it. Nobody else may, nor in a room.
+#[tokio::test]
+async fn an_administrator_gives_link_codes_from_chat() {
+    let t = app_at(paris_noon(2026, 12, 1)).await;
+    let reply = t
+        .app
+        .handle("console", "chef", "!lien cpe telegram")
+        .await
+        .expect("reply");
+    assert!(reply.contains("Seul un administrateur"), "{reply}");
+    let room = echeancier::core::authz::Place::Staff {
+        establishment: None,
+        departement: Some("049".into()),
+    };
+    let reply = t
+        .app
+        .handle_in(&room, "console", "dasen", "!lien cpe telegram")
+        .await
+        .expect("reply");
+    assert!(reply.contains("message direct"), "{reply}");
+    let reply = t
+        .app
+        .handle("console", "dasen", "!lien inconnu")
+        .await
+        .expect("reply");
+    assert!(reply.contains("inconnue dans l'annuaire"), "{reply}");
+    let reply = t
+        .app
+        .handle("console", "dasen", "!lien cpe telegram")
+        .await
+        .expect("reply");
+    let code = reply
+        .split_whitespace()
+        .find(|w| w.len() == 8 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in {reply}"))
+        .to_string();
+    let reply = t
+        .app
+        .handle("telegram", "4242", &format!("!lier {code}"))
+        .await
+        .expect("reply");
+    assert!(
+        reply.contains("Compte relié à la fiche de Karim Benali"),
+        "{reply}"
+    );
+    let reply = t.app.handle("telegram", "4242", "!aide").await.expect("reply");
+    assert!(!reply.contains("relié à aucune fiche"), "{reply}");
+}

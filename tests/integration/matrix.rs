@@ -292,6 +292,7 @@ async fn start_bot_paced(t: &TestApp, dir: &std::path::Path, pace: Option<f64>) 
             rooms: vec![],
             pace,
             recovery: None,
+            expires_on: None,
         },
         dir,
     )
@@ -882,6 +883,7 @@ async fn the_bot_logs_in_with_an_access_token() {
             rooms: vec![],
             pace: None,
             recovery: None,
+            expires_on: None,
         },
         dir.path(),
     )
@@ -931,6 +933,7 @@ async fn the_bot_cross_signs_its_device_and_keeps_its_keys_in_secret_storage() {
         rooms: vec![],
         pace: None,
         recovery: Some("phrase de récupération du veilleur".into()),
+        expires_on: None,
     };
     // As a user's client sees the bot: its device signed by its identity.
     let observer = User::login("intrus").await;
@@ -1087,4 +1090,113 @@ async fn reminders_in_a_direct_message_for_who_prefers_them() {
         "still one direct room"
     );
     let _ = h.shutdown.send(true);
+}
+
+/// Sets when `user`'s account expires, as a server administrator would
+/// (Synapse's account validity admin API; Tchap renews by email).
+async fn set_expiry(user: &str, expires: DateTime<Utc>) {
+    let admin = Client::builder()
+        .homeserver_url(homeserver())
+        .build()
+        .await
+        .expect("client");
+    admin
+        .matrix_auth()
+        .login_username("admin", "motdepasse")
+        .send()
+        .await
+        .expect("admin login");
+    let token = admin.access_token().expect("token");
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/_synapse/admin/v1/account_validity/validity",
+            homeserver()
+        ))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "user_id": user,
+            "expiration_ts": expires.timestamp_millis(),
+            "enable_renewal_emails": false,
+        }))
+        .send()
+        .await
+        .expect("admin API");
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+}
+
+/// Tchap accounts expire unless renewed (Synapse's account validity). Once
+/// the homeserver refuses the bot's account (`ORG_MATRIX_EXPIRED_ACCOUNT`),
+/// its health says so and the administrators are told by email; renewed,
+/// it answers again. Its own account (`sentinelle`): the other tests' bot
+/// keeps running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_account_is_told_to_the_administrators_and_comes_back_renewed() {
+    let t = app_at(at("2026-12-01T09:00:00Z")).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let bot = MatrixBot::connect(
+        t.app.clone(),
+        &echeancier::config::MatrixSettings {
+            homeserver: homeserver(),
+            user: "sentinelle".into(),
+            login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
+            passphrase: "phrase secrète du magasin de test".into(),
+            rooms: vec![],
+            pace: None,
+            recovery: None,
+            expires_on: None,
+        },
+        dir.path(),
+    )
+    .await
+    .expect("bot connects");
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let runner = bot.clone();
+    tokio::spawn(async move {
+        let _ = runner.run(rx).await;
+    });
+    bot.ready().await;
+    let expired = || {
+        t.app
+            .metrics()
+            .health()
+            .get("matrix")
+            .is_some_and(|h| h.account_expired)
+    };
+    assert!(!expired());
+    set_expiry("@sentinelle:localhost", Utc::now() - chrono::Duration::seconds(1)).await;
+    // The homeserver answers its next request with the refusal: waited
+    // for (a bounded wait on the server, not on time).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !expired() {
+        assert!(std::time::Instant::now() < deadline, "the expiry was not noticed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let told: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT r.payload, d.channel, d.recipient FROM reminders r JOIN deliveries d ON d.reminder_id = r.id
+         WHERE r.kind = 'compte-robot'",
+    )
+    .fetch_all(t.store.pool())
+    .await
+    .expect("outbox");
+    assert!(
+        told.iter().any(|(p, c, to)| p.contains("@sentinelle:localhost")
+            && p.contains("\"expire\":true")
+            && c == "email"
+            && to == "dasen49@example.org"),
+        "{told:?}"
+    );
+    assert!(
+        told.iter().all(|(_, c, _)| c != "matrix"),
+        "never on the expired account's channel: {told:?}"
+    );
+    set_expiry("@sentinelle:localhost", Utc::now() + chrono::Duration::days(30)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while expired() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the renewal was not noticed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
 }

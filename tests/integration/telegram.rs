@@ -377,6 +377,12 @@ async fn every_command_works_through_telegram() {
             "/objection COM-2026-0001 @prefet logo absent".into(),
             "objection enregistrée",
         ),
+        ("/version COM-2026-0001".into(), "COM-2026-0002 : version 2"),
+        (
+            format!("/jalon {r} « Objectif » 2027-01-15"),
+            "pas d'échéances de contrat",
+        ),
+        ("/lien cpe telegram".into(), "Code de liaison de « cpe »"),
         (format!("/resiliation {conv} 2026-03-10"), "Prise d'effet"),
         ("/ack 999".into(), "introuvable"),
         ("/lier ZZZZ2222".into(), "Code inconnu"),

@@ -3,7 +3,9 @@
 #   synapse.sh start DIR PORT   generate a configuration, start, wait, register users
 #   synapse.sh stop DIR
 #   synapse.sh resume DIR       start again a stopped one (same port, same data)
-# Users (password "motdepasse"): bot, claire (head of school), dasen, intrus.
+# Users (password "motdepasse"): bot, claire (head of school), dasen, intrus,
+# veilleur, sentinelle (a bot whose account a test lets expire) and admin
+# (a server administrator, for the account validity admin API).
 set -euo pipefail
 cmd=$1
 dir=$2
@@ -31,6 +33,9 @@ c["federation_domain_whitelist"] = []
 c["enable_registration"] = False
 c["url_preview_enabled"] = False
 c["presence"] = {"enabled": False}
+# Accounts expire unless renewed, as on Tchap (Synapse's built-in account
+# validity); a test moves one account's expiry with the admin API.
+c["account_validity"] = {"enabled": True, "period": "30d"}
 big = {"per_second": 1000, "burst_count": 10000}
 for key in ["rc_message", "rc_registration", "rc_joins", "rc_invites", "rc_3pid_validation",
             "rc_admin_redaction", "rc_room_creation", "rc_reports", "rc_key_requests"]:
@@ -54,10 +59,12 @@ PY
         fi
         "$py" -c "import time; time.sleep(0.5)"
     done
-    for user in bot claire dasen intrus veilleur; do
+    for user in bot claire dasen intrus veilleur sentinelle; do
         "$here/.venv/bin/register_new_matrix_user" -u "$user" -p motdepasse --no-admin \
             -c "$dir/hs.yaml" "http://127.0.0.1:$port" >/dev/null
     done
+    "$here/.venv/bin/register_new_matrix_user" -u admin -p motdepasse -a \
+        -c "$dir/hs.yaml" "http://127.0.0.1:$port" >/dev/null
     echo "http://127.0.0.1:$port"
     ;;
 stop)

@@ -1,8 +1,9 @@
 //! Idle memory of the real daemon with every channel configured: Matrix (a
 //! real Synapse on loopback, end-to-end encryption on), Telegram (the local
 //! fake of the Bot API) and email (SMTP to the capture server), on the demo
-//! directory. After a quiet half-minute it reports the resident memory, its
-//! peak and the thread count: with glibc's default allocator arenas, with
+//! directory. After a quiet half-minute it reports the resident memory (the
+//! anonymous part, heap and stacks, and the file-backed part, the binary's
+//! code pages), its peak and the thread count: with glibc's default allocator arenas, with
 //! two (`MALLOC_ARENA_MAX=2`, what the service unit sets), and without
 //! Matrix, to see its share.
 //!
@@ -18,7 +19,8 @@ mod fake_telegram;
 #[path = "../tests/support/smtp.rs"]
 mod smtp;
 
-fn status(pid: u32) -> (u64, u64, u64) {
+/// (resident, peak, anonymous, file-backed in kB; threads).
+fn status(pid: u32) -> (u64, u64, u64, u64, u64) {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         s.lines()
@@ -27,7 +29,13 @@ fn status(pid: u32) -> (u64, u64, u64) {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("VmHWM:"), field("Threads:"))
+    (
+        field("VmRSS:"),
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("Threads:"),
+    )
 }
 
 fn config(data: &Path, homeserver: &str, telegram: &str, smtp_port: u16) -> String {
@@ -37,7 +45,10 @@ fn config(data: &Path, homeserver: &str, telegram: &str, smtp_port: u16) -> Stri
     let mut skip = false;
     for line in demo.lines() {
         if line.starts_with('[') {
-            skip = matches!(line, "[console]" | "[email]" | "[web]" | "[matrix]" | "[telegram]");
+            skip = matches!(
+                line,
+                "[console]" | "[email]" | "[web]" | "[matrix]" | "[telegram]"
+            );
         }
         if !skip && !line.starts_with("data_dir") {
             kept.push_str(line);
@@ -80,7 +91,11 @@ fn main() {
     // (what is measured, with Matrix, MALLOC_ARENA_MAX)
     let variants = [
         ("every channel, glibc's default arenas", true, None),
-        ("every channel, MALLOC_ARENA_MAX=2 (the service unit)", true, Some("2")),
+        (
+            "every channel, MALLOC_ARENA_MAX=2 (the service unit)",
+            true,
+            Some("2"),
+        ),
         ("Telegram and email only, MALLOC_ARENA_MAX=2", false, Some("2")),
     ];
     for (label, matrix, arenas) in variants {
@@ -95,29 +110,37 @@ fn main() {
         }
         std::fs::write(&cfg, text).expect("config");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_echeancier"));
-        cmd.env("ECHEANCIER_DATABASE_URL", format!("sqlite://{}", data.join("e.db").display()))
-            .env("ECHEANCIER_LOG", "error")
-            .env("BENCH_MATRIX_PASSWORD", "motdepasse")
-            .env("BENCH_MATRIX_STORE", "phrase du magasin du banc")
-            .env("BENCH_TG_TOKEN", fake_telegram::TOKEN)
-            .env_remove("MALLOC_ARENA_MAX")
-            .args(["--config", cfg.to_str().expect("utf8"), "run"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+        cmd.env(
+            "ECHEANCIER_DATABASE_URL",
+            format!("sqlite://{}", data.join("e.db").display()),
+        )
+        .env("ECHEANCIER_LOG", "error")
+        .env("BENCH_MATRIX_PASSWORD", "motdepasse")
+        .env("BENCH_MATRIX_STORE", "phrase du magasin du banc")
+        .env("BENCH_TG_TOKEN", fake_telegram::TOKEN)
+        .env_remove("MALLOC_ARENA_MAX")
+        .args(["--config", cfg.to_str().expect("utf8"), "run"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
         if let Some(a) = arenas {
             cmd.env("MALLOC_ARENA_MAX", a);
         }
         let mut child = cmd.spawn().expect("daemon");
         std::thread::sleep(quiet);
-        let (rss, hwm, threads) = status(child.id());
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let (rss, hwm, anon, file, threads) = status(child.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let _ = child.wait();
+        let mb = |kb: u64| kb as f64 / 1024.0;
         println!(
-            "idle daemon, {label}, {} s: resident {:.1} MB, peak {:.1} MB, {threads} threads",
+            "idle daemon, {label}, {} s: resident {:.1} MB (heap and stacks {:.1} MB, code and files {:.1} MB), peak {:.1} MB, {threads} threads",
             quiet.as_secs(),
-            rss as f64 / 1024.0,
-            hwm as f64 / 1024.0
+            mb(rss),
+            mb(anon),
+            mb(file),
+            mb(hwm)
         );
     }
     let _ = Command::new(root.join("tests/support/synapse.sh"))

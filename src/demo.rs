@@ -39,7 +39,11 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                 procedure: "par".into(),
                 establishment: Some("0490001K".into()),
                 // Received today: the convocation and the interview are ahead.
+                // The condition: two exclusions, then the pupil's arrival.
                 events: vec![
+                    ("exclusion_1".into(), worked(8)),
+                    ("exclusion_2".into(), worked(6)),
+                    ("accueil".into(), worked(4)),
                     ("saisine_envoyee".into(), worked(1)),
                     ("saisine_recue".into(), worked(0)),
                 ],
@@ -63,6 +67,9 @@ pub async fn load(app: &App) -> Result<Vec<String>> {
                     },
                 ],
                 opened_on: Some(worked(1)),
+                // Just after a rentrée the first exclusion may fall in the
+                // year before: the case is then opened and flagged.
+                confirmed: true,
                 ..Default::default()
             },
             &who,

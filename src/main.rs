@@ -74,7 +74,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// At most four worker threads, whatever the machine's cores: the daemon
+/// waits on the network and the database, and each thread keeps its own
+/// allocator arena and stack.
 fn block_on<F: std::future::Future<Output = Result<(), Failure>>>(f: F) -> Result<(), Failure> {
-    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure::Runtime(e.into()))?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Runtime(e.into()))?;
     rt.block_on(f)
 }

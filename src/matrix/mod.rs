@@ -169,7 +169,14 @@ impl MatrixBot {
         crate::files::create_private_dir(store_dir).map_err(|e| MatrixError::Session(e.to_string()))?;
         let client = Client::builder()
             .homeserver_url(&s.homeserver)
-            .sqlite_store(store_dir.join("store"), Some(&s.passphrase))
+            // matrix-sdk's low-memory store settings: one connection per
+            // core (not four) and 500 KB of page cache each (not 2 MB), for
+            // each of its stores; a bot's load never needs more.
+            .sqlite_store_with_config_and_cache_path(
+                matrix_sdk::SqliteStoreConfig::with_low_memory_config(store_dir.join("store"))
+                    .passphrase(Some(&s.passphrase)),
+                None::<&Path>,
+            )
             .request_config(RequestConfig::new().retry_limit(5))
             // Cross-signing at the first login (with the password, or
             // where the homeserver allows it without), so that clients

@@ -209,6 +209,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(acquire_timeout)
+            // Connections a burst opened close after a quiet minute: each
+            // SQLite one holds a thread and its page cache.
+            .idle_timeout(Some(std::time::Duration::from_secs(60)))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

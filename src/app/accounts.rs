@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::channel::Channel;
-use crate::store::Store;
 use crate::store::outbox::{Destination, MessageKind, NewReminder};
 
 use super::{App, Result};
@@ -89,27 +88,24 @@ impl App {
             return Ok(0);
         }
         let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        let fresh = Store::decide(
-            &mut tx,
-            &NewReminder {
-                key,
-                case_id: None,
-                step: None,
-                due_on: None,
-                kind: MessageKind::AccountHealth,
-                role: None,
-                send_at: now,
-                late: false,
-                payload,
-            },
-            &destinations,
-            now,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        let fresh = self
+            .store
+            .decide_now(
+                &NewReminder {
+                    key,
+                    case_id: None,
+                    step: None,
+                    due_on: None,
+                    kind: MessageKind::AccountHealth,
+                    role: None,
+                    send_at: now,
+                    late: false,
+                    payload,
+                },
+                &destinations,
+                now,
+            )
+            .await?;
         Ok(usize::from(fresh.is_some()))
     }
 }

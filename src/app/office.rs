@@ -490,27 +490,23 @@ impl App {
         };
         let now = self.clock.now();
         let key = format!("lien-web:{}", &token_hash(&url)[..24]);
-        let mut tx = self.store.begin().await?;
-        Store::decide(
-            &mut tx,
-            &NewReminder {
-                key,
-                case_id: None,
-                step: None,
-                due_on: None,
-                kind: MessageKind::WebLink,
-                role: None,
-                send_at: now,
-                late: false,
-                payload: json!({"lien": url, "expire": crate::store::ts(expires)}),
-            },
-            &[Destination::new(Channel::Email, address)],
-            now,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .decide_now(
+                &NewReminder {
+                    key,
+                    case_id: None,
+                    step: None,
+                    due_on: None,
+                    kind: MessageKind::WebLink,
+                    role: None,
+                    send_at: now,
+                    late: false,
+                    payload: json!({"lien": url, "expire": crate::store::ts(expires)}),
+                },
+                &[Destination::new(Channel::Email, address)],
+                now,
+            )
+            .await?;
         Ok(())
     }
 

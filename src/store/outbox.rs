@@ -209,6 +209,20 @@ impl Store {
         Ok(Some(id))
     }
 
+    /// [`Store::decide`] in a transaction of its own, for a message that
+    /// leaves at once (a login link, an administrators' alert).
+    pub async fn decide_now(
+        &self,
+        message: &NewReminder,
+        to: &[Destination],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.begin().await?;
+        let id = Self::decide(&mut tx, message, to, now, None, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Inserts a reminder unless its key exists; returns its id if new.
     async fn insert_reminder(
         conn: &mut AnyConnection,

@@ -281,18 +281,30 @@ async fn start_bot(t: &TestApp, dir: &std::path::Path) -> Arc<MatrixBot> {
     start_bot_paced(t, dir, None).await
 }
 
+/// The settings of a bot logging in as `user` of the test homeserver.
+fn bot_settings(user: &str, login: echeancier::config::MatrixLogin) -> echeancier::config::MatrixSettings {
+    echeancier::config::MatrixSettings {
+        homeserver: homeserver(),
+        user: user.into(),
+        login,
+        passphrase: "phrase secrète du magasin de test".into(),
+        rooms: vec![],
+        pace: None,
+        recovery: None,
+        expires_on: None,
+    }
+}
+
+fn password() -> echeancier::config::MatrixLogin {
+    echeancier::config::MatrixLogin::Password("motdepasse".into())
+}
+
 async fn start_bot_paced(t: &TestApp, dir: &std::path::Path, pace: Option<f64>) -> Arc<MatrixBot> {
     MatrixBot::connect(
         t.app.clone(),
         &echeancier::config::MatrixSettings {
-            homeserver: homeserver(),
-            user: "bot".into(),
-            login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
-            passphrase: "phrase secrète du magasin de test".into(),
-            rooms: vec![],
             pace,
-            recovery: None,
-            expires_on: None,
+            ..bot_settings("bot", password())
         },
         dir,
     )
@@ -875,16 +887,7 @@ async fn the_bot_logs_in_with_an_access_token() {
     let dir = tempfile::tempdir().expect("dir");
     let bot = MatrixBot::connect(
         h.t.app.clone(),
-        &echeancier::config::MatrixSettings {
-            homeserver: homeserver(),
-            user: "bot".into(),
-            login: echeancier::config::MatrixLogin::AccessToken(token),
-            passphrase: "phrase secrète du magasin de test".into(),
-            rooms: vec![],
-            pace: None,
-            recovery: None,
-            expires_on: None,
-        },
+        &bot_settings("bot", echeancier::config::MatrixLogin::AccessToken(token)),
         dir.path(),
     )
     .await
@@ -926,14 +929,8 @@ async fn the_bot_cross_signs_its_device_and_keeps_its_keys_in_secret_storage() {
     use matrix_sdk::encryption::recovery::RecoveryState;
     let t = app_at(at("2026-12-01T09:00:00Z")).await;
     let settings = echeancier::config::MatrixSettings {
-        homeserver: homeserver(),
-        user: "veilleur".into(),
-        login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
-        passphrase: "phrase secrète du magasin de test".into(),
-        rooms: vec![],
-        pace: None,
         recovery: Some("phrase de récupération du veilleur".into()),
-        expires_on: None,
+        ..bot_settings("veilleur", password())
     };
     // As a user's client sees the bot: its device signed by its identity.
     let observer = User::login("intrus").await;
@@ -1133,22 +1130,9 @@ async fn set_expiry(user: &str, expires: DateTime<Utc>) {
 async fn an_expired_account_is_told_to_the_administrators_and_comes_back_renewed() {
     let t = app_at(at("2026-12-01T09:00:00Z")).await;
     let dir = tempfile::tempdir().expect("dir");
-    let bot = MatrixBot::connect(
-        t.app.clone(),
-        &echeancier::config::MatrixSettings {
-            homeserver: homeserver(),
-            user: "sentinelle".into(),
-            login: echeancier::config::MatrixLogin::Password("motdepasse".into()),
-            passphrase: "phrase secrète du magasin de test".into(),
-            rooms: vec![],
-            pace: None,
-            recovery: None,
-            expires_on: None,
-        },
-        dir.path(),
-    )
-    .await
-    .expect("bot connects");
+    let bot = MatrixBot::connect(t.app.clone(), &bot_settings("sentinelle", password()), dir.path())
+        .await
+        .expect("bot connects");
     let (stop, rx) = tokio::sync::watch::channel(false);
     let runner = bot.clone();
     tokio::spawn(async move {

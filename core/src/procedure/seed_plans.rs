@@ -46,20 +46,24 @@ fn library() -> Library {
     }
 }
 
+/// The calendars of a case of the demo collège (049, académie de Nantes).
+fn env_049<'a>(cal: &'a Calendar, school: &'a SchoolCalendar, today: &str) -> Env<'a> {
+    Env {
+        calendar: cal,
+        school,
+        school_scope: Some(academie_of_departement("049").expect("049").into()),
+        today: d(today),
+    }
+}
+
 fn plans(proc: &str, inputs: &CaseInputs, today: &str) -> Vec<StepPlan> {
     let lib = library();
     let cal = Calendar::new(CalendarId::Metropole);
     let school = SchoolCalendar::embedded();
-    let academie = academie_of_departement("049").expect("049");
     plan(
         lib.get(proc).expect("procedure"),
         inputs,
-        Env {
-            calendar: &cal,
-            school: &school,
-            school_scope: Some(academie.into()),
-            today: d(today),
-        },
+        env_049(&cal, &school, today),
     )
 }
 
@@ -773,12 +777,7 @@ fn par_needs_two_exclusions_in_one_school_year_and_the_receiving_school() {
     let par = lib.get("par").expect("par");
     let cal = Calendar::new(CalendarId::Metropole);
     let school = SchoolCalendar::embedded();
-    let env = Env {
-        calendar: &cal,
-        school: &school,
-        school_scope: Some(academie_of_departement("049").expect("049").into()),
-        today: d("2026-03-02"),
-    };
+    let env = env_049(&cal, &school, "2026-03-02");
     let check =
         |pairs: &[(&str, &str)]| crate::condition::check(par, &dates(pairs), &env).expect("condition");
     let met = check(&[
@@ -936,12 +935,7 @@ fn parcours_priority_public_is_hinted_by_class_and_age() {
         .expect("priority");
     let cal = Calendar::new(CalendarId::Metropole);
     let school = SchoolCalendar::embedded();
-    let env = Env {
-        calendar: &cal,
-        school: &school,
-        school_scope: Some(academie_of_departement("049").expect("049").into()),
-        today: d("2026-10-01"),
-    };
+    let env = env_049(&cal, &school, "2026-10-01");
     let hints = |class: Option<&str>, birth: Option<&str>| {
         crate::eligibility::hints(&priority, class, birth.map(d), d("2026-10-01"), &env)
     };

@@ -25,6 +25,10 @@ impl App {
     /// threshold is decided once (its key), whichever instance decides.
     pub async fn account_checks(&self) -> Result<usize> {
         let today = self.today();
+        let checked = || self.accounts_checked.lock().unwrap_or_else(|e| e.into_inner());
+        if self.options.accounts.is_empty() || *checked() == Some(today) {
+            return Ok(0);
+        }
         let mut decided = 0;
         for a in &self.options.accounts {
             self.metrics.set_expiry(a.channel.as_str(), a.expires_on);
@@ -44,6 +48,7 @@ impl App {
             });
             decided += self.tell_admins(a.channel, key, payload).await?;
         }
+        *checked() = Some(today);
         Ok(decided)
     }
 

@@ -136,17 +136,7 @@ impl App {
         inputs: &case::CaseInputs,
     ) -> Result<(Vec<StepPlan>, Calendar)> {
         let calendar = Self::calendar(conn, case).await?;
-        let school_scope = school_scope(&case.departement, case.zone.as_deref());
-        let plans = case::plan(
-            proc,
-            inputs,
-            Env {
-                calendar: &calendar,
-                school: &self.school,
-                school_scope,
-                today: self.clock.today(calendar.id),
-            },
-        );
+        let plans = case::plan(proc, inputs, self.env_of(case, &calendar));
         Ok((plans, calendar))
     }
 
@@ -249,13 +239,21 @@ impl App {
         }
         let calendar = Self::calendar(conn, case).await?;
         let inputs = Store::inputs(conn, case).await?;
-        let env = Env {
-            calendar: &calendar,
+        Ok(condition::check(
+            proc,
+            &inputs.events,
+            &self.env_of(case, &calendar),
+        ))
+    }
+
+    /// The calendars `case` is computed against, today included.
+    pub(super) fn env_of<'a>(&'a self, case: &CaseRow, calendar: &'a Calendar) -> Env<'a> {
+        Env {
+            calendar,
             school: &self.school,
             school_scope: school_scope(&case.departement, case.zone.as_deref()),
             today: self.clock.today(calendar.id),
-        };
-        Ok(condition::check(proc, &inputs.events, &env))
+        }
     }
 
     /// A condition contradicted by the dates, or with dates missing (unless

@@ -32,6 +32,7 @@ pub mod indicators;
 mod links;
 mod notices;
 pub mod office;
+mod partnership;
 mod status;
 pub mod versions;
 
@@ -339,6 +340,9 @@ pub struct App {
     pub(crate) options: Arc<Options>,
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     link_attempts: Arc<LinkLimiter>,
+    /// The day the bot accounts' expiry was last checked: once a day, not
+    /// at every tick.
+    accounts_checked: Arc<std::sync::Mutex<Option<NaiveDate>>>,
     /// The procedure files loaded and their digests, and the earlier
     /// versions some cases still follow.
     versions: Arc<versions::Versions>,
@@ -378,6 +382,7 @@ impl App {
             options: Arc::new(Options::default()),
             metrics: Arc::new(crate::metrics::Metrics::default()),
             link_attempts: Arc::new(link_limiter()),
+            accounts_checked: Arc::default(),
         }
     }
 

@@ -351,11 +351,15 @@ impl App {
             .filter(|(k, _)| personal || !proc.event(k).is_some_and(|e| e.confidential))
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        let condition = if personal {
-            self.condition_of(&mut conn, &proc, &case).await?
-        } else {
-            None
+        // The condition and the priority public name personal dates.
+        let calendar = match personal && (proc.condition.is_some() || proc.priority.is_some()) {
+            true => Some(Self::calendar(&mut conn, &case).await?),
+            false => None,
         };
+        let env = calendar.as_ref().map(|c| self.env_of(&case, c));
+        let condition = env
+            .as_ref()
+            .and_then(|env| echeancier_core::condition::check(&proc, &inputs.events, env));
         let rules = match (
             Store::planned_with(&mut conn, case.id).await?,
             self.loaded(&case.procedure),
@@ -408,17 +412,10 @@ impl App {
         } else {
             None
         };
-        let priority = match (&proc.priority, personal) {
-            (Some(p), true) => {
-                let calendar = Self::calendar(&mut conn, &case).await?;
-                let env = echeancier_core::case::Env {
-                    calendar: &calendar,
-                    school: &self.school,
-                    school_scope: super::cases::school_scope(&case.departement, case.zone.as_deref()),
-                    today: self.clock.today(calendar.id),
-                };
+        let priority = match (&proc.priority, &env) {
+            (Some(p), Some(env)) => {
                 let class = pupil.as_ref().and_then(|(_, c)| c.as_deref());
-                echeancier_core::eligibility::hints(p, class, pupil_birth, case.opened_on, &env)
+                echeancier_core::eligibility::hints(p, class, pupil_birth, case.opened_on, env)
             }
             _ => Vec::new(),
         };

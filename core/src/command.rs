@@ -139,6 +139,14 @@ pub enum Command {
     },
     /// `!ack ID`
     Ack(i64),
+    /// `!appel REF [RESPONSABLE] [DATE]`: the family was reached by phone,
+    /// with or without a call task.
+    Call {
+        case: CaseRef,
+        /// The guardian's number on the case (1, 2...), never a name.
+        guardian: Option<u32>,
+        on: Option<NaiveDate>,
+    },
     /// `!lier CODE`
     Link(String),
     /// `!lien PERSONNE [CANAL]`: an administrator gives a link code.
@@ -253,6 +261,12 @@ pub const VERBS: &[Verb] = &[
         aliases: &["vu", "lu"],
         usage: "!ack ID",
         purpose: "accuse réception d'un rappel (son numéro figure dans le rappel)",
+    },
+    Verb {
+        name: "appel",
+        aliases: &["appele", "call"],
+        usage: "!appel REF [RESPONSABLE] [DATE]",
+        purpose: "note que la famille a été jointe par téléphone (aujourd'hui par défaut ; RESPONSABLE est son numéro dans le dossier, 1 ou 2) ; ses tâches d'appel se ferment",
     },
     Verb {
         name: "lier",
@@ -568,6 +582,30 @@ fn parse_command(text: &str) -> Result<Command, ParseError> {
                 Ok(n) if n > 0 => Ok(Command::Ack(n)),
                 _ => Err(usage_error(verb, "Numéro de rappel invalide.")),
             }
+        }
+        "appel" => {
+            exact(1..=3)?;
+            let case = case_ref(args[0])?;
+            let (mut guardian, mut on) = (None, None);
+            for a in &args[1..] {
+                // A guardian's number is short; anything else must be a date.
+                if a.len() <= 2 && a.bytes().all(|b| b.is_ascii_digit()) {
+                    if guardian.is_some() {
+                        return Err(usage_error(verb, "Un seul numéro de responsable."));
+                    }
+                    guardian = Some(
+                        a.parse::<u32>()
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| usage_error(verb, "Numéro de responsable invalide : 1, 2..."))?,
+                    );
+                } else if on.is_none() {
+                    on = Some(date(a)?);
+                } else {
+                    return Err(usage_error(verb, "Une seule date."));
+                }
+            }
+            Ok(Command::Call { case, guardian, on })
         }
         "lier" => {
             exact(1..=1)?;

@@ -55,10 +55,13 @@ impl App {
     /// The server refused `account` as expired: shown in `/healthz`, and
     /// the administrators told once a day while it lasts.
     pub async fn account_expired(&self, channel: Channel, account: &str) -> Result<usize> {
-        self.metrics.set_expired(channel.as_str(), true);
         let key = format!("compte:{}:{account}:expire:{}", channel.as_str(), self.today());
         let payload = json!({"canal": channel.as_str(), "compte": account, "expire": true});
-        self.tell_admins(channel, key, payload).await
+        let told = self.tell_admins(channel, key, payload).await;
+        // Health flips after the warning is a row, so whoever sees
+        // "compte expiré" can count on the administrators being told.
+        self.metrics.set_expired(channel.as_str(), true);
+        told
     }
 
     /// The account answers again (renewed).

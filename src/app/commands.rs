@@ -210,6 +210,10 @@ impl App {
                 self.simulate(c.place, &c.actor, &case, &event, on).await
             }
             Command::Ack(id) => self.ack(c.place, &c.actor, id, &c.who).await,
+            Command::Call { case, guardian, on } => {
+                let row = self.visible_case(c.place, &case).await?;
+                self.record_call(&c.actor, &row, guardian, on, &c.who).await
+            }
             Command::Link(code) => self.link(channel, external_id, &code).await,
             Command::LinkCode { person, channel: to } => {
                 self.cmd_link_code(&c, &person, to.as_deref().unwrap_or(channel))

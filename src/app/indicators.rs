@@ -1,6 +1,6 @@
 //! The indicators of the trust-with-parents sheet, per establishment or
-//! département and per period, counted from the audit trail, the call
-//! tasks and the steps. They hold counts only: no reference, no name, and
+//! département and per period, counted from the audit trail (calls made
+//! without a task included), the call tasks and the steps. They hold counts only: no reference, no name, and
 //! small counts are masked where they are shown (`core::indicators`).
 
 use std::collections::BTreeMap;
@@ -119,6 +119,12 @@ impl App {
                         .is_some_and(|r| r.sessions.is_none()) =>
                 {
                     counts.follow_ups += 1;
+                }
+                // One call, one count: the tasks it closed (closed at the
+                // same instant, so in the same period) are not counted apart.
+                "appel_famille" => {
+                    let closed = d["taches"].as_array().map_or(0, Vec::len) as u64;
+                    counts.reached_orally = counts.reached_orally.saturating_sub(closed) + 1;
                 }
                 "reponse_famille" => {
                     answers.insert(

@@ -24,6 +24,7 @@ use crate::store::{AuditEntry, CaseRow, StepRow, Store, StoreError};
 
 mod accounts;
 pub mod answers;
+mod calls;
 pub use notices::Slot;
 mod cases;
 pub mod commands;

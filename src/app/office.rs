@@ -676,7 +676,7 @@ impl App {
         Ok(self.add_milestone(actor, &case, title, on, who).await?.0)
     }
 
-    async fn web_case(&self, reference: &str) -> Result<CaseRow> {
+    pub(super) async fn web_case(&self, reference: &str) -> Result<CaseRow> {
         let reference = reference.trim().to_uppercase();
         let r: echeancier_core::ids::CaseRef = reference
             .parse()

@@ -280,8 +280,14 @@ impl MatrixBot {
         let mut pause = std::time::Duration::from_secs(1);
         loop {
             let settings = sync_settings().timeout(std::time::Duration::from_secs(10));
+            let began = std::time::Instant::now();
             tokio::select! {
                 r = sync_forever(&self.client, settings) => {
+                    // A sync that held a while was a good connection: the
+                    // next outage starts again from a short pause.
+                    if began.elapsed() > std::time::Duration::from_secs(60) {
+                        pause = std::time::Duration::from_secs(1);
+                    }
                     match r {
                         Err(e) if is_expired(&e) => self.tell_expired().await,
                         Err(e) => tracing::warn!(error = %e, ?pause, "matrix sync interrupted, reconnecting"),

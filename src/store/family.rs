@@ -180,6 +180,25 @@ impl Store {
         Ok(r.rows_affected() > 0)
     }
 
+    /// The call tasks of a case nobody has closed yet: (reminder id, the
+    /// guardian it names, if any).
+    pub async fn open_call_tasks(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<(i64, Option<i64>)>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, payload FROM reminders
+             WHERE case_id = $1 AND kind = 'appel-famille' AND acknowledged_at IS NULL ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, payload)| {
+                let p: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+                (id, p["responsable"].as_i64())
+            })
+            .collect())
+    }
+
     /// Cancels an appointment: its revision goes up (the calendar event is
     /// cancelled with a higher SEQUENCE), and every list ignores it.
     pub async fn cancel_appointment(

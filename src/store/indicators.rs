@@ -46,7 +46,7 @@ impl Store {
         let audit_sql = format!(
             "SELECT a.case_ref, c.procedure, a.action, a.detail FROM audit a JOIN cases c ON c.reference = a.case_ref
              WHERE c.departement = $1 AND a.at >= $2 AND a.at < $3{school}
-               AND a.action IN ('rendez_vous', 'bilan_rdv', 'reponse_famille', 'etape_faite')
+               AND a.action IN ('rendez_vous', 'bilan_rdv', 'reponse_famille', 'etape_faite', 'appel_famille')
              ORDER BY a.id"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(audit_sql.as_str()))

@@ -59,6 +59,9 @@ pub struct AppointmentLine {
     pub establishment: Option<String>,
     pub step: String,
     pub appointment: super::Appointment,
+    /// The families' answers to this revision's notice: coming, and
+    /// asking to be called back.
+    pub answers: (i64, i64),
 }
 
 /// Which information dates to list (see [`Store::info_steps`]).
@@ -492,7 +495,11 @@ impl Store {
         let a = f.param(&from.to_string());
         let b = f.param(&format!("{until}T99"));
         f.sql = format!(
-            "SELECT c.reference, c.procedure, c.establishment, a.step, a.starts_at, a.minutes, a.place, a.phone, a.sequence, a.previous_at, a.outcome
+            "SELECT c.reference, c.procedure, c.establishment, a.step, a.starts_at, a.minutes, a.place, a.phone, a.sequence, a.previous_at, a.outcome,
+                    (SELECT COUNT(*) FROM family_answers f WHERE f.case_id = a.case_id AND f.step = a.step
+                       AND f.sequence = a.sequence AND f.answer = 'viendra') AS coming,
+                    (SELECT COUNT(*) FROM family_answers f WHERE f.case_id = a.case_id AND f.step = a.step
+                       AND f.sequence = a.sequence AND f.answer = 'rappel') AS call_back
              FROM appointments a JOIN cases c ON c.id = a.case_id
              WHERE c.status = 'open' AND a.cancelled_at IS NULL AND a.starts_at >= {a} AND a.starts_at <= {b}"
         );
@@ -512,6 +519,7 @@ impl Store {
                     establishment: r.get("establishment"),
                     step: r.get("step"),
                     appointment: super::family::appointment_from_row(r)?,
+                    answers: (r.get("coming"), r.get("call_back")),
                 })
             })
             .collect()

@@ -73,6 +73,9 @@ fn action_name(action: &str) -> &str {
         "jalon" => "Échéance du contrat ajoutée",
         "nouvelle_version" => "Nouvelle version du document",
         "remplacee" => "Remplacé par une nouvelle version",
+        "bilan_rdv" => "Bilan du rendez-vous",
+        "reponse_famille" => "Réponse de la famille",
+        "appel_famille" => "Famille jointe par téléphone",
         other => other,
     }
 }
@@ -404,6 +407,35 @@ async fn render(
                 }
             }
         }
+        @if view.case.open && !view.guardians.is_empty() && !view.actionable.is_empty() {
+            form method="post" action=(format!("/dossiers/{}/appel", view.case.reference)) class="fr-mb-4w" {
+                input type="hidden" name="csrf" value=(staff.csrf);
+                fieldset class="fr-fieldset" {
+                    legend class="fr-fieldset__legend" { "Noter un appel" }
+                    p class="fr-fieldset__element fr-text--sm" { "Un appel à la famille compte parmi les familles jointes par téléphone ; il ferme les tâches d'appel ouvertes du dossier." }
+                    div class="fr-fieldset__element" {
+                        div class="fr-select-group" {
+                            label class="fr-label" for="appel-responsable" { "Responsable joint" }
+                            select class="fr-select" id="appel-responsable" name="responsable" {
+                                option value="" { "La famille" }
+                                @for g in &view.guardians {
+                                    option value=(g.number) { (g.name) }
+                                }
+                            }
+                        }
+                    }
+                    div class="fr-fieldset__element" {
+                        div class="fr-input-group" {
+                            label class="fr-label" for="appel-date" { "Date de l'appel" span class="fr-hint-text" { "Aujourd'hui si vide" } }
+                            input class="fr-input" type="date" id="appel-date" name="date" max=(office.app.today());
+                        }
+                    }
+                    div class="fr-fieldset__element" {
+                        button class="fr-btn fr-btn--sm fr-btn--secondary" type="submit" { "Noter l'appel" }
+                    }
+                }
+            }
+        }
         // Families with neither email nor phone get the notice by post.
         @if !view.appointments.is_empty() {
             @for g in view.guardians.iter().filter(|g| g.email.is_none() && g.phone.is_none() && !g.restricted) {
@@ -457,6 +489,8 @@ pub struct DateForm {
     evenement: String,
     #[serde(default)]
     bilan: String,
+    #[serde(default)]
+    responsable: String,
 }
 
 /// What an action did: its French account, or an input error to show on
@@ -595,6 +629,39 @@ pub async fn outcome(
                     .trim_start_matches("📝 ")
                     .to_string()
             })
+    }
+    .await;
+    finish(&office, &staff, &reference, result).await
+}
+
+/// A family reached by phone.
+pub async fn call(
+    State(office): State<Office>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<DateForm>,
+) -> Response {
+    if let Err(r) = staff.check(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let guardian = match f.responsable.trim() {
+            "" => None,
+            n => Some(
+                n.parse::<u32>()
+                    .map_err(|_| Ok("Responsable joint : choisissez-le dans la liste.".to_string()))?,
+            ),
+        };
+        let on = match f.date.trim() {
+            "" => None,
+            d => Some(form_date(d, "Date de l'appel").map_err(Ok)?),
+        };
+        office
+            .app
+            .web_call(&staff.person.actor, &reference, guardian, on, &staff.who())
+            .await
+            .map_err(app_text)
+            .map(|text| text.trim_start_matches("📞 ").to_string())
     }
     .await;
     finish(&office, &staff, &reference, result).await

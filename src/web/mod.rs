@@ -103,6 +103,7 @@ pub fn router(office: Office) -> Router {
         .route("/dossiers/{reference}/courrier/{guardian}", get(letter::page))
         .route("/dossiers/{reference}/evenements", post(case::event))
         .route("/dossiers/{reference}/jalons", post(case::milestone))
+        .route("/dossiers/{reference}/appel", post(case::call))
         .route("/partenariat", get(partners::list))
         .route("/partenariat/{reference}", post(partners::answer))
         .route("/indicateurs", get(indicators::page))

@@ -55,6 +55,20 @@ pub fn short_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// What families answered an appointment's notice, in words.
+fn answers((coming, call_back): (i64, i64)) -> Markup {
+    html! {
+        @if coming == 0 && call_back == 0 { "Pas de réponse" }
+        @if coming > 0 {
+            span class="fr-badge fr-badge--success fr-badge--sm" { (coming) " viendr" @if coming > 1 { "ont" } @else { "a" } }
+        }
+        @if coming > 0 && call_back > 0 { " " }
+        @if call_back > 0 {
+            span class="fr-badge fr-badge--warning fr-badge--sm" { (call_back) " demande" @if call_back > 1 { "nt" } " à être rappelé" @if call_back > 1 { "s" } }
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct DeadlineQuery {
     etablissement: Option<String>,
@@ -194,6 +208,7 @@ pub async fn deadlines(
                         th scope="col" { "Dossier" }
                         th scope="col" { "Étape" }
                         th scope="col" { "Lieu" }
+                        th scope="col" { "Réponse des familles" }
                     } }
                     tbody {
                         @for a in &d.appointments {
@@ -202,6 +217,7 @@ pub async fn deadlines(
                                 td { a href=(format!("/dossiers/{}", a.reference)) { (a.reference) } }
                                 td { (step_name(&office, &a.procedure, &a.step)) }
                                 td { (a.appointment.place) }
+                                td { (answers(a.answers)) }
                             }
                         }
                     }

@@ -385,6 +385,7 @@ async fn every_command_works_through_telegram() {
         ("/lien cpe telegram".into(), "Code de liaison de « cpe »"),
         (format!("/resiliation {conv} 2026-03-10"), "Prise d'effet"),
         ("/ack 999".into(), "introuvable"),
+        (format!("/appel {r}"), "appel à la famille noté"),
         ("/lier ZZZZ2222".into(), "Code inconnu"),
         // This app runs no web office: both verbs answer so.
         ("/connexion".into(), "bureau web n'est pas activé"),

@@ -1501,3 +1501,132 @@ async fn the_parcours_priority_public_is_shown_never_enforced() {
         "{reply}"
     );
 }
+
+// Fiche « confiance avec les parents » (seed 002): an oral channel, and
+// the families reached counted. A call is noted from the case page, with
+// or without a task asking for it; what families answered a notice shows
+// on *Mes échéances*.
+#[tokio::test]
+async fn a_call_is_noted_on_the_case_page_and_answers_show_on_my_deadlines() {
+    let mut t = app_at(monday()).await;
+    let (addr, _office) = office(&mut t, None).await;
+    let d = demo(&t).await;
+    let reply = t
+        .app
+        .handle(
+            "console",
+            "dasen",
+            &format!("!rdv {} entretien 2026-11-26 10h confirme", d.par),
+        )
+        .await
+        .expect("reply");
+    assert!(reply.contains("rendez-vous fixé"), "{reply}");
+    // The first guardian will come, the second asks to be called back.
+    let guardians: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT a.case_id, g.id, a.sequence FROM appointments a JOIN cases c ON c.id = a.case_id
+         JOIN guardians g ON g.case_id = c.id WHERE c.reference = $1 ORDER BY g.id",
+    )
+    .bind(&d.par)
+    .fetch_all(t.store.pool())
+    .await
+    .expect("guardians");
+    assert_eq!(guardians.len(), 2, "{guardians:?}");
+    for (n, (case_id, guardian_id, sequence)) in guardians.iter().enumerate() {
+        let links = t
+            .app
+            .answer_links(*case_id, "entretien", *guardian_id, *sequence)
+            .await
+            .expect("links")
+            .expect("web office on");
+        let link = if n == 0 { links.coming } else { links.call_me };
+        let token = link.rsplit('/').next().expect("token");
+        assert!(t.app.record_answer(token).await.expect("answer").is_ok());
+    }
+    let c = signed_in(addr, &t, "dasen").await;
+    let home = get(&c, &format!("http://{addr}/")).await;
+    assert!(home.body.contains("Réponse des familles"), "{}", home.body);
+    assert!(
+        home.body.contains("1 viendra") && home.body.contains("1 demande à être rappelé"),
+        "{}",
+        home.body
+    );
+    let url = format!("http://{addr}/dossiers/{}", d.par);
+    let page = get(&c, &url).await;
+    assert!(page.body.contains("Noter un appel"), "{}", page.body);
+    let token = csrf(&page.body);
+    let call = |guardian: &'static str, date: String| {
+        let (c, token, to) = (c.clone(), token.clone(), format!("{url}/appel"));
+        async move {
+            read(
+                c.post(&to)
+                    .form(&[
+                        ("csrf", token.as_str()),
+                        ("responsable", guardian),
+                        ("date", &date),
+                    ])
+                    .send()
+                    .await
+                    .expect("POST"),
+            )
+            .await
+        }
+    };
+    // Refused, and nothing recorded: a call to come, a guardian the case
+    // does not have.
+    let tomorrow = (t.app.today() + chrono::Duration::days(1)).to_string();
+    let r = call("2", tomorrow).await;
+    assert!(r.body.contains("Un appel se note une fois passé"), "{}", r.body);
+    let r = call("9", String::new()).await;
+    assert!(r.body.contains("pas de responsable n° 9"), "{}", r.body);
+    let calls = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit WHERE action = 'appel_famille'")
+            .fetch_one(t.store.pool())
+            .await
+            .expect("audit")
+    };
+    assert_eq!(calls().await, 0);
+    // The second guardian called back: the tasks of their answer and of
+    // their oral channel close, and the call counts once.
+    let r = call("2", String::new()).await;
+    assert!(
+        r.body.contains("appel au responsable n° 2 noté") && r.body.contains("2 tâches d"),
+        "{}",
+        r.body
+    );
+    let open_tasks: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reminders WHERE kind = 'appel-famille' AND acknowledged_at IS NULL",
+    )
+    .fetch_one(t.store.pool())
+    .await
+    .expect("tasks");
+    assert_eq!(open_tasks, 0);
+    let reached = || async {
+        t.app
+            .indicators(Some("0490001K"), None, None)
+            .await
+            .expect("indicators")
+            .counts
+            .reached_orally
+    };
+    assert_eq!(reached().await, 1);
+    // Another call, without a task: counted too, once.
+    let r = call("", String::new()).await;
+    assert!(r.body.contains("appel à la famille noté"), "{}", r.body);
+    assert_eq!(calls().await, 2);
+    assert_eq!(reached().await, 2);
+    let page = get(&c, &url).await;
+    assert!(
+        page.body.contains("Famille jointe par téléphone"),
+        "{}",
+        page.body
+    );
+    // The same from chat, which names no one.
+    let reply = t
+        .app
+        .handle("console", "dasen", &format!("!appel {} 1", d.par))
+        .await
+        .expect("reply");
+    assert!(reply.contains("appel au responsable n° 1 noté"), "{reply}");
+    assert_eq!(crate::privacy::personal_data_in(&reply), None, "{reply}");
+    assert_eq!(reached().await, 3);
+}

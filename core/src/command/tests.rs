@@ -171,6 +171,22 @@ fn every_command_parses() {
     );
     assert_eq!(ok("!ack 42"), Command::Ack(42));
     assert_eq!(ok("!vu #42"), Command::Ack(42));
+    assert_eq!(
+        ok("!appel PAR-2026-0014"),
+        Command::Call {
+            case: r("PAR-2026-0014"),
+            guardian: None,
+            on: None
+        }
+    );
+    assert_eq!(
+        ok("!appelé PAR-2026-0014 02/12/2026 2"),
+        Command::Call {
+            case: r("PAR-2026-0014"),
+            guardian: Some(2),
+            on: Some(d("2026-12-02"))
+        }
+    );
     assert_eq!(ok("/lier ab12cd34"), Command::Link("AB12CD34".into()));
     assert_eq!(
         ok("!lien cpe"),
@@ -310,6 +326,11 @@ fn errors_show_the_syntax() {
     let e = err("!ack zéro");
     assert!(e.contains("Numéro de rappel"), "{e}");
     assert!(err("!ack -3").contains("Numéro"));
+    assert!(err("!appel PAR-2026-0014 0").contains("Numéro de responsable"));
+    assert!(err("!appel PAR-2026-0014 1 2").contains("Un seul numéro"));
+    let e = err("!appel PAR-2026-0014 Dupont");
+    assert!(e.contains("Date invalide") && !e.contains("Dupont"), "{e}");
+    assert!(err("!appel").contains("Il manque"));
     let e = err("!echeances annee");
     assert!(e.contains("semaine ou mois"), "{e}");
     let e = err("!frobnique");

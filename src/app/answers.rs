@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use echeancier_core::template::AnswerLinks;
 use serde_json::json;
 
-use super::office::{same, sign};
+use super::sessions::{same, sign};
 use super::{App, AppError, Result, Who, record};
 use crate::store::Store;
 use crate::store::outbox::{MessageKind, NewReminder};

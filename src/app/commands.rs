@@ -308,7 +308,7 @@ impl App {
         let (url, _) = self.web_link(c.actor.person_id, "/").await?;
         Ok(format!(
             "🔑 Votre lien de connexion au bureau échéancier (une seule fois, pendant {} minutes) : {url}",
-            super::office::LINK_MINUTES
+            super::sessions::LINK_MINUTES
         ))
     }
 
@@ -359,7 +359,7 @@ impl App {
         let link = match self.web_link(c.actor.person_id, &family).await {
             Ok((url, _)) => format!(
                 "Saisissez l'élève et sa famille sur le bureau (lien personnel, une seule fois, {} minutes) : {url}",
-                super::office::LINK_MINUTES
+                super::sessions::LINK_MINUTES
             ),
             Err(AppError::Invalid(_)) => format!(
                 "Saisissez l'élève et sa famille sur le bureau, page {}{family}.",

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use echeancier_core::calendar::CalendarId;
 use serde_json::json;
 
-use super::office::{same, sign};
+use super::sessions::{same, sign};
 use crate::store::Store;
 
 use super::{App, AppError, Result, record};

@@ -34,6 +34,7 @@ mod links;
 mod notices;
 pub mod office;
 mod partnership;
+pub mod sessions;
 mod status;
 pub mod versions;
 

@@ -177,7 +177,7 @@ pub async fn logout(
 /// page of the office.
 pub fn next_path(next: &Next) -> &str {
     match next.suite.as_deref() {
-        Some(p) if crate::app::office::is_office_path(p) => p,
+        Some(p) if crate::app::sessions::is_office_path(p) => p,
         _ => "/",
     }
 }

@@ -34,7 +34,7 @@ fn csrf_cookie(office: &Office) -> &'static str {
     }
 }
 
-pub use crate::app::office::{same, sign};
+pub use crate::app::sessions::{same, sign};
 
 fn cookie<'a>(office: &Office, name: &'static str, value: String) -> Cookie<'a> {
     let mut c = Cookie::new(name, value);
@@ -78,7 +78,7 @@ pub fn anonymous_csrf(office: &Office, jar: CookieJar) -> (CookieJar, String) {
         let v = c.value().to_string();
         return (jar, v);
     }
-    let token = crate::app::office::random_token().unwrap_or_default();
+    let token = crate::app::sessions::random_token().unwrap_or_default();
     let jar = jar.add(cookie(office, csrf_cookie(office), token.clone()));
     (jar, token)
 }

@@ -1197,7 +1197,7 @@ fn stays_on_the_office(location: &str) -> bool {
 }
 
 // The target of a link is checked where links are made
-// (`app::office::is_office_path`): `/\host` and `/<TAB>/host` start with
+// (`app::sessions::is_office_path`): `/\host` and `/<TAB>/host` start with
 // one slash but lead browsers elsewhere, right after a genuine login.
 #[tokio::test]
 async fn signing_in_never_redirects_off_the_office() {
